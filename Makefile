@@ -1,0 +1,36 @@
+# The two commands a new machine needs (README):
+#   make run    venv + requirements, builds the warehouse from sample_data/ if absent, serves on 127.0.0.1:8501
+#   make test   venv + requirements, then the whole test suite (unit, PostgreSQL, browser)
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+DB     := data/warehouse.sqlite
+
+.PHONY: run test warehouse bench sample
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# Only when no database URL is configured: the embedded SQLite file is built from the sample.
+$(DB): $(VENV)/.installed
+	$(PY) -m data_pipeline load sample_data/ledgers
+	$(PY) -m geo load-boundaries sample_data/boundaries/townships.geojson --level township
+	$(PY) -m geo load-boundaries sample_data/boundaries/villages.geojson --level village
+
+warehouse: $(DB)
+
+run: $(VENV)/.installed
+	@if [ -z "$$DASHBOARD_DB_URL" ] && [ ! -f $(DB) ]; then $(MAKE) --no-print-directory warehouse; fi
+	$(PY) -m streamlit run dashboard.py --server.address 127.0.0.1 --server.port 8501
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -q tests
+
+sample: $(VENV)/.installed
+	$(PY) -m data_pipeline sample --out sample_data
+
+bench: $(VENV)/.installed
+	$(PY) benchmarks/run_all.py

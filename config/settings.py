@@ -1,0 +1,99 @@
+"""The product's settings: one declared table of (name, default, help), read lazily.
+
+A setting is looked up, in order, in the environment variable ``DASHBOARD_<NAME>``, then in
+``.streamlit/secrets.toml`` (top-level key, or the ``[dashboard]`` table), then its default.
+Nothing is read at import time, so every module imports in a test with no secrets present.
+``tests/test_settings.py`` fails when a setting is missing from the README's table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("db_url", "", "数据库连接串；空则用项目 data/ 目录下内置的 SQLite 文件。也可用环境变量 DASHBOARD_DB_URL。"),
+    Setting("data_dir", "data", "内置 SQLite 文件与导出归档所在目录（相对项目根目录）。"),
+    Setting("county_code", "990101", "本县 6 位区划代码（GB/T 2260），用于标题与校验区划代码前缀。"),
+    Setting("ranking_weights", {"整改完成率": 30, "按期完成率": 20, "满意率": 30, "主动发现率": 20},
+            "乡镇综合排名的权重（合计 100）。"),
+    Setting("due_soon_days", 10, "整改时限在多少天内即亮黄灯。"),
+    Setting("small_number_threshold", 3, "村级计数低于此值且用户无权看姓名时显示为“<3”。"),
+    Setting("satisfaction_target", 0.90, "满意率目标线（0-1）。"),
+    Setting("map_tiles", "none", "地图底图：none（仅边界）、xyz（内网瓦片，见 map_tile_url）、tianditu（天地图，需 map_tianditu_key）。"),
+    Setting("map_tile_url", "", "内网 XYZ 瓦片地址模板，如 http://gis.example.gov/{z}/{x}/{y}.png。"),
+    Setting("map_tile_is_gcj02", False, "瓦片是否为 GCJ-02 坐标（高德类瓦片），是则将点位偏移后绘制。"),
+    Setting("map_tianditu_key", "", "天地图密钥（map_tiles=tianditu 时使用）。"),
+    Setting("font_title", "方正小标宋简体,方正小标宋_GBK,华文中宋,Noto Serif CJK SC,SimSun",
+            "公文标题字体（依次回退）。"),
+    Setting("font_body", "仿宋_GB2312,仿宋,FangSong,Noto Serif CJK SC", "公文正文字体（依次回退）。"),
+    Setting("font_heading", "黑体,SimHei,Noto Sans CJK SC", "公文一级标题字体。"),
+    Setting("font_subheading", "楷体_GB2312,楷体,KaiTi,Noto Serif CJK SC", "公文二级标题字体。"),
+    Setting("chart_font_family", "Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei, SimHei, sans-serif",
+            "图表字体（CJK 字体栈）。"),
+    Setting("bulletin_next_steps",
+            "一是压紧压实整改责任。各乡镇党委要切实履行主体责任，对逾期整改事项逐项明确责任人和完成时限。\n"
+            "二是聚焦重点领域攻坚。持续深化农村集体“三资”、惠民惠农补贴等领域专项治理。\n"
+            "三是强化线索排查处置。对红色等级、挂牌督办线索实行清单化管理，限期办结。\n"
+            "四是提升群众满意度。加大监督平台宣传力度，提高群众知晓率和参与度。",
+            "季通报“下一步工作要求”的可编辑模板，每行一段。"),
+    Setting("watermark_text", "内部资料 注意保密", "导出水印文字（另附用户与时间）。"),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@lru_cache(maxsize=1)
+def _secrets() -> dict[str, Any]:
+    path = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    merged = {k: v for k, v in data.items() if not isinstance(v, dict)}
+    merged.update(data.get("dashboard", {}))
+    return merged
+
+
+def _coerce(raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "是"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    if isinstance(default, dict):
+        return json.loads(raw)
+    return raw
+
+
+def get(name: str) -> Any:
+    """Return the setting's value from the environment, secrets.toml or its default."""
+    setting = _BY_NAME[name]  # KeyError on an undeclared name is deliberate
+    env = os.environ.get(f"DASHBOARD_{name.upper()}")
+    if env is not None:
+        return _coerce(env, setting.default)
+    secrets = _secrets()
+    if name in secrets:
+        return secrets[name]
+    return setting.default
+
+
+def reset_cache() -> None:
+    """Forget secrets.toml (tests change it)."""
+    _secrets.cache_clear()

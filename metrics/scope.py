@@ -1,0 +1,53 @@
+"""Who is looking: the scope argument of every data function.
+
+Scoping is enforced where data is read (DOMAIN.md): every query in ``metrics.queries`` takes a
+``Scope`` and filters by its township. A cached result is keyed on the scope too, so a result
+computed for one township can never be served to another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES = ("县领导", "纪委", "乡镇", "管理员")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The user's view of the data: a township (or the whole county) and whether names show."""
+
+    user_name: str = "演示用户"
+    role: str = "纪委"
+    township_code: str | None = None  # None: the whole county
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"未知角色：{self.role}")
+        if self.role == "乡镇" and not self.township_code:
+            raise ValueError("乡镇用户必须指定所属乡镇")
+
+    @property
+    def shows_names(self) -> bool:
+        """纪委 and 管理员 see names; 县领导 and 乡镇 see them masked (张**)."""
+        return self.role in ("纪委", "管理员")
+
+    @property
+    def may_produce_bulletin(self) -> bool:
+        return self.role in ("纪委", "管理员")
+
+    def narrowed_to(self, township_code: str | None) -> str | None:
+        """Return the township a query must filter by: the user's own, else the one asked for."""
+        if self.township_code:
+            return self.township_code
+        return township_code
+
+    @classmethod
+    def county(cls, user_name: str = "演示用户", role: str = "纪委") -> "Scope":
+        return cls(user_name=user_name, role=role)
+
+
+def mask_name(name: str | None) -> str:
+    """张三丰 → 张**: keep the surname, hide the rest."""
+    if not name:
+        return ""
+    return name[0] + "*" * max(1, len(name) - 1)

@@ -1,0 +1,110 @@
+"""One engine per database URL, and the few places where SQLite and PostgreSQL differ.
+
+The URL comes from ``DASHBOARD_DB_URL``, else ``.streamlit/secrets.toml`` (``db_url``), else the
+embedded SQLite file ``data/warehouse.sqlite``. Dialect differences live here and nowhere else:
+upsert (``upsert_rows``), and the month bucket of a date (``year_month``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, create_engine, event, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import String
+
+from config import settings
+from warehouse.schema import load_batches, metadata
+
+
+def database_url() -> str:
+    """Return the warehouse URL: environment, then secrets.toml, then the embedded SQLite file."""
+    url = settings.get("db_url")
+    if url:
+        return url
+    data_dir = Path(settings.get("data_dir"))
+    if not data_dir.is_absolute():
+        data_dir = settings.PROJECT_ROOT / data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{data_dir / 'warehouse.sqlite'}"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers (the app) don't block a load
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """Return the (cached) engine for ``url``, creating the schema if it is missing."""
+    url = url or database_url()
+    if url not in _ENGINES:
+        engine = create_engine(url, pool_pre_ping=True)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        metadata.create_all(engine)
+        _ENGINES[url] = engine
+    return _ENGINES[url]
+
+
+def dispose_all() -> None:
+    """Close and forget every cached engine (tests and the benchmark switch databases)."""
+    for engine in _ENGINES.values():
+        engine.dispose()
+    _ENGINES.clear()
+
+
+def upsert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], chunk: int = 2000) -> None:
+    """Insert ``rows`` into ``table``, replacing any stored row with the same primary key."""
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:  # pragma: no cover - only the two supported databases
+        raise NotImplementedError(dialect)
+    key_names = [c.name for c in table.primary_key.columns]
+    columns = list(rows[0].keys())
+    # SQLite allows 32766 bound variables per statement; keep each statement under that
+    step = max(1, min(chunk, 30000 // max(1, len(columns))))
+    for start in range(0, len(rows), step):
+        statement = insert(table).values(list(rows[start : start + step]))
+        updates = {name: statement.excluded[name] for name in columns if name not in key_names}
+        statement = statement.on_conflict_do_update(index_elements=key_names, set_=updates)
+        conn.execute(statement)
+
+
+class year_month(FunctionElement):
+    """``'YYYY-MM'`` of a date column, in either dialect."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(year_month, "sqlite")
+def _year_month_sqlite(element, compiler, **kw):
+    return "strftime('%%Y-%%m', %s)" % compiler.process(element.clauses, **kw)
+
+
+@compiles(year_month, "postgresql")
+def _year_month_postgresql(element, compiler, **kw):
+    return "to_char(%s, 'YYYY-MM')" % compiler.process(element.clauses, **kw)
+
+
+def data_version(engine: Engine) -> tuple[int, str]:
+    """Return (number of loads, time of the last) — the cache key that a new load changes."""
+    with engine.connect() as conn:
+        count, last = conn.execute(
+            select(func.count(load_batches.c.batch_id), func.max(load_batches.c.loaded_at))
+        ).one()
+    return int(count), str(last)

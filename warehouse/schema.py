@@ -1,0 +1,241 @@
+"""The curated warehouse: dimensions, facts and load metadata (SQLAlchemy Core).
+
+Names follow STYLE.md: plural tables, ``<object>_code`` / ``<object>_id`` keys, ``<event>_date``
+dates, ``is_`` booleans, money as Numeric with its unit (万元) in the name. Every fact row carries
+the ``batch_id`` of the load that last wrote it. Whistleblower columns (反映人, 联系电话) do not
+exist here on purpose: they are dropped when a ledger is read.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+WAN_YUAN = Numeric(14, 2)  # 万元 with two decimals: exact sums, no float drift
+
+# --- dimensions -------------------------------------------------------------------------------
+
+townships = Table(
+    "townships",
+    metadata,
+    Column("township_code", String(9), primary_key=True, comment="9 位乡镇代码"),
+    Column("township_name", String(64), nullable=False),
+    Column("township_kind", String(8), nullable=False, comment="街道/镇/乡, from the code's digits"),
+    Column("county_code", String(6), nullable=False),
+    Column("batch_id", Integer),
+)
+
+villages = Table(
+    "villages",
+    metadata,
+    Column("village_code", String(12), primary_key=True, comment="12 位村代码"),
+    Column("village_name", String(64), nullable=False),
+    Column("village_kind", String(8), nullable=False, comment="行政村/社区"),
+    Column("township_code", String(9), ForeignKey("townships.township_code"), nullable=False),
+    Column("longitude", Float),
+    Column("latitude", Float),
+    Column("registered_population", Integer),
+    Column("batch_id", Integer),
+    Index("ix_villages_township", "township_code"),
+)
+
+counties = Table(
+    "counties",
+    metadata,
+    Column("county_code", String(6), primary_key=True),
+    Column("county_name", String(64), nullable=False),
+)
+
+# --- facts ------------------------------------------------------------------------------------
+
+clues = Table(
+    "clues",
+    metadata,
+    Column("clue_id", String(64), primary_key=True, comment="线索编号"),
+    Column("received_date", Date, nullable=False),
+    Column("clue_source", String(32), nullable=False),
+    Column("township_code", String(9), nullable=False),
+    Column("village_code", String(12)),
+    Column("problem_domain", String(32), nullable=False),
+    Column("summary", Text),
+    Column("reported_person_name", String(64), comment="sensitive: masked unless the role sees names"),
+    Column("reported_person_role", String(16)),
+    Column("amount_wan_yuan", WAN_YUAN),
+    Column("management_level", String(2), nullable=False, comment="红/黄/蓝"),
+    Column("is_supervised", Boolean, nullable=False, comment="挂牌督办"),
+    Column("disposal_method", String(16)),
+    Column("handling_status", String(8), nullable=False, comment="在办/办结"),
+    Column("closed_date", Date),
+    Column("batch_id", Integer),
+    Index("ix_clues_received", "received_date"),
+    Index("ix_clues_township_received", "township_code", "received_date"),
+    Index("ix_clues_village", "village_code"),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("case_id", String(64), primary_key=True, comment="案件编号"),
+    Column("clue_id", String(64)),
+    Column("filed_date", Date, nullable=False, comment="立案日期"),
+    Column("closed_date", Date, comment="结案日期"),
+    Column("township_code", String(9), nullable=False),
+    Column("village_code", String(12)),
+    Column("problem_domain", String(32), nullable=False),
+    Column("discovery_method", String(16), nullable=False),
+    Column("violation_type", String(16), nullable=False),
+    Column("people_count", Integer, nullable=False, comment="处理人数 as declared on the ledger"),
+    Column("recovered_funds_wan_yuan", WAN_YUAN, nullable=False),
+    Column("is_typical", Boolean, nullable=False),
+    Column("batch_id", Integer),
+    Index("ix_cases_filed", "filed_date"),
+    Index("ix_cases_township_filed", "township_code", "filed_date"),
+    Index("ix_cases_village", "village_code"),
+)
+
+case_people = Table(
+    "case_people",
+    metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("person_name", String(64), primary_key=True, comment="sensitive"),
+    Column("person_role", String(16), nullable=False),
+    Column("discipline_form", String(16), nullable=False, comment="第一种形态…第四种形态"),
+    Column("sanction_type", String(32), nullable=False),
+    Column("is_transferred_to_judiciary", Boolean, nullable=False),
+    Column("batch_id", Integer),
+)
+
+rectification_items = Table(
+    "rectification_items",
+    metadata,
+    Column("item_id", String(64), primary_key=True, comment="整改编号"),
+    Column("issue_source", String(16), nullable=False),
+    Column("feedback_date", Date, nullable=False),
+    Column("township_code", String(9), nullable=False),
+    Column("village_code", String(12)),
+    Column("problem_category", String(32), nullable=False),
+    Column("description", Text),
+    Column("measures", Text),
+    Column("responsible_person", String(64), comment="sensitive"),
+    Column("deadline_date", Date, nullable=False, comment="整改时限"),
+    Column("rectification_status", String(8), nullable=False, comment="未启动/整改中/已完成/已销号"),
+    Column("completed_date", Date),
+    Column("closed_off_date", Date, comment="销号日期"),
+    Column("is_recurring", Boolean, nullable=False),
+    Column("related_clue_id", String(64)),
+    Column("related_case_id", String(64)),
+    Column("batch_id", Integer),
+    Index("ix_rect_township_feedback", "township_code", "feedback_date"),
+    Index("ix_rect_deadline", "deadline_date"),
+)
+
+satisfaction_surveys = Table(
+    "satisfaction_surveys",
+    metadata,
+    Column("survey_year", Integer, primary_key=True),
+    Column("survey_quarter", Integer, primary_key=True),
+    Column("township_code", String(9), primary_key=True),
+    Column("survey_method", String(8), nullable=False),
+    Column("sample_size", Integer, nullable=False),
+    Column("satisfied", Integer, nullable=False),
+    Column("basically_satisfied", Integer, nullable=False),
+    Column("dissatisfied", Integer, nullable=False),
+    Column("unaware", Integer, nullable=False, comment="不了解"),
+    Column("aware_of_platform", Integer, nullable=False, comment="知晓监督平台"),
+    Column("batch_id", Integer),
+)
+
+platform_usage = Table(
+    "platform_usage",
+    metadata,
+    Column("usage_month_date", Date, primary_key=True, comment="first day of the month"),
+    Column("township_code", String(9), primary_key=True),
+    Column("visits", Integer, nullable=False),
+    Column("problems_reported", Integer, nullable=False),
+    Column("batch_id", Integer),
+)
+
+boundaries = Table(
+    "boundaries",
+    metadata,
+    Column("division_code", String(12), primary_key=True, comment="乡镇 9 位或村 12 位代码"),
+    Column("division_level", String(8), nullable=False, comment="township/village"),
+    Column("division_name", String(64), nullable=False),
+    Column("geometry_geojson", Text, nullable=False, comment="EPSG:4326 GeoJSON geometry"),
+    Column("source_file", String(255), nullable=False),
+    Column("loaded_at", DateTime, nullable=False),
+)
+
+# --- metadata ---------------------------------------------------------------------------------
+
+load_batches = Table(
+    "load_batches",
+    metadata,
+    Column("batch_id", Integer, primary_key=True, autoincrement=True),
+    Column("file_name", String(255), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("ledger_kind", String(32), nullable=False),
+    Column("loaded_at", DateTime, nullable=False),
+    Column("rows_read", Integer, nullable=False),
+    Column("rows_loaded", Integer, nullable=False),
+    Column("rows_rejected", Integer, nullable=False),
+    Column("rows_structural", Integer, nullable=False),
+    Column("rows_duplicate", Integer, nullable=False, default=0),
+    Column("rows_unchanged", Integer, nullable=False, default=0),
+    Column("loaded_by", String(64)),
+    Index("ix_load_batches_sha", "file_sha256"),
+)
+
+rejected_rows = Table(
+    "rejected_rows",
+    metadata,
+    Column("rejected_row_id", Integer, primary_key=True, autoincrement=True),
+    Column("batch_id", Integer, ForeignKey("load_batches.batch_id"), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("sheet_name", String(64)),
+    Column("source_row_number", Integer, nullable=False, comment="1-based row in the source sheet"),
+    Column("column_name", String(64)),
+    Column("reason", Text, nullable=False, comment="原因（中文）"),
+    Column("row_values_json", Text, nullable=False, comment="the row without whistleblower columns"),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("event_time", DateTime, nullable=False),
+    Column("user_name", String(64), nullable=False),
+    Column("action", String(32), nullable=False, comment="login/export/load/bulletin"),
+    Column("detail", Text),
+)
+
+bulletin_archive = Table(
+    "bulletin_archive",
+    metadata,
+    Column("bulletin_id", Integer, primary_key=True, autoincrement=True),
+    Column("generated_at", DateTime, nullable=False),
+    Column("generated_by", String(64), nullable=False),
+    Column("quarter_label", String(8), nullable=False, comment="2024Q3"),
+    Column("township_code", String(9)),
+    Column("file_name", String(255), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("file_bytes", LargeBinary, nullable=False),
+)
+
+FACT_TABLES = (clues, cases, case_people, rectification_items, satisfaction_surveys, platform_usage)

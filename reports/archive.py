@@ -1,0 +1,140 @@
+"""The export audit trail and the bulletin archive (warehouse tables audit_events, bulletin_archive).
+
+Written with SQLAlchemy Core statements (bound parameters, no SQL text). Every export a user
+takes is one ``audit_events`` row (action 'export'); every bulletin generated is one
+``bulletin_archive`` row holding the exact bytes, so a re-download is byte-for-byte the same file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, desc, insert, select
+
+from warehouse.schema import audit_events, bulletin_archive
+
+EXPORT_ACTION = "export"
+BULLETIN_ACTION = "bulletin"
+
+
+def record_event(engine: Engine, user_name: str, action: str, detail: dict) -> None:
+    """Write one audit row: who, when, what (detail as JSON, Chinese kept readable)."""
+    with engine.begin() as conn:
+        conn.execute(
+            insert(audit_events).values(
+                event_time=datetime.now(),
+                user_name=user_name or "未知用户",
+                action=action,
+                detail=json.dumps(detail, ensure_ascii=False, default=str),
+            )
+        )
+
+
+def record_export(engine: Engine, user_name: str, *, kind: str, title: str, file_name: str,
+                  size_bytes: int, **extra) -> None:
+    """Write the audit row of one export (kind: png/xlsx/docx/pptx)."""
+    detail = {"kind": kind, "title": title, "file_name": file_name, "bytes": size_bytes, **extra}
+    record_event(engine, user_name, EXPORT_ACTION, detail)
+
+
+def export_events(engine: Engine, limit: int = 50) -> list[dict]:
+    """Return the latest export audit rows, newest first (detail decoded)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(audit_events)
+            .where(audit_events.c.action == EXPORT_ACTION)
+            .order_by(desc(audit_events.c.event_id))
+            .limit(limit)
+        ).mappings().all()
+    return [{**row, "detail": json.loads(row["detail"] or "{}")} for row in rows]
+
+
+@dataclass(frozen=True)
+class ArchivedBulletin:
+    bulletin_id: int
+    generated_at: datetime
+    generated_by: str
+    quarter_label: str
+    township_code: str | None
+    file_name: str
+    file_sha256: str
+    size_bytes: int
+
+
+def sha256(data: bytes) -> str:
+    """Return the hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def archive_bulletin(engine: Engine, *, data: bytes, generated_by: str, quarter_label: str,
+                     township_code: str | None, file_name: str) -> int:
+    """Store a generated bulletin's bytes with who/when/parameters/hash; return its archive id."""
+    with engine.begin() as conn:
+        result = conn.execute(
+            insert(bulletin_archive).values(
+                generated_at=datetime.now(),
+                generated_by=generated_by or "未知用户",
+                quarter_label=quarter_label,
+                township_code=township_code,
+                file_name=file_name,
+                file_sha256=sha256(data),
+                file_bytes=data,
+            )
+        )
+        bulletin_id = int(result.inserted_primary_key[0])
+    record_event(engine, generated_by, BULLETIN_ACTION, {
+        "bulletin_id": bulletin_id, "quarter": quarter_label, "township_code": township_code,
+        "file_name": file_name, "sha256": sha256(data), "bytes": len(data),
+    })
+    return bulletin_id
+
+
+def list_bulletins(engine: Engine, *, township_code: str | None = None, limit: int = 100,
+                   county_wide: bool = True) -> list[ArchivedBulletin]:
+    """Return archived bulletins, newest first (a township user sees only its own township's)."""
+    columns = [c for c in bulletin_archive.c if c.name != "file_bytes"]
+    statement = select(*columns).order_by(desc(bulletin_archive.c.bulletin_id)).limit(limit)
+    if not county_wide:
+        statement = statement.where(bulletin_archive.c.township_code == township_code)
+    with engine.connect() as conn:
+        rows = conn.execute(statement).mappings().all()
+    sizes = _sizes(engine, [r["bulletin_id"] for r in rows])
+    return [
+        ArchivedBulletin(
+            bulletin_id=r["bulletin_id"], generated_at=r["generated_at"], generated_by=r["generated_by"],
+            quarter_label=r["quarter_label"], township_code=r["township_code"], file_name=r["file_name"],
+            file_sha256=r["file_sha256"], size_bytes=sizes.get(r["bulletin_id"], 0),
+        )
+        for r in rows
+    ]
+
+
+def _sizes(engine: Engine, ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    from sqlalchemy import func
+
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(bulletin_archive.c.bulletin_id, func.length(bulletin_archive.c.file_bytes))
+            .where(bulletin_archive.c.bulletin_id.in_(ids))
+        ).all()
+    return {int(i): int(n or 0) for i, n in rows}
+
+
+def archived_bytes(engine: Engine, bulletin_id: int) -> bytes:
+    """Return the stored bytes of an archived bulletin, verified against its stored SHA-256."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(bulletin_archive.c.file_bytes, bulletin_archive.c.file_sha256)
+            .where(bulletin_archive.c.bulletin_id == bulletin_id)
+        ).one_or_none()
+    if row is None:
+        raise LookupError(f"归档中没有编号为 {bulletin_id} 的通报")
+    data = bytes(row.file_bytes)
+    if sha256(data) != row.file_sha256:
+        raise ValueError(f"归档通报 {bulletin_id} 的校验值不符，文件可能已损坏")
+    return data

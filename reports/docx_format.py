@@ -1,0 +1,255 @@
+"""GB/T 9704 (党政机关公文格式) for python-docx: page, fonts, styles, page-number field, tables.
+
+python-docx's ``font.name`` sets only the Latin fonts (w:ascii, w:hAnsi); Word then draws Chinese
+in whatever East-Asian font the theme names (often a Japanese one). Every run and every style
+here gets ``w:eastAsia`` on its ``w:rFonts`` as well.
+
+Fonts come from settings as fallback chains ("方正小标宋简体,方正小标宋_GBK,华文中宋,…"): the first
+font of a chain installed on this machine is written into the document; when none is, the first
+of the chain (the county's preferred font, present on its office PCs) is written.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from functools import lru_cache
+
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+
+from config import settings
+
+# GB/T 9704-2012 sizes: 2号 = 22pt (title), 3号 = 16pt (body and headings), 4号 = 14pt (page number)
+TITLE_SIZE = Pt(22)
+BODY_SIZE = Pt(16)
+PAGE_NUMBER_SIZE = Pt(14)
+TABLE_SIZE = Pt(11)
+LINE_SPACING = Pt(28.95)  # 22 lines a page in the 225 mm type area
+TITLE_LINE_SPACING = Pt(35)
+
+STYLE_TITLE = "公文标题"
+STYLE_BODY = "公文正文"
+STYLE_HEADING = "公文一级标题"
+STYLE_SUBHEADING = "公文二级标题"
+STYLE_TABLE = "公文表格"
+STYLE_CAPTION = "公文表题"
+
+
+@lru_cache(maxsize=1)
+def installed_font_families() -> frozenset[str]:
+    """Return the font family names fontconfig knows on this machine (empty if fc-list is missing)."""
+    try:
+        out = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    names = set()
+    for line in out.splitlines():
+        for name in line.split(","):
+            if name.strip():
+                names.add(name.strip())
+    return frozenset(names)
+
+
+def resolve_font(chain: str) -> str:
+    """Return the first font of a comma-separated chain that is installed, else the chain's first."""
+    candidates = [name.strip() for name in chain.split(",") if name.strip()]
+    installed = installed_font_families()
+    for name in candidates:
+        if name in installed:
+            return name
+    return candidates[0]
+
+
+def document_fonts() -> dict[str, str]:
+    """Return the resolved title/body/heading/subheading fonts from settings."""
+    return {
+        "title": resolve_font(settings.get("font_title")),
+        "body": resolve_font(settings.get("font_body")),
+        "heading": resolve_font(settings.get("font_heading")),
+        "subheading": resolve_font(settings.get("font_subheading")),
+    }
+
+
+def set_east_asian_font(element_with_rpr, font_name: str) -> None:
+    """Set ascii/hAnsi/eastAsia/cs fonts on a run's or style's ``w:rPr/w:rFonts``."""
+    rpr = element_with_rpr.get_or_add_rPr()
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr.insert(0, rfonts)
+    for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        rfonts.set(qn(attribute), font_name)
+    # a theme font attribute would override the explicit name in Word
+    for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        if rfonts.get(qn(attribute)) is not None:
+            del rfonts.attrib[qn(attribute)]
+
+
+def east_asian_font_of(element_with_rpr) -> str | None:
+    """Return the ``w:eastAsia`` font of a run or style (None when unset)."""
+    rpr = element_with_rpr.rPr
+    if rpr is None or rpr.find(qn("w:rFonts")) is None:
+        return None
+    return rpr.find(qn("w:rFonts")).get(qn("w:eastAsia"))
+
+
+def _paragraph_style(document, name: str, font_name: str, size, *, bold: bool = False,
+                     alignment=WD_ALIGN_PARAGRAPH.JUSTIFY, first_line_indent=None,
+                     line_spacing=LINE_SPACING, space_before=Pt(0), space_after=Pt(0)):
+    styles = document.styles
+    style = styles[name] if name in [s.name for s in styles] else styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = styles["Normal"]
+    style.font.name = font_name
+    style.font.size = size
+    style.font.bold = bold
+    style.font.color.rgb = RGBColor(0, 0, 0)
+    set_east_asian_font(style.element, font_name)
+    fmt = style.paragraph_format
+    fmt.alignment = alignment
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = line_spacing
+    fmt.space_before = space_before
+    fmt.space_after = space_after
+    fmt.first_line_indent = first_line_indent
+    fmt.widow_control = False
+    return style
+
+
+def setup_document(document) -> dict[str, str]:
+    """Apply the A4 page, GB/T 9704 margins and the official styles; return the fonts used."""
+    fonts = document_fonts()
+    for section in document.sections:
+        section.page_width = Mm(210)
+        section.page_height = Mm(297)
+        section.top_margin = Mm(37)
+        section.bottom_margin = Mm(35)
+        section.left_margin = Mm(28)
+        section.right_margin = Mm(26)
+        section.header_distance = Mm(15)
+        section.footer_distance = Mm(20)
+
+    normal = document.styles["Normal"]
+    normal.font.name = fonts["body"]
+    normal.font.size = BODY_SIZE
+    set_east_asian_font(normal.element, fonts["body"])
+
+    _paragraph_style(document, STYLE_TITLE, fonts["title"], TITLE_SIZE, alignment=WD_ALIGN_PARAGRAPH.CENTER,
+                     line_spacing=TITLE_LINE_SPACING, space_after=Pt(28.95))
+    _paragraph_style(document, STYLE_BODY, fonts["body"], BODY_SIZE, first_line_indent=Pt(32))
+    _paragraph_style(document, STYLE_HEADING, fonts["heading"], BODY_SIZE, first_line_indent=Pt(32))
+    _paragraph_style(document, STYLE_SUBHEADING, fonts["subheading"], BODY_SIZE, first_line_indent=Pt(32))
+    _paragraph_style(document, STYLE_TABLE, fonts["body"], TABLE_SIZE, alignment=WD_ALIGN_PARAGRAPH.CENTER,
+                     line_spacing=Pt(18))
+    _paragraph_style(document, STYLE_CAPTION, fonts["heading"], BODY_SIZE, alignment=WD_ALIGN_PARAGRAPH.CENTER)
+    return fonts
+
+
+def add_run(paragraph, text: str, font_name: str, size=None, *, bold: bool | None = None):
+    """Append a run with its East-Asian font set; return the run."""
+    run = paragraph.add_run(text)
+    run.font.name = font_name
+    if size is not None:
+        run.font.size = size
+    if bold is not None:
+        run.bold = bold
+    set_east_asian_font(run._element, font_name)
+    return run
+
+
+def add_paragraph(document, text: str, style: str, font_name: str, size=None, *, bold: bool | None = None):
+    """Append a paragraph in ``style`` with one run of ``text``; return the paragraph."""
+    paragraph = document.add_paragraph(style=style)
+    if text:
+        add_run(paragraph, text, font_name, size, bold=bold)
+    return paragraph
+
+
+def _field_run(paragraph, instruction: str, font_name: str, size) -> None:
+    """Append a complex field (begin, instrText, separate, placeholder, end) — Word fills it in."""
+    def char(kind: str):
+        run = add_run(paragraph, "", font_name, size)
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+        run._element.append(element)
+
+    char("begin")
+    run = add_run(paragraph, "", font_name, size)
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} "
+    run._element.append(instr)
+    char("separate")
+    add_run(paragraph, "1", font_name, size)
+    char("end")
+
+
+def add_page_number_footer(document, font_name: str) -> None:
+    """Put "— PAGE —" (4号, centred) in every footer as a live PAGE field."""
+    for section in document.sections:
+        footer = section.footer
+        paragraph = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        add_run(paragraph, "— ", font_name, PAGE_NUMBER_SIZE)
+        _field_run(paragraph, "PAGE", font_name, PAGE_NUMBER_SIZE)
+        add_run(paragraph, " —", font_name, PAGE_NUMBER_SIZE)
+
+
+def add_header_line(document, text: str, font_name: str) -> None:
+    """Put a small grey line (the export watermark) at the top left of every page."""
+    for section in document.sections:
+        header = section.header
+        paragraph = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
+        run = add_run(paragraph, text, font_name, Pt(10.5))
+        run.font.color.rgb = RGBColor(0x80, 0x80, 0x80)
+
+
+def _shade(cell, fill_hex: str) -> None:
+    tc_pr = cell._tc.get_or_add_tcPr()
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), fill_hex)
+    tc_pr.append(shading)
+
+
+def add_table(document, headers: list[str], rows: list[list[str]], font_name: str, *,
+              header_font: str | None = None, column_widths_mm: list[float] | None = None):
+    """Append a real (editable) Word table with a bold shaded header row; return it."""
+    table = document.add_table(rows=1, cols=len(headers))
+    table.style = document.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, header in zip(table.rows[0].cells, headers):
+        cell.text = ""
+        paragraph = cell.paragraphs[0]
+        paragraph.style = document.styles[STYLE_TABLE]
+        add_run(paragraph, header, header_font or font_name, TABLE_SIZE, bold=True)
+        _shade(cell, "DDE4EE")
+    _repeat_as_header(table.rows[0])
+    for values in rows:
+        cells = table.add_row().cells
+        for cell, value in zip(cells, values):
+            paragraph = cell.paragraphs[0]
+            paragraph.style = document.styles[STYLE_TABLE]
+            add_run(paragraph, str(value), font_name, TABLE_SIZE)
+    if column_widths_mm:
+        for row in table.rows:
+            for cell, width in zip(row.cells, column_widths_mm):
+                cell.width = Mm(width)
+    return table
+
+
+def _repeat_as_header(row) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    element = OxmlElement("w:tblHeader")
+    element.set(qn("w:val"), "true")
+    tr_pr.append(element)
+
+
+def new_page(document) -> None:
+    """Start a new page (each 附件 begins on its own page) within the one section."""
+    document.add_page_break()

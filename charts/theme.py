@@ -1,0 +1,154 @@
+"""The one chart theme: CJK fonts, a colour per township, the warning colours, Chinese number formats.
+
+Every builder in ``charts/`` ends with ``apply_theme``; nothing here calls ``st.*``, so the same
+figure serves the page, the PNG export and the Word bulletin. No trace here uses topojson and no
+text uses LaTeX, so plotly never reaches for a CDN (MathJax, topojson) when a figure is drawn.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from decimal import Decimal
+
+import plotly.graph_objects as go
+
+from config import settings
+
+# 12 clearly distinct colours (Tableau-like, darkened for a projector); a county has 8-20 townships,
+# so past 12 the palette cycles with a second, lighter shade.
+TOWNSHIP_PALETTE = (
+    "#1F77B4", "#E1812C", "#3A923A", "#C03D3E", "#9372B2", "#845B53",
+    "#D684BD", "#7F7F7F", "#A9AA35", "#2EBDCC", "#3D5A80", "#B8860B",
+    "#6BAED6", "#FDAE6B", "#74C476", "#FB6A4A", "#BCBDDC", "#C49C94",
+)
+
+# DOMAIN.md: 整改 warnings are 红/黄/绿; the clue ledger's management levels are 红/黄/蓝.
+WARNING_COLORS = {"红": "#D62728", "黄": "#F2B701", "绿": "#2CA02C"}
+LEVEL_COLORS = {"红": "#D62728", "黄": "#F2B701", "蓝": "#1F77B4"}
+PRIMARY_COLOR = "#C0392B"  # the app's primary colour (.streamlit/config.toml)
+SECONDARY_COLOR = "#1F4E79"
+TARGET_LINE_COLOR = "#2CA02C"
+NEUTRAL_COLOR = "#9E9E9E"
+
+_township_order: dict[str, int] = {}
+
+
+def font_family() -> str:
+    """Return the chart font stack (a CJK font first) from the settings."""
+    return settings.get("chart_font_family")
+
+
+def register_townships(township_codes: Iterable[str]) -> None:
+    """Fix each township's colour by its place among the county's township codes (sorted)."""
+    codes = sorted({str(c) for c in township_codes if c})
+    _township_order.clear()
+    _township_order.update({code: i for i, code in enumerate(codes)})
+
+
+def township_color(township_code: str | None) -> str:
+    """Return the township's colour: the same on every page and in every export."""
+    if not township_code:
+        return NEUTRAL_COLOR
+    code = str(township_code)
+    if code in _township_order:
+        return TOWNSHIP_PALETTE[_township_order[code] % len(TOWNSHIP_PALETTE)]
+    # not registered (an export run outside the app): a stable pick from the code's digits
+    digits = int(code[-3:]) if code[-3:].isdigit() else sum(map(ord, code))
+    return TOWNSHIP_PALETTE[(digits * 7) % len(TOWNSHIP_PALETTE)]
+
+
+def township_colors(township_codes: Iterable[str]) -> list[str]:
+    """Return the colours of ``township_codes``, in order."""
+    return [township_color(c) for c in township_codes]
+
+
+# --- Chinese number formats --------------------------------------------------------------------
+
+def _is_missing(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def format_wan_yuan(value, unit: bool = True) -> str:
+    """Return 873.46万元 (two decimals; '—' when missing)."""
+    if _is_missing(value):
+        return "—"
+    text = f"{float(Decimal(str(value))):,.2f}".replace(",", "")
+    return f"{text}万元" if unit else text
+
+
+def format_percent(rate, digits: int = 1) -> str:
+    """Return 82.3% from a rate between 0 and 1 ('—' when missing)."""
+    if _is_missing(rate):
+        return "—"
+    return f"{float(rate) * 100:.{digits}f}%"
+
+
+def format_count(value, unit: str = "") -> str:
+    """Return 126件 / 152人 ('—' when missing)."""
+    if _is_missing(value):
+        return "—"
+    return f"{int(round(float(value)))}{unit}"
+
+
+def format_points(change, digits: int = 1) -> str:
+    """Return a change in percentage points: +3.2个百分点."""
+    if _is_missing(change):
+        return "—"
+    return f"{float(change) * 100:+.{digits}f}个百分点"
+
+
+def format_change(change, digits: int = 1) -> str:
+    """Return a relative change: +12.5% (同比/环比 of a count or an amount)."""
+    if _is_missing(change):
+        return "—"
+    return f"{float(change) * 100:+.{digits}f}%"
+
+
+# --- the figure layout -------------------------------------------------------------------------
+
+def apply_theme(fig: go.Figure, title: str, *, x_title: str | None = None, y_title: str | None = None,
+                height: int = 420, legend: bool = True, percent_axis: str | None = None) -> go.Figure:
+    """Return ``fig`` with the house layout: CJK font, Chinese title, axis titles with units.
+
+    ``percent_axis`` ('x' or 'y') formats that axis as 82.3% (values are rates between 0 and 1).
+    """
+    family = font_family()
+    fig.update_layout(
+        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 18, "family": family}},
+        font={"family": family, "size": 13, "color": "#262730"},
+        hoverlabel={"font": {"family": family, "size": 13}},
+        separators=".,",  # 873.46, and no thin-space thousands grouping
+        template="plotly_white",
+        height=height,
+        margin={"l": 60, "r": 24, "t": 64, "b": 48},
+        showlegend=legend,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0,
+                "title": {"text": ""}},
+    )
+    if x_title is not None:
+        fig.update_xaxes(title_text=x_title)
+    if y_title is not None:
+        fig.update_yaxes(title_text=y_title)
+    fig.update_xaxes(tickfont={"family": family}, automargin=True)
+    fig.update_yaxes(tickfont={"family": family}, automargin=True, separatethousands=False)
+    if percent_axis == "y":
+        fig.update_yaxes(tickformat=".0%")
+    elif percent_axis == "x":
+        fig.update_xaxes(tickformat=".0%")
+    return fig
+
+
+def empty_figure(title: str, message: str = "所选期间暂无数据") -> go.Figure:
+    """Return a themed figure that says there is no data (so a page never shows a blank box)."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font={"size": 16, "color": NEUTRAL_COLOR})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return apply_theme(fig, title, height=260, legend=False)

@@ -1,0 +1,34 @@
+"""季度排名 — the quarterly composite ranking of the townships with its four components, the change
+from last quarter, and 建议约谈 for a township last two quarters running."""
+
+import streamlit as st
+
+from charts.townships import ranking_score_bar
+from config import settings
+from metrics import queries
+from ui.components import page_header, show_chart, show_table
+from ui.frame import current_frame
+
+frame = current_frame()
+quarter = frame.quarter
+page_header(frame, "季度排名", "ranking", period_note=f"{quarter.label}乡镇综合排名")
+
+weights = settings.get("ranking_weights")
+st.caption("综合得分 = " + " + ".join(f"{name}×{weight}%" for name, weight in weights.items())
+           + "；得分相同时逾期事项少者在前。连续两个季度末位的乡镇建议约谈。")
+
+ranking = frame.query(queries.quarterly_ranking, quarter, frame.scope)
+flags = frame.query(queries.interview_flags, quarter, frame.scope)
+for name, quarters in zip(flags["township_name"], flags["quarters"]):
+    st.error(f"建议约谈：{name}（连续两个季度综合排名末位：{quarters}）")
+
+title = f"{quarter.label}乡镇综合排名"
+show_chart(frame, ranking_score_bar(ranking, title), ranking, title, "ranking_scores")
+
+shown = ranking.copy()
+if len(shown):
+    shown["rank_change"] = [("—" if c != c or c is None else ("持平" if int(c) == 0 else
+                             (f"↑{int(c)}" if c > 0 else f"↓{-int(c)}"))) for c in shown["rank_change"]]
+show_table(shown, title, "ranking_table",
+           percent_columns=("rectification_completion_rate", "on_time_completion_rate", "satisfaction_rate",
+                            "proactive_discovery_rate"), bool_columns=("is_last", "suggest_interview"))

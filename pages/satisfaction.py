@@ -1,0 +1,46 @@
+"""满意度 — the county 满意率 by quarter against the target, every township's trend (a heat table),
+知晓率 and the sample sizes behind each figure."""
+
+import streamlit as st
+
+from charts.townships import township_heat_table
+from charts.trends import period_lines
+from config import settings
+from metrics import queries
+from metrics.periods import Period, periods_between
+from ui.components import kpi_tiles, page_header, show_chart, show_table
+from ui.frame import current_frame
+
+frame = current_frame()
+page_header(frame, "满意度", "satisfaction")
+scope, township = frame.scope, frame.township_code
+target = float(settings.get("satisfaction_target"))
+
+kpi_tiles(frame.query(queries.kpi_tiles, frame.period, scope, township,
+                      names=("satisfaction_rate", "awareness_rate")), per_row=2)
+
+years = frame.query(queries.available_years)
+last_quarter = frame.quarter
+quarters = periods_between("quarter", Period.whole_year(years[0]).start if years else last_quarter.start,
+                           last_quarter.end)
+series = frame.query(queries.satisfaction_series, quarters, scope, township)
+place = frame.township_name
+title = f"{place}群众满意率（按季度，目标 {target:.0%}）"
+show_chart(frame, period_lines(series, {"satisfaction_rate": "满意率"}, title, y_title="满意率", percent=True,
+                               target=target, target_name="目标"), series, title, "satisfaction_trend")
+
+left, right = st.columns([3, 2])
+with left:
+    title = f"{place}监督平台知晓率（按季度）"
+    show_chart(frame, period_lines(series, {"awareness_rate": "知晓率"}, title, y_title="知晓率", percent=True),
+               series, title, "satisfaction_awareness")
+with right:
+    st.markdown("**测评样本**")
+    show_table(series, f"{place}满意度测评样本", "satisfaction_samples",
+               percent_columns=("satisfaction_rate", "awareness_rate"), height=380)
+
+st.subheader("各乡镇满意率")
+by_township = frame.query(queries.satisfaction_by_township, quarters[-8:], scope)
+title = f"各乡镇满意率（{quarters[-8:][0].label}至{quarters[-1].label}）"
+show_chart(frame, township_heat_table(by_township, "satisfaction_rate", title, value_name="满意率", target=target),
+           by_township, title, "satisfaction_townships")

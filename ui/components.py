@@ -1,0 +1,207 @@
+"""The pieces every page is built from: the header with the data's provenance, KPI tiles, a chart
+with its download buttons, a table with Chinese headers, the time drilldown and the meeting bar.
+
+These are the only helpers that call ``st.*`` on a page's behalf; figures come from ``charts/``.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, datetime
+from typing import Any, Callable
+
+import pandas as pd
+import streamlit as st
+
+from charts import theme
+from metrics import queries
+from metrics.definitions import Kpi
+from metrics.periods import Period
+from ui.downloads import chart_download_buttons, table_download_button
+from ui.frame import MEETING_AGENDA, PAGES, Frame, drill_up, set_meeting_mode, set_period, set_township
+
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"], "locale": "zh-CN"}
+GRANULARITY_CHILD_LABEL = {"year": "季度", "quarter": "月份"}
+
+
+def _text_date(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)[:16]
+
+
+def provenance_line(freshness: dict[str, Any]) -> str:
+    """Return "数据截至 2026-11-15 · 批次 7（cases.xlsx，2026-11-20 10:31）", or a note that nothing is loaded."""
+    if not freshness or not freshness.get("last_batch_id"):
+        return "数据截至 — · 尚未导入任何台账"
+    return (f"数据截至 {_text_date(freshness.get('data_as_of'))} · 批次 {freshness.get('last_batch_id')}"
+            f"（{freshness.get('last_file_name') or '—'}，{_text_date(freshness.get('last_loaded_at'))}）")
+
+
+def page_header(frame: Frame, title: str, page_id: str, *, period_note: str | None = None) -> None:
+    """Render the page title, what is being read (period, place) and where the figures come from."""
+    if frame.meeting:
+        _meeting_bar(page_id)
+    st.title(title)
+    note = period_note or frame.period.label
+    st.markdown(f"**{frame.township_name} · {note}**")
+    st.caption(provenance_line(frame.query(queries.data_freshness)))
+
+
+def _meeting_bar(page_id: str) -> None:
+    """Render 下一页 (the meeting's agenda order) and 退出会议模式; meeting mode stays on across pages."""
+    agenda = list(MEETING_AGENDA)
+    position = agenda.index(page_id) if page_id in agenda else -1
+    next_id = agenda[(position + 1) % len(agenda)]
+    left, middle, right = st.columns([6, 2, 2])
+    left.caption(f"会议模式 · 议程 {position + 1 if position >= 0 else '—'}/{len(agenda)}")
+    if middle.button(f"下一页：{PAGES[next_id][0]}", key="meeting_next", type="primary", width="stretch"):
+        st.switch_page(PAGES[next_id][1], query_params={"meeting": "1"})
+    right.button("退出会议模式", key="meeting_exit", on_click=set_meeting_mode, args=(False,), width="stretch")
+
+
+def kpi_tiles(kpis: list[Kpi], per_row: int = 3) -> None:
+    """Render one tile per Kpi: the value, 同比 as the delta (coloured by whether up is good), 环比 below."""
+    for start in range(0, len(kpis), per_row):
+        columns = st.columns(per_row)
+        for column, kpi in zip(columns, kpis[start:start + per_row]):
+            with column:
+                delta = None if kpi.yoy_change is None else f"同比 {kpi.formatted_yoy}"
+                st.metric(kpi.metric.label, kpi.formatted_value, delta=delta,
+                          delta_color="normal" if kpi.metric.higher_is_better else "inverse",
+                          help=kpi.metric.description, border=True)
+                base = "" if kpi.year_ago_value is None else f"去年同期 {_format(kpi, kpi.year_ago_value)}"
+                st.caption(f"环比 {kpi.formatted_mom}" + (f" · {base}" if base else ""))
+
+
+def _format(kpi: Kpi, value: float | None) -> str:
+    from metrics.definitions import format_value
+
+    return format_value(kpi.metric, value)
+
+
+def show_chart(frame: Frame, fig, table: pd.DataFrame | None, title: str, key: str,
+               on_select: Callable | None = None) -> None:
+    """Render a figure (click-selectable when ``on_select`` is given) and its download buttons."""
+    shown = fig
+    if frame.meeting:  # larger type on the projector; the exported figure keeps the house size
+        shown = copy.deepcopy(fig)
+        shown.update_layout(font={"size": 17}, title={"font": {"size": 24}},
+                            height=int((fig.layout.height or 420) * 1.15))
+    if on_select is not None:
+        st.plotly_chart(shown, key=key, on_select=on_select, selection_mode="points", config=PLOTLY_CONFIG,
+                        width="stretch")
+    else:
+        st.plotly_chart(shown, key=key, config=PLOTLY_CONFIG, width="stretch")
+    chart_download_buttons(fig, table, title, key)
+
+
+def labelled(df: pd.DataFrame) -> pd.DataFrame:
+    """Return ``df`` with Chinese column headers (metrics.COLUMN_LABELS, with units)."""
+    return df.rename(columns={c: queries.COLUMN_LABELS.get(c, c) for c in df.columns})
+
+
+def display_table(df: pd.DataFrame, *, percent_columns: tuple[str, ...] = (), money_columns: tuple[str, ...] = (),
+                  bool_columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Return a copy formatted for reading: 82.3%, 873.46, 是/否 (display formatting only)."""
+    shown = df.copy()
+    for column in percent_columns:
+        if column in shown:
+            shown[column] = shown[column].map(theme.format_percent)
+    for column in money_columns:
+        if column in shown:
+            shown[column] = shown[column].map(lambda v: theme.format_wan_yuan(v, unit=False))
+    for column in bool_columns:
+        if column in shown:
+            shown[column] = shown[column].map(lambda v: "是" if v is True or v == 1 else ("否" if v in (False, 0) else "—"))
+    for column in shown.columns:
+        if shown[column].dtype == object:
+            shown[column] = shown[column].map(lambda v: v.isoformat() if isinstance(v, date) else v)
+    return shown
+
+
+WARNING_BACKGROUNDS = {"红": "#F8D7DA", "黄": "#FFF3CD", "绿": "#D4EDDA", "蓝": "#D6E6F5"}
+
+
+def show_table(df: pd.DataFrame, title: str, key: str, *, warning_column: str | None = None,
+               percent_columns: tuple[str, ...] = (), money_columns: tuple[str, ...] = (),
+               bool_columns: tuple[str, ...] = (), height: int | str = "auto", empty_text: str = "暂无记录") -> None:
+    """Render a table with Chinese headers (warning cells coloured 红/黄/绿) and its download button."""
+    if df is None or df.empty:
+        st.info(empty_text)
+        return
+    shown = labelled(display_table(df, percent_columns=percent_columns, money_columns=money_columns,
+                                   bool_columns=bool_columns))
+    if warning_column and warning_column in df.columns:
+        header = queries.COLUMN_LABELS.get(warning_column, warning_column)
+        styled = shown.style.map(lambda v: f"background-color: {WARNING_BACKGROUNDS.get(v, 'transparent')};"
+                                           f" font-weight: 600", subset=[header])
+        st.dataframe(styled, hide_index=True, width="stretch", height=height, key=key)
+    else:
+        st.dataframe(shown, hide_index=True, width="stretch", height=height, key=key)
+    table_download_button(labelled(df), title, key)
+
+
+# --- time drilldown ---------------------------------------------------------------------------
+
+def _selected_period_code(key: str) -> str | None:
+    state = st.session_state.get(key)
+    try:
+        points = state["selection"]["points"]
+    except (KeyError, TypeError):
+        return None
+    for point in points:
+        code = point.get("customdata")
+        if isinstance(code, (list, tuple)):
+            code = code[0] if code else None
+        if code:
+            return str(code)
+    return None
+
+
+def drill_to_selected(key: str) -> None:
+    """Callback of a trend chart: set the period filter to the clicked bar's period."""
+    code = _selected_period_code(key)
+    if code:
+        set_period(Period.parse(code))
+
+
+def drill_to_township(key: str) -> None:
+    """Callback of a township chart: set the township filter to the clicked bar's township."""
+    state = st.session_state.get(key) or {}
+    points = (state.get("selection") or {}).get("points") or []
+    if points and points[0].get("y"):
+        set_township(str(points[0]["y"]).split(". ", 1)[-1])
+
+
+def drill_controls(frame: Frame, key: str) -> None:
+    """Render the 上钻 button (month → its quarter → its year) and a line saying where one is."""
+    parent = frame.period.parent()
+    left, right = st.columns([7, 2])
+    path = " › ".join(p.label for p in _ancestry(frame.period))
+    left.caption(f"时间层级：{path}。点击图中柱形可下钻到该期间。")
+    right.button(f"上钻到{parent.label}" if parent else "已是年度", key=f"{key}_up", on_click=drill_up,
+                 disabled=parent is None, width="stretch")
+
+
+def _ancestry(period: Period) -> list[Period]:
+    chain = [period]
+    while chain[0].parent() is not None:
+        chain.insert(0, chain[0].parent())
+    return chain
+
+
+def trend_window(frame: Frame, count: int | None = None) -> list[Period]:
+    """Return the periods a trend shows: the last ``count`` periods up to the selected one."""
+    count = count or {"month": 12, "quarter": 8, "year": 4}[frame.granularity]
+    periods = [frame.period]
+    while len(periods) < count:
+        periods.insert(0, periods[0].previous())
+    years = frame.query(queries.available_years)
+    if years:
+        periods = [p for p in periods if p.year >= years[0]] or [frame.period]
+    return periods

@@ -1,0 +1,258 @@
+"""The picture frame every page sits in: the engine, the user's scope, the global filters, meeting mode.
+
+``dashboard.py`` calls ``render_frame()`` once per run, before the page; a page then reads the
+same ``Frame`` with ``current_frame()`` and asks for data with ``frame.query(queries.fn, …)``,
+which passes the engine and the scope and caches by the warehouse's data version (a load
+invalidates it). The filters are widgets bound to the URL (``bind="query-params"``), so a view
+can be sent as a link and reopens the same: ``?granularity=季&period=2024年第三季度&township=青石镇``.
+Meeting mode is ``?meeting=1``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Callable
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from charts import theme
+from metrics import queries
+from metrics.periods import GRANULARITY_LABELS, Period, periods_between
+from metrics.scope import Scope
+from warehouse.engine import data_version, database_url, get_engine
+
+COUNTY_WIDE = "全县"
+GRANULARITY_KEY, PERIOD_KEY, TOWNSHIP_KEY = "granularity", "period", "township"
+MEETING_PARAM = "meeting"
+_FRAME_KEY = "_frame"
+_MEETING_STATE = "_meeting_mode"
+
+# page id (file stem) → (title, file); the meeting's agenda order is MEETING_AGENDA
+PAGES = {
+    "overview": ("总览", "pages/overview.py"),
+    "cases": ("案件统计", "pages/cases.py"),
+    "rectification": ("整改推进", "pages/rectification.py"),
+    "satisfaction": ("满意度", "pages/satisfaction.py"),
+    "ranking": ("季度排名", "pages/ranking.py"),
+    "heatmap": ("线索热力图", "pages/heatmap.py"),
+    "bulletin": ("季通报", "pages/bulletin.py"),
+}
+NAVIGATION = {
+    "会议总览": ("overview",),
+    "专题分析": ("cases", "rectification", "satisfaction", "ranking", "heatmap"),
+    "通报与导出": ("bulletin",),
+}
+MEETING_AGENDA = ("overview", "rectification", "cases", "satisfaction", "ranking", "heatmap")
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_for(url: str) -> Engine:
+    return get_engine(url)
+
+
+def current_engine() -> Engine:
+    """Return the one engine of the app (cached per database URL)."""
+    return _engine_for(database_url())
+
+
+def current_scope() -> Scope:
+    """Return the user's scope. For now everyone is the county's 纪委; the [access] work adds login."""
+    return Scope.county()
+
+
+@st.cache_data(show_spinner=False, max_entries=5000, ttl=3600)
+def _cached_call(function_name: str, url: str, version: tuple, args: tuple, kwargs: tuple) -> Any:
+    """Return a metrics function's result; the key holds the data version, so a load invalidates it."""
+    function = getattr(queries, function_name, None)
+    if function is None:  # the pages' extra queries
+        from metrics import page_queries
+
+        function = getattr(page_queries, function_name)
+    return function(_engine_for(url), *args, **dict(kwargs))
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What a page needs from the frame: the filters' values, the scope and a cached query."""
+
+    engine_url: str
+    version: tuple
+    scope: Scope
+    granularity: str  # month | quarter | year
+    period: Period
+    township_code: str | None  # None: the whole county
+    township_name: str  # 全县 or the township's name
+    latest: Period  # the latest period of the granularity that has data
+    meeting: bool
+
+    @property
+    def engine(self) -> Engine:
+        return _engine_for(self.engine_url)
+
+    @property
+    def as_of(self) -> date:
+        """The as-of date of as-of metrics (整改): the period's last day, but never past the data."""
+        freshness = self.query(queries.data_freshness)
+        data_as_of = freshness.get("data_as_of")
+        if data_as_of and isinstance(data_as_of, date) and data_as_of < self.period.end:
+            return data_as_of
+        return self.period.end
+
+    @property
+    def quarter(self) -> Period:
+        """The quarter of the quarterly views (ranking, 约谈): the period's, never past the data."""
+        quarter = Period.containing("quarter", self.period.end)
+        latest = self.query(queries.latest_period, "quarter")
+        return min(quarter, latest) if latest.granularity == "quarter" else quarter
+
+    def query(self, function: Callable, *args, **kwargs) -> Any:
+        """Return ``function(engine, *args, **kwargs)`` cached by the data version (scope is in args)."""
+        return _cached_call(function.__name__, self.engine_url, self.version, tuple(args),
+                            tuple(sorted(kwargs.items())))
+
+
+def current_frame() -> Frame:
+    """Return the frame of this run (``render_frame`` has run in dashboard.py)."""
+    frame = st.session_state.get(_FRAME_KEY)
+    if frame is None:  # a page run on its own (AppTest of a single file): build the frame here
+        frame = render_frame()
+    return frame
+
+
+# --- the filters --------------------------------------------------------------------------------
+
+def _period_options(first_year: int | None, latest: Period) -> list[str]:
+    """Return the period codes from the first year with data to the latest period, newest first."""
+    if first_year is None:
+        return [latest.code]
+    periods = periods_between(latest.granularity, date(first_year, 1, 1), latest.end)
+    return [p.code for p in reversed(periods)]
+
+
+def _label_of(code: str) -> str:
+    try:
+        return Period.parse(code).label
+    except ValueError:
+        return code
+
+
+def _on_granularity_change() -> None:
+    """Keep the period meaningful when the granularity changes: 2024Q3 → 2024 or → 2024年9月."""
+    granularity = st.session_state.get(GRANULARITY_KEY)
+    old = st.session_state.get("_last_period")
+    if not granularity or not old:
+        return
+    latest = st.session_state.get("_latest_by_granularity", {}).get(granularity)
+    day = old.end
+    if latest is not None and day > latest.end:
+        day = latest.end
+    st.session_state[PERIOD_KEY] = Period.containing(granularity, day).code
+
+
+def set_period(period: Period) -> None:
+    """Set the global period filter (and its granularity): call from a widget callback (drilldown)."""
+    st.session_state[GRANULARITY_KEY] = period.granularity
+    st.session_state[PERIOD_KEY] = period.code
+
+
+def set_township(township_name: str) -> None:
+    """Set the global township filter (a widget callback: the place drilldown); 全县 goes back up."""
+    st.session_state[TOWNSHIP_KEY] = township_name
+
+
+def drill_up() -> None:
+    """Set the period filter to the current period's parent (a month's quarter, a quarter's year)."""
+    frame = st.session_state.get(_FRAME_KEY)
+    if frame is not None and frame.period.parent() is not None:
+        set_period(frame.period.parent())
+
+
+def _meeting_from_url() -> bool:
+    if _MEETING_STATE not in st.session_state:
+        st.session_state[_MEETING_STATE] = st.query_params.get(MEETING_PARAM) == "1"
+    return bool(st.session_state[_MEETING_STATE])
+
+
+def set_meeting_mode(on: bool) -> None:
+    """Switch meeting mode on or off (a widget callback)."""
+    st.session_state[_MEETING_STATE] = on
+
+
+def _toggle_meeting() -> None:
+    set_meeting_mode(bool(st.session_state.get("meeting_toggle")))
+
+
+def render_frame() -> Frame:
+    """Render the global filters in the sidebar and return this run's Frame (also stored for the page)."""
+    engine = current_engine()
+    url = database_url()
+    version = data_version(engine)
+    scope = current_scope()
+
+    def query(function, *args, **kwargs):
+        return _cached_call(function.__name__, url, version, tuple(args), tuple(sorted(kwargs.items())))
+
+    townships = query(queries.township_options, scope)
+    theme.register_townships(townships["township_code"] if len(townships) else [])
+    years = query(queries.available_years)
+    latest_by_granularity = {g: query(queries.latest_period, g) for g in GRANULARITY_LABELS}
+    st.session_state["_latest_by_granularity"] = latest_by_granularity
+
+    meeting = _meeting_from_url()
+    with st.sidebar:
+        st.markdown(f"### {query(queries.county_name)}正风反腐数据看板")
+        granularity = st.segmented_control(
+            "统计粒度", options=list(GRANULARITY_LABELS), format_func=GRANULARITY_LABELS.get, default="quarter",
+            key=GRANULARITY_KEY, bind="query-params", on_change=_on_granularity_change, required=True,
+        ) or "quarter"
+        latest = latest_by_granularity[granularity]
+        options = _period_options(years[0] if years else None, latest)
+        period_code = st.selectbox("统计期间", options=options, index=0, format_func=_label_of, key=PERIOD_KEY,
+                                   bind="query-params")
+        period = Period.parse(period_code or latest.code)
+        if period.granularity != granularity:  # a stale value from another granularity
+            period = latest
+        names = dict(zip(townships["township_code"], townships["township_name"]))
+        township_choices = ([] if scope.township_code else [COUNTY_WIDE]) + list(names.values())
+        township_name = st.selectbox("乡镇", options=township_choices, index=0, key=TOWNSHIP_KEY,
+                                     bind="query-params")
+        codes_by_name = {v: k for k, v in names.items()}
+        township_code = scope.narrowed_to(codes_by_name.get(township_name))
+        if scope.township_code:
+            township_name = names.get(scope.township_code, township_name)
+        st.toggle("会议模式（投影）", value=meeting, key="meeting_toggle", on_change=_toggle_meeting,
+                  help="隐藏侧边栏、放大字号，用“下一页”按会议议程翻页。链接加 ?meeting=1 直接进入。")
+        st.caption(f"当前用户：{scope.user_name}（{scope.role}）")
+
+    meeting = bool(st.session_state[_MEETING_STATE])
+    if meeting:
+        st.query_params[MEETING_PARAM] = "1"
+    elif st.query_params.get(MEETING_PARAM) is not None:
+        del st.query_params[MEETING_PARAM]
+
+    st.session_state["_last_period"] = period
+    frame = Frame(engine_url=url, version=version, scope=scope, granularity=granularity, period=period,
+                  township_code=township_code, township_name=township_name or COUNTY_WIDE, latest=latest,
+                  meeting=meeting)
+    st.session_state[_FRAME_KEY] = frame
+    if meeting:
+        _meeting_css()
+    return frame
+
+
+def _meeting_css() -> None:
+    """Hide the sidebar and enlarge the type and the tiles for the projector."""
+    st.html("""<style>
+    [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stSidebarNav"],
+    header[data-testid="stHeader"] { display: none !important; }
+    .block-container, [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding-top: 1rem !important; }
+    html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
+    [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
+    [data-testid="stMetric"] { padding: 0.6rem 1rem; border: 1px solid #ddd; border-radius: 0.5rem; }
+    [data-testid="stMetricValue"] { font-size: 3rem !important; }
+    [data-testid="stMetricLabel"] p { font-size: 1.3rem !important; }
+    [data-testid="stMetricDelta"] { font-size: 1.1rem !important; }
+    h1 { font-size: 2.6rem !important; }
+    </style>""")

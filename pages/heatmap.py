@@ -1,6 +1,128 @@
-"""线索热力图 — written by the [geo] work; this placeholder keeps the navigation whole until then."""
+"""线索热力图 — where the problem clues are: a heat layer at the villages' points, township outlines
+(optionally shaded by clues per 万人), village markers with their counts, a month-by-month view of
+the year, and the drilldown township → its villages → a village's clues.
+
+Thin: filters → metrics.map_queries → geo.heatmap.build_map → st_folium. The map never reruns
+the app on pan or zoom (``returned_objects=[]``); the drilldown is driven by the selectboxes.
+"""
 
 import streamlit as st
+from streamlit_folium import st_folium
 
-st.title("线索热力图")
-st.info("村级问题线索热力图正在建设中。")
+from config import settings
+from geo.heatmap import WEIGHT_MODES, build_map
+from metrics import map_queries, queries
+from metrics.map_queries import ClueFilters
+from metrics.periods import Period
+from ui.components import page_header
+from ui.frame import COUNTY_WIDE, current_frame, set_township
+from warehouse.engine import get_engine
+
+frame = current_frame()
+page_header(frame, "线索热力图", "heatmap")
+
+
+@st.cache_data(show_spinner=False, max_entries=500, ttl=3600)
+def _map_query(function_name: str, url: str, version: tuple, boundary_version: tuple, args: tuple, kwargs: tuple):
+    """Return a map_queries result; the key holds both data versions, so a load invalidates it."""
+    return getattr(map_queries, function_name)(get_engine(url), *args, **dict(kwargs))
+
+
+boundary_version = map_queries.boundaries_version(frame.engine)
+
+
+def query(function, *args, **kwargs):
+    return _map_query(function.__name__, frame.engine_url, frame.version, boundary_version, args,
+                      tuple(sorted(kwargs.items())))
+
+
+# --- the page's own filters ---------------------------------------------------------------------
+options = map_queries.clue_filter_options()
+first, second, third = st.columns(3)
+domains = first.multiselect("问题领域", options["problem_domains"], placeholder="全部领域", key="heatmap_domains")
+levels = second.multiselect("管理等级", options["management_levels"], placeholder="全部等级", key="heatmap_levels")
+sources = third.multiselect("线索来源", options["clue_sources"], placeholder="全部来源", key="heatmap_sources")
+filters = ClueFilters(tuple(domains), tuple(levels), tuple(sources))
+
+first, second, third = st.columns([3, 2, 2])
+weight = first.radio("热力按", list(WEIGHT_MODES), format_func=WEIGHT_MODES.get, horizontal=True,
+                     key="heatmap_weight")
+choropleth = second.toggle("乡镇按每万人线索数着色", value=False, key="heatmap_choropleth")
+by_month = third.toggle("逐月查看（本年度）", value=False, key="heatmap_by_month",
+                        help="在所选年度内逐月拖动，看线索在哪些村集中、如何移动。")
+
+period = frame.period
+if by_month:
+    monthly = query(map_queries.monthly_clue_counts, frame.scope, frame.period.year, filters, frame.township_code)
+    months = [m for m, n in zip(monthly["month"], monthly["clue_count"]) if n > 0] or list(monthly["month"])
+    counts = dict(zip(monthly["month"], monthly["clue_count"]))
+    default = max((m for m in months if Period.parse(m).start <= frame.period.end), default=months[0])
+    chosen = st.select_slider(f"{frame.period.year}年月份", options=months, value=default,
+                              format_func=lambda m: f"{Period.parse(m).label}（{counts.get(m, 0)}条）",
+                              key="heatmap_month")
+    period = Period.parse(chosen)
+
+# --- drilldown: a township (the global filter, so every page follows) ---------------------------
+townships = query(map_queries.township_clue_rates, frame.scope, period, filters)
+names = dict(zip(townships["township_code"], townships["township_name"]))
+if not frame.scope.township_code:
+    choices = [COUNTY_WIDE] + list(names.values())
+    # follow the global filter (the sidebar may have changed it since this widget last ran)
+    st.session_state["heatmap_township"] = frame.township_name if frame.township_name in choices else COUNTY_WIDE
+    st.selectbox("钻取乡镇（地图缩放到该乡镇，并列出各村）", choices, key="heatmap_township",
+                 on_change=lambda: set_township(st.session_state["heatmap_township"]))
+
+villages = query(map_queries.village_clue_counts, frame.scope, period, filters, None)
+outlines = query(map_queries.boundary_geometries, frame.scope, "township", None)
+hides_names = not frame.scope.shows_names
+threshold = int(settings.get("small_number_threshold")) if hides_names else None
+
+if outlines.empty:
+    st.info("尚未导入乡镇边界，地图只显示村点位。导入方法：python -m geo load-boundaries 边界文件 --level township")
+
+fmap = build_map(villages, townships, outlines, weight=weight, choropleth=choropleth,
+                 focus_township=frame.township_code, small_number_threshold=threshold)
+st_folium(fmap, height=620, use_container_width=True, returned_objects=[], key="clue_heatmap")
+
+placed = int(villages["clue_count"].sum())
+unplaced = int(townships["unplaced_clue_count"].sum())
+unlocated = int(villages.loc[villages["longitude"].isna() | villages["latitude"].isna(), "clue_count"].sum())
+st.caption(
+    f"{period.label}：热力图显示已关联到村的线索 {placed - unlocated} 条"
+    + (f"；另有 {unplaced} 条线索未关联到村，只计入所属乡镇" if unplaced else "")
+    + (f"；{unlocated} 条所在村没有经纬度，未能上图" if unlocated else "")
+    + "。数据在服务器端按村汇总。"
+)
+
+# --- township → villages → clues ----------------------------------------------------------------
+if frame.township_code:
+    township_name = names.get(frame.township_code, frame.township_name)
+    st.subheader(f"{township_name}各村（社区）线索（{period.label}）")
+    in_township = villages[villages["township_code"] == frame.township_code]
+    table = in_township[["village_code", "village_name", "clue_count", "red_clue_count", "amount_wan_yuan"]]
+    table = table.sort_values(["clue_count", "village_code"], ascending=[False, True])
+    shown = queries.apply_small_number_rule(table, ["clue_count", "red_clue_count"], frame.scope)
+    st.dataframe(
+        shown.drop(columns=["village_code"]).rename(columns={
+            "village_name": "村（社区）", "clue_count": "线索数", "red_clue_count": "红色线索",
+            "amount_wan_yuan": "涉及金额（万元）"}),
+        hide_index=True, width="stretch", key="heatmap_village_table",
+    )
+    village_names = dict(zip(table["village_code"], table["village_name"]))
+    village_code = st.selectbox("查看村（社区）的线索", [None] + list(village_names),
+                                format_func=lambda c: "请选择" if c is None else village_names[c],
+                                key="heatmap_village")
+    if village_code:
+        clues = query(map_queries.village_clue_list, frame.scope, village_code, period, filters)
+        if clues.empty:
+            st.info("该村（社区）本期没有符合条件的线索。")
+        else:
+            st.dataframe(  # a dataframe cell is plain text: an HTML summary shows as its characters
+                clues.rename(columns={
+                    "clue_id": "线索编号", "received_date": "受理日期", "clue_source": "线索来源",
+                    "problem_domain": "问题领域", "management_level": "管理等级", "handling_status": "办理状态",
+                    "reported_person_name": "被反映人", "summary": "问题摘要"}),
+                hide_index=True, width="stretch", key="heatmap_clue_table",
+            )
+else:
+    st.caption("选择一个乡镇，地图将缩放到该乡镇，并列出其各村（社区）的线索数。")

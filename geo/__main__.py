@@ -1,0 +1,57 @@
+"""Command line: ``python -m geo load-boundaries FILE --level township|village [...]``.
+
+Errors are one line of Chinese on stderr and a non-zero exit, never a traceback: the clerk
+running it is not a programmer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+class _ChineseArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own messages are English
+        self.exit(2, f"错误：命令参数有误（{message}）。用法：python -m geo load-boundaries 文件 --level township|village\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _ChineseArgumentParser(prog="python -m geo", description="导入乡镇、村边界（GeoJSON、Shapefile、GeoPackage）")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_ChineseArgumentParser)
+    load = commands.add_parser("load-boundaries", help="导入一个边界文件")
+    load.add_argument("file", type=Path, help="边界文件（.geojson / .shp / .gpkg）")
+    load.add_argument("--level", required=True, choices=("township", "village"), help="区划级别：township 乡镇，village 村")
+    load.add_argument("--code-field", help="代码字段名（默认自动识别 XZQDM、ZLDWDM、乡镇代码、村代码、code 等）")
+    load.add_argument("--name-field", help="名称字段名（默认自动识别 XZQMC、ZLDWMC、乡镇名称、村名称、name 等）")
+    load.add_argument("--encoding", help="属性表编码（默认自动识别 UTF-8 / GBK / GB18030）")
+    load.add_argument("--crs", help="文件的坐标系，如 EPSG:4490、EPSG:4545（文件未声明坐标系时必须指定）")
+    load.add_argument("--db", help="数据库连接串（默认用设置 db_url 或内置 SQLite）")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Return the exit status: 0 when the file loaded, 1 when it could not be."""
+    args = _parser().parse_args(argv)
+    from geo.boundaries import BoundaryError, load_boundary_file
+
+    try:
+        from warehouse.engine import get_engine
+
+        engine = get_engine(args.db)
+        report = load_boundary_file(
+            args.file, args.level, engine,
+            code_field=args.code_field, name_field=args.name_field, encoding=args.encoding, crs=args.crs,
+        )
+    except BoundaryError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the clerk gets one line, not a traceback
+        print(f"错误：导入边界失败（{type(exc).__name__}：{str(exc).splitlines()[0] if str(exc) else ''}）", file=sys.stderr)
+        return 1
+    print("\n".join(report.summary_lines()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""The map's SQL: clue aggregates per village and per township, boundaries, a village's clues.
+
+Same rules as ``metrics.queries``: SQLAlchemy Core with bound parameters only, and every function
+takes the user's ``Scope`` (a township user gets their own township, whatever they ask for).
+Aggregation happens in the database (GROUP BY village, domain, level): what the map receives grows
+with the number of villages, never with the number of clues.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine, and_, case, func, select
+
+from metrics.periods import Period
+from metrics.scope import Scope, mask_name
+from warehouse import schema
+from warehouse import vocabulary as vocab
+from warehouse.engine import year_month
+
+RED = "红"
+
+
+@dataclass(frozen=True)
+class ClueFilters:
+    """The map page's own filters; an empty tuple means "all"."""
+
+    problem_domains: tuple[str, ...] = ()
+    management_levels: tuple[str, ...] = ()
+    clue_sources: tuple[str, ...] = ()
+
+
+def _clue_conditions(scope: Scope, start, end, filters: ClueFilters, township_code: str | None) -> list:
+    clues = schema.clues
+    conditions = [clues.c.received_date >= start, clues.c.received_date <= end]
+    township = scope.narrowed_to(township_code)
+    if township:
+        conditions.append(clues.c.township_code == township)
+    if filters.problem_domains:
+        conditions.append(clues.c.problem_domain.in_(filters.problem_domains))
+    if filters.management_levels:
+        conditions.append(clues.c.management_level.in_(filters.management_levels))
+    if filters.clue_sources:
+        conditions.append(clues.c.clue_source.in_(filters.clue_sources))
+    return conditions
+
+
+def _village_rows(conn, scope: Scope, township_code: str | None) -> pd.DataFrame:
+    villages, townships = schema.villages, schema.townships
+    statement = (
+        select(villages.c.village_code, villages.c.village_name, villages.c.village_kind, villages.c.township_code,
+               townships.c.township_name, villages.c.longitude, villages.c.latitude,
+               villages.c.registered_population)
+        .join(townships, townships.c.township_code == villages.c.township_code)
+        .order_by(villages.c.village_code)
+    )
+    township = scope.narrowed_to(township_code)
+    if township:
+        statement = statement.where(villages.c.township_code == township)
+    return pd.DataFrame(conn.execute(statement).mappings().all(),
+                        columns=["village_code", "village_name", "village_kind", "township_code", "township_name",
+                                 "longitude", "latitude", "registered_population"])
+
+
+def village_clue_counts(engine: Engine, scope: Scope, period: Period, filters: ClueFilters = ClueFilters(),
+                        township_code: str | None = None) -> pd.DataFrame:
+    """Return one row per village in scope: names, point, clue_count, red_clue_count, amount_wan_yuan, by_domain, by_level.
+
+    ``by_domain`` and ``by_level`` are dicts {category: count} (only categories with clues).
+    Villages with no clue in the period are included with zeros, so the map can still mark them.
+    """
+    clues = schema.clues
+    statement = (
+        select(clues.c.village_code, clues.c.problem_domain, clues.c.management_level,
+               func.count().label("clue_count"),
+               func.coalesce(func.sum(clues.c.amount_wan_yuan), 0).label("amount_wan_yuan"))
+        .where(and_(*_clue_conditions(scope, period.start, period.end, filters, township_code)),
+               clues.c.village_code.is_not(None))
+        .group_by(clues.c.village_code, clues.c.problem_domain, clues.c.management_level)
+    )
+    with engine.connect() as conn:
+        villages = _village_rows(conn, scope, township_code)
+        groups = pd.DataFrame(conn.execute(statement).mappings().all(),
+                              columns=["village_code", "problem_domain", "management_level", "clue_count",
+                                       "amount_wan_yuan"])
+    groups["clue_count"] = groups["clue_count"].astype(int)
+    groups["amount_wan_yuan"] = groups["amount_wan_yuan"].astype(float)
+    totals = groups.groupby("village_code").agg(clue_count=("clue_count", "sum"),
+                                                amount_wan_yuan=("amount_wan_yuan", "sum"))
+    red = groups[groups["management_level"] == RED].groupby("village_code")["clue_count"].sum().rename("red_clue_count")
+
+    def ordered_counts(column: str, order: tuple[str, ...]) -> pd.Series:
+        sums = groups.groupby(["village_code", column])["clue_count"].sum()
+        result = {}
+        for village_code, part in sums.groupby(level=0):
+            counts = {key[1]: int(value) for key, value in part.items()}
+            result[village_code] = {k: counts[k] for k in sorted(counts, key=lambda k: (order.index(k) if k in order else len(order), k))}
+        return pd.Series(result, dtype=object)
+
+    by_domain = ordered_counts("problem_domain", vocab.PROBLEM_DOMAINS).rename("by_domain")
+    by_level = ordered_counts("management_level", vocab.MANAGEMENT_LEVELS).rename("by_level")
+    result = villages.set_index("village_code").join([totals, red, by_domain, by_level])
+    result["clue_count"] = result["clue_count"].fillna(0).astype(int)
+    result["red_clue_count"] = result["red_clue_count"].fillna(0).astype(int)
+    result["amount_wan_yuan"] = result["amount_wan_yuan"].fillna(0.0).astype(float).round(2)
+    for column in ("by_domain", "by_level"):
+        result[column] = [value if isinstance(value, dict) else {} for value in result[column]]
+    return result.reset_index()
+
+
+def township_clue_rates(engine: Engine, scope: Scope, period: Period, filters: ClueFilters = ClueFilters()) -> pd.DataFrame:
+    """Return one row per township in scope: township_code, township_name, clue_count, unplaced_clue_count, registered_population, clues_per_10k.
+
+    ``unplaced_clue_count`` counts clues with no village (they are in the township's figure but
+    not on the heat layer); ``clues_per_10k`` is clues per 万人 of 户籍人口, None without population.
+    """
+    clues, villages, townships = schema.clues, schema.villages, schema.townships
+    counts = (
+        select(clues.c.township_code,
+               func.count().label("clue_count"),
+               func.sum(case((clues.c.village_code.is_(None), 1), else_=0)).label("unplaced_clue_count"))
+        .where(and_(*_clue_conditions(scope, period.start, period.end, filters, None)))
+        .group_by(clues.c.township_code)
+    )
+    population = (
+        select(villages.c.township_code, func.sum(villages.c.registered_population).label("registered_population"))
+        .group_by(villages.c.township_code)
+    )
+    statement = select(townships.c.township_code, townships.c.township_name).order_by(townships.c.township_code)
+    if scope.township_code:
+        statement = statement.where(townships.c.township_code == scope.township_code)
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(statement).mappings().all(), columns=["township_code", "township_name"])
+        count_frame = pd.DataFrame(conn.execute(counts).mappings().all(),
+                                   columns=["township_code", "clue_count", "unplaced_clue_count"])
+        population_frame = pd.DataFrame(conn.execute(population).mappings().all(),
+                                        columns=["township_code", "registered_population"])
+    frame = frame.merge(count_frame, on="township_code", how="left").merge(population_frame, on="township_code", how="left")
+    frame["clue_count"] = frame["clue_count"].fillna(0).astype(int)
+    frame["unplaced_clue_count"] = frame["unplaced_clue_count"].fillna(0).astype(int)
+    population_values = pd.to_numeric(frame["registered_population"], errors="coerce")
+    frame["registered_population"] = population_values.astype("Int64")
+    frame["clues_per_10k"] = [
+        round(count / pop * 10000, 2) if pd.notna(pop) and pop > 0 else None
+        for count, pop in zip(frame["clue_count"], population_values)
+    ]
+    return frame
+
+
+def monthly_clue_counts(engine: Engine, scope: Scope, year: int, filters: ClueFilters = ClueFilters(),
+                        township_code: str | None = None) -> pd.DataFrame:
+    """Return DataFrame[month, clue_count, placed_clue_count]: the year's twelve months ('2024-07'), zero-filled."""
+    clues = schema.clues
+    year_period = Period.whole_year(year)
+    month = year_month(clues.c.received_date)
+    statement = (
+        select(month.label("month"), func.count().label("clue_count"),
+               func.sum(case((clues.c.village_code.is_not(None), 1), else_=0)).label("placed_clue_count"))
+        .where(and_(*_clue_conditions(scope, year_period.start, year_period.end, filters, township_code)))
+        .group_by(month)
+    )
+    with engine.connect() as conn:
+        rows = {r.month: (int(r.clue_count), int(r.placed_clue_count or 0)) for r in conn.execute(statement)}
+    months = [f"{year}-{m:02d}" for m in range(1, 13)]
+    return pd.DataFrame({"month": months,
+                         "clue_count": [rows.get(m, (0, 0))[0] for m in months],
+                         "placed_clue_count": [rows.get(m, (0, 0))[1] for m in months]})
+
+
+def boundary_geometries(engine: Engine, scope: Scope, level: str = "township",
+                        township_code: str | None = None) -> pd.DataFrame:
+    """Return DataFrame[division_code, division_name, geometry_geojson] of the loaded boundaries in scope."""
+    boundaries = schema.boundaries
+    statement = (
+        select(boundaries.c.division_code, boundaries.c.division_name, boundaries.c.geometry_geojson)
+        .where(boundaries.c.division_level == level)
+        .order_by(boundaries.c.division_code)
+    )
+    township = scope.narrowed_to(township_code)
+    if township:
+        statement = statement.where(func.substr(boundaries.c.division_code, 1, 9) == township)
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(statement).mappings().all(),
+                            columns=["division_code", "division_name", "geometry_geojson"])
+
+
+def boundaries_version(engine: Engine) -> tuple[int, str]:
+    """Return (number of boundaries, last load time): the cache key a boundary load changes."""
+    boundaries = schema.boundaries
+    with engine.connect() as conn:
+        count, last = conn.execute(select(func.count(), func.max(boundaries.c.loaded_at))).one()
+    return int(count), str(last)
+
+
+def village_clue_list(engine: Engine, scope: Scope, village_code: str, period: Period,
+                      filters: ClueFilters = ClueFilters()) -> pd.DataFrame:
+    """Return the village's clues in the period, newest first: clue_id, received_date, clue_source, problem_domain, management_level, handling_status, reported_person_name (masked unless the scope shows names), summary."""
+    clues = schema.clues
+    statement = (
+        select(clues.c.clue_id, clues.c.received_date, clues.c.clue_source, clues.c.problem_domain,
+               clues.c.management_level, clues.c.handling_status, clues.c.reported_person_name, clues.c.summary)
+        .where(and_(*_clue_conditions(scope, period.start, period.end, filters, None)),
+               clues.c.village_code == village_code)
+        .order_by(clues.c.received_date.desc(), clues.c.clue_id)
+    )
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(statement).mappings().all(),
+                             columns=["clue_id", "received_date", "clue_source", "problem_domain", "management_level",
+                                      "handling_status", "reported_person_name", "summary"])
+    if not scope.shows_names:
+        frame["reported_person_name"] = [mask_name(n) for n in frame["reported_person_name"]]
+    frame["summary"] = frame["summary"].fillna("")
+    return frame
+
+
+def clue_filter_options() -> dict[str, tuple[str, ...]]:
+    """Return the choices of the page's own filters, in vocabulary order."""
+    return {"problem_domains": vocab.PROBLEM_DOMAINS, "management_levels": vocab.MANAGEMENT_LEVELS,
+            "clue_sources": vocab.CLUE_SOURCES}
+

@@ -1,0 +1,95 @@
+"""Command line: the same code as the 季通报 page.
+
+    python -m reports bulletin --quarter 2024Q3 [--township CODE] --out FILE.docx [--db URL] [--user NAME]
+    python -m reports deck --week-ending 2024-09-27 --out FILE.pptx [--db URL] [--user NAME]
+    python -m reports archive [--db URL]                      # list archived bulletins
+    python -m reports archive --id 3 --out FILE.docx [--db URL] # the archived bytes, unchanged
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+
+def _engine(url: str | None):
+    from warehouse.engine import get_engine
+
+    return get_engine(url or None)
+
+
+def _scope(user: str):
+    from metrics.scope import Scope
+
+    return Scope.county(user_name=user, role="纪委")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m reports", description="导出季通报与周调度会材料")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    bulletin = commands.add_parser("bulletin", help="生成季通报（.docx）并归档")
+    bulletin.add_argument("--quarter", required=True, help="季度，如 2024Q3 或 2024年第三季度")
+    bulletin.add_argument("--township", default=None, help="乡镇代码（9 位），缺省为全县")
+    bulletin.add_argument("--out", required=True, type=Path)
+    bulletin.add_argument("--db", default=None, help="数据库连接串，缺省同看板设置")
+    bulletin.add_argument("--user", default="命令行", help="生成人（写入归档与审计日志）")
+
+    deck = commands.add_parser("deck", help="生成周调度会演示文稿（.pptx）")
+    deck.add_argument("--week-ending", required=True, type=date.fromisoformat, help="本周最后一天，如 2024-09-27")
+    deck.add_argument("--township", default=None)
+    deck.add_argument("--out", required=True, type=Path)
+    deck.add_argument("--db", default=None)
+    deck.add_argument("--user", default="命令行")
+
+    archive = commands.add_parser("archive", help="列出或取回已归档的季通报")
+    archive.add_argument("--id", type=int, default=None)
+    archive.add_argument("--out", type=Path, default=None)
+    archive.add_argument("--db", default=None)
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "bulletin":
+            from reports.bulletin import generate_bulletin
+
+            result = generate_bulletin(_engine(args.db), args.quarter, _scope(args.user), args.township)
+            args.out.write_bytes(result.data)
+            print(f"已生成 {args.out}（{len(result.data)} 字节，归档编号 {result.bulletin_id}，SHA-256 {result.sha256}）")
+        elif args.command == "deck":
+            from reports.archive import record_export
+            from reports.deck import build_deck
+
+            engine = _engine(args.db)
+            data = build_deck(engine, args.week_ending, _scope(args.user), args.township)
+            args.out.write_bytes(data)
+            record_export(engine, args.user, kind="pptx", title=f"周调度会（截至{args.week_ending}）",
+                          file_name=args.out.name, size_bytes=len(data))
+            print(f"已生成 {args.out}（{len(data)} 字节）")
+        else:
+            from reports.archive import archived_bytes, list_bulletins
+
+            engine = _engine(args.db)
+            if args.id is None:
+                for item in list_bulletins(engine):
+                    print(f"{item.bulletin_id}\t{item.quarter_label}\t{item.township_code or '全县'}\t"
+                          f"{item.generated_at:%Y-%m-%d %H:%M}\t{item.generated_by}\t{item.file_name}\t{item.file_sha256[:12]}")
+            else:
+                if args.out is None:
+                    parser.error("取回归档文件需要 --out")
+                args.out.write_bytes(archived_bytes(engine, args.id))
+                print(f"已取回归档 {args.id} → {args.out}")
+    except (ValueError, PermissionError, LookupError) as error:
+        print(f"错误：{error}", file=sys.stderr)
+        return 2
+    finally:
+        from reports.png import _renderer
+
+        if _renderer is not None:
+            _renderer.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,186 @@
+"""The weekly meeting deck (.pptx, 16:9): the 总览 page's figures and the key charts for the week.
+
+Slides: the cover; the KPI tiles of the month holding the week (with 同比/环比) and the last
+7 days' new clues and cases; 各乡镇逾期整改事项; the quarter's 综合得分排名; red flags
+(建议约谈, 在办红色及挂牌督办线索). Charts are the pages' own plotly figures as PNGs.
+Every run carries the East-Asian font (``a:ea``), which python-pptx's ``font.name`` does not set.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from pptx import Presentation
+from pptx.dml.color import RGBColor
+from pptx.enum.text import PP_ALIGN
+from pptx.oxml.ns import qn
+from pptx.util import Emu, Inches, Pt
+from sqlalchemy import Engine
+
+from config import settings
+from metrics import queries
+from metrics.definitions import Kpi
+from metrics.periods import Period
+from metrics.scope import Scope
+from reports.docx_format import resolve_font
+from reports.stamps import as_of_line, watermark_line
+
+SLIDE_WIDTH = Inches(13.333)  # 16:9
+SLIDE_HEIGHT = Inches(7.5)
+TITLE_COLOR = RGBColor(0xC0, 0x39, 0x2B)
+TEXT_COLOR = RGBColor(0x26, 0x27, 0x30)
+MUTED_COLOR = RGBColor(0x80, 0x80, 0x80)
+KPI_NAMES = ("clue_count", "case_count", "people_handled", "recovered_funds", "rectification_completion_rate",
+             "satisfaction_rate")
+
+
+def deck_font() -> str:
+    """Return the deck's font: the first installed of the chart font stack (settings)."""
+    return resolve_font(settings.get("chart_font_family"))
+
+
+def set_run_font(run, font_name: str, size, *, bold: bool = False, color: RGBColor = TEXT_COLOR) -> None:
+    """Set latin, East-Asian (a:ea) and complex-script fonts, size, weight and colour of a run."""
+    run.font.name = font_name
+    run.font.size = size
+    run.font.bold = bold
+    run.font.color.rgb = color
+    rpr = run._r.get_or_add_rPr()
+    for tag in ("a:ea", "a:cs"):
+        element = rpr.find(qn(tag))
+        if element is None:
+            element = rpr.makeelement(qn(tag), {})
+            # schema order: a:latin, a:ea, a:cs come after the fill; append keeps that order here
+            rpr.append(element)
+        element.set("typeface", font_name)
+
+
+def _text_box(slide, left, top, width, height, lines: list[tuple[str, int, bool, RGBColor]], font_name: str,
+              align=PP_ALIGN.LEFT):
+    box = slide.shapes.add_textbox(left, top, width, height)
+    frame = box.text_frame
+    frame.word_wrap = True
+    for i, (text, size, bold, color) in enumerate(lines):
+        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        paragraph.alignment = align
+        run = paragraph.add_run()
+        run.text = text
+        set_run_font(run, font_name, Pt(size), bold=bold, color=color)
+    return box
+
+
+def _slide(prs, title: str, font_name: str, footer: str):
+    slide = prs.slides.add_slide(prs.slide_layouts[6])  # blank
+    _text_box(slide, Inches(0.5), Inches(0.3), Inches(12.3), Inches(0.8), [(title, 30, True, TITLE_COLOR)], font_name)
+    _text_box(slide, Inches(0.5), Inches(7.0), Inches(12.3), Inches(0.4), [(footer, 11, False, MUTED_COLOR)],
+              font_name)
+    return slide
+
+
+def _kpi_change(kpi: Kpi) -> str:
+    return f"同比 {kpi.formatted_yoy}　环比 {kpi.formatted_mom}"
+
+
+@dataclass(frozen=True)
+class DeckFigures:
+    month: Period
+    quarter: Period
+    as_of: date
+    kpis: list[Kpi]
+    recent: dict
+
+
+def deck_figures(engine: Engine, week_ending: date, scope: Scope, township_code: str | None = None) -> DeckFigures:
+    """Return the figures the deck shows for the week ending on ``week_ending``."""
+    month = Period.containing("month", week_ending)
+    quarter = Period.containing("quarter", week_ending)
+    latest = queries.latest_period(engine, "quarter")
+    if latest.granularity == "quarter" and latest < quarter:
+        quarter = latest
+    freshness = queries.data_freshness(engine)
+    data_as_of = freshness.get("data_as_of")
+    as_of = min(week_ending, data_as_of) if isinstance(data_as_of, date) else week_ending
+    kpis = queries.kpi_tiles(engine, month, scope, township_code, names=KPI_NAMES)
+    recent = queries.recent_activity(engine, scope, township_code, days=7)
+    return DeckFigures(month=month, quarter=quarter, as_of=as_of, kpis=kpis, recent=recent)
+
+
+def build_deck(engine: Engine, week_ending: date, scope: Scope, township_code: str | None = None,
+               *, generated_at: datetime | None = None) -> bytes:
+    """Return the .pptx bytes of the weekly meeting deck."""
+    from charts.townships import ranking_score_bar, township_bar
+    from reports.png import chart_png
+
+    generated_at = generated_at or datetime.now()
+    township_code = scope.narrowed_to(township_code)
+    figures = deck_figures(engine, week_ending, scope, township_code)
+    county = queries.county_name(engine)
+    font_name = deck_font()
+    footer = f"{as_of_line(figures.as_of)}　　{watermark_line(scope.user_name, generated_at)}"
+
+    prs = Presentation()
+    prs.slide_width = SLIDE_WIDTH
+    prs.slide_height = SLIDE_HEIGHT
+
+    week_start = week_ending - timedelta(days=6)
+    cover = prs.slides.add_slide(prs.slide_layouts[6])
+    _text_box(cover, Inches(0.8), Inches(2.3), Inches(11.7), Inches(2.8), [
+        (f"{county}集中整治群众身边不正之风和腐败问题", 36, True, TITLE_COLOR),
+        ("周调度会数据简报", 36, True, TITLE_COLOR),
+        (f"{week_start.isoformat()} 至 {week_ending.isoformat()}", 22, False, TEXT_COLOR),
+        (footer, 14, False, MUTED_COLOR),
+    ], font_name, align=PP_ALIGN.CENTER)
+
+    slide = _slide(prs, f"主要指标（{figures.month.label}）", font_name, footer)
+    tile_w, tile_h = Inches(3.9), Inches(1.9)
+    for i, kpi in enumerate(figures.kpis):
+        left = Inches(0.5) + (tile_w + Inches(0.3)) * (i % 3)
+        top = Inches(1.3) + (tile_h + Inches(0.25)) * (i // 3)
+        box = _text_box(slide, left, top, tile_w, tile_h, [
+            (kpi.metric.label, 18, False, MUTED_COLOR),
+            (kpi.formatted_value, 40, True, TEXT_COLOR),
+            (_kpi_change(kpi), 14, False, MUTED_COLOR),
+        ], font_name)
+        box.line.color.rgb = RGBColor(0xDD, 0xDD, 0xDD)
+    recent = figures.recent
+    recent_as_of = recent.get("as_of")
+    _text_box(slide, Inches(0.5), Inches(5.6), Inches(12.3), Inches(1.2), [
+        (f"近7天新增（截至 {recent_as_of.isoformat() if recent_as_of else '—'}）：线索 {recent.get('new_clues', 0)}件，"
+         f"立案 {recent.get('new_cases', 0)}件", 22, True, TEXT_COLOR),
+    ], font_name)
+
+    def chart_slide(title: str, fig) -> None:
+        chart = _slide(prs, title, font_name, footer)
+        png = chart_png(fig, title=title, as_of=figures.as_of, user_name=scope.user_name, exported_at=generated_at,
+                        width=1150, height=560)
+        chart.shapes.add_picture(io.BytesIO(png), Inches(0.6), Inches(1.2), width=Inches(12.1))
+
+    by_township = queries.rectification_by_township(engine, figures.as_of, scope)
+    chart_slide("各乡镇逾期整改事项", township_bar(by_township, "overdue_items", "各乡镇逾期整改事项",
+                                               value_name="逾期事项", unit="件"))
+    ranking = queries.quarterly_ranking(engine, figures.quarter, scope)
+    ranking_title = f"{figures.quarter.label}各乡镇综合得分排名"
+    chart_slide(ranking_title, ranking_score_bar(ranking, ranking_title))
+
+    flags = queries.interview_flags(engine, figures.quarter, scope)
+    priority = queries.priority_clues(engine, figures.month, scope, township_code)
+    lines = [(f"建议约谈乡镇（{figures.quarter.label}）", 24, True, TEXT_COLOR)]
+    if flags.empty:
+        lines.append(("本季度没有连续两个季度排名末位的乡镇。", 20, False, TEXT_COLOR))
+    else:
+        for name, quarters in zip(flags["township_name"], flags["quarters"]):
+            lines.append((f"{name}：连续两个季度综合排名末位（{quarters}），建议约谈主要负责人。", 20, False, TITLE_COLOR))
+    lines.append((f"在办红色及挂牌督办线索（{figures.month.label}受理）：{len(priority)}件", 24, True, TEXT_COLOR))
+    _text_box(_slide(prs, "重点关注", font_name, footer), Inches(0.5), Inches(1.3), Inches(12.3), Inches(5.4),
+              lines, font_name)
+
+    buffer = io.BytesIO()
+    prs.save(buffer)
+    return buffer.getvalue()
+
+
+def slide_is_16_9(width: Emu, height: Emu) -> bool:
+    """Return whether a slide size is 16:9 (within rounding)."""
+    return abs(width / height - 16 / 9) < 0.01

@@ -1,0 +1,160 @@
+"""Command line: ``python -m data_pipeline load|rejects|sample``.
+
+Exit status 0 when every load committed (rejected rows are normal and reported); 1 when a file
+could not be read or its load was rolled back; 2 for a usage or unexpected error. Every failure
+is one Chinese line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import unicodedata
+from pathlib import Path
+
+MAX_PRINTED_REJECTIONS = 50
+
+SUMMARY_HEADERS = ("文件", "工作表", "台账", "读取行数", "入库", "拒收", "结构行", "重复", "未变化", "核对")
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    gap = " " * max(0, width - _width(text))
+    return gap + text if right else text + gap
+
+
+def summary_table(reports) -> str:
+    """Return the per-file summary; 核对 shows 读取 = 入库 + 拒收 + 结构行 for every sheet."""
+    from data_pipeline.ledgers import LEDGER_BY_NAME
+
+    lines = []
+    for r in reports:
+        label = LEDGER_BY_NAME[r.ledger_kind].label if r.ledger_kind in LEDGER_BY_NAME else ""
+        if r.skipped:
+            check = "已加载，跳过"
+        elif r.error:
+            check = "未入库"
+        else:
+            check = (f"{r.rows_read}={r.rows_loaded}+{r.rows_rejected}+{r.rows_structural}"
+                     + (" ✓" if r.balanced else " ✗"))
+        numbers = ("", "", "", "", "", "") if (r.skipped or r.error) else (
+            r.rows_read, r.rows_loaded, r.rows_rejected, r.rows_structural, r.rows_duplicate, r.rows_unchanged)
+        lines.append([r.file_name, r.sheet_name or "", label, *map(str, numbers), check])
+    widths = [max(_width(h), *(_width(line[i]) for line in lines)) if lines else _width(h)
+              for i, h in enumerate(SUMMARY_HEADERS)]
+    numeric = {3, 4, 5, 6, 7, 8}
+    out = ["  ".join(_pad(h, widths[i], i in numeric) for i, h in enumerate(SUMMARY_HEADERS))]
+    out.append("  ".join("-" * w for w in widths))
+    out += ["  ".join(_pad(cell, widths[i], i in numeric) for i, cell in enumerate(line)) for line in lines]
+    out.append("核对：读取行数 = 入库 + 拒收 + 结构行（标题、表头、空行、合计）；重复行计入拒收；未变化行计入入库。")
+    return "\n".join(out)
+
+
+def _command_load(args) -> int:
+    from data_pipeline.load import load_paths
+    from warehouse.engine import get_engine
+
+    engine = get_engine(args.db)
+    reports = load_paths([Path(p) for p in args.paths], engine, loaded_by=args.by, progress=args.progress)
+    if not reports:
+        print("错误：没有找到可载入的台账文件（.xlsx 或 .csv）", file=sys.stderr)
+        return 1
+    if any(not r.error for r in reports):
+        print(summary_table(reports))
+    printed = 0
+    for r in reports:
+        for warning in r.warnings:
+            if warning != "已加载，跳过":
+                print(f"「{r.file_name}」{warning}")
+    total_rejections = sum(r.rows_rejected for r in reports if r.committed and not r.skipped)
+    if total_rejections:
+        print(f"拒收 {total_rejections} 行，原因如下（全部拒收行可用 python -m data_pipeline rejects --out 拒收行.xlsx 导出）：")
+        for r in reports:
+            for message in r.rejections:
+                if printed < MAX_PRINTED_REJECTIONS:
+                    print("  " + message)
+                printed += 1
+        if printed > MAX_PRINTED_REJECTIONS:
+            print(f"  ……另有 {printed - MAX_PRINTED_REJECTIONS} 条原因未显示")
+    failed = []
+    for r in reports:
+        if r.error and r.error not in failed:
+            failed.append(r.error)
+    for error in failed:
+        print(error, file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _command_rejects(args) -> int:
+    from data_pipeline.rejects import export_rejects
+    from warehouse.engine import get_engine
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        print(f"错误：导出文件应为 .xlsx：{out}", file=sys.stderr)
+        return 2
+    count = export_rejects(get_engine(args.db), out, args.batch)
+    print(f"已导出拒收行 {count} 条：{out}")
+    return 0
+
+
+def _command_sample(args) -> int:
+    try:
+        from data_pipeline.sample import write_sample
+    except ImportError:
+        print("错误：样例数据生成器（data_pipeline/sample.py）尚不可用", file=sys.stderr)
+        return 2
+    written = write_sample(Path(args.out), counties=args.counties, seed=args.seed)
+    print(f"已生成样例台账 {len(written)} 个文件：{args.out}")
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one Chinese line instead of argparse's usage dump
+        self.exit(2, f"错误：命令参数有误（{message}）。用法：python -m data_pipeline load 文件或目录… | "
+                     "rejects --out 文件.xlsx [--batch N] | sample --out 目录\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m data_pipeline", description="台账入库、拒收行导出与样例数据生成")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    load = commands.add_parser("load", help="载入台账文件或目录（.xlsx/.csv）")
+    load.add_argument("paths", nargs="+", help="台账文件或目录（递归）")
+    load.add_argument("--db", default=None, help="数据库连接串（默认：DASHBOARD_DB_URL、secrets.toml 或内置 SQLite）")
+    load.add_argument("--by", default="命令行", help="操作人（写入审计日志）")
+    load.add_argument("--progress", action="store_true", help="显示进度条")
+    load.set_defaults(handler=_command_load)
+
+    rejects = commands.add_parser("rejects", help="导出拒收行（.xlsx）")
+    rejects.add_argument("--out", required=True, help="导出文件 .xlsx")
+    rejects.add_argument("--batch", type=int, default=None, help="只导出某一批次（默认：每个文件最近一次载入）")
+    rejects.add_argument("--db", default=None, help="数据库连接串")
+    rejects.set_defaults(handler=_command_rejects)
+
+    sample = commands.add_parser("sample", help="生成示范县样例台账")
+    sample.add_argument("--out", required=True, help="输出目录")
+    sample.add_argument("--counties", type=int, default=1, help="县的个数（基准测试用 100）")
+    sample.add_argument("--seed", type=int, default=20230101, help="随机种子")
+    sample.set_defaults(handler=_command_sample)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("已中断", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the CLI boundary: one line, never a traceback
+        text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        print(f"错误：{text[0] if text else type(exc).__name__}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

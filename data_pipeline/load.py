@@ -1,0 +1,423 @@
+"""Loading ledgers into the warehouse: one transaction per file, every row accounted for.
+
+For each file: skip it when its sha256 was loaded before (已加载，跳过); otherwise read it,
+validate each sheet against the divisions known so far, and in ONE transaction write the
+load_batches row, the accepted rows (upsert by natural key), the rejected rows with their
+reasons, and an audit event. Any failure rolls the whole file back. Files are loaded in the
+order of their ledger kinds (divisions first, case_people after cases), whatever the order given.
+
+The accepted rows are written with one compiled upsert and executemany of plain tuples
+(SQLite) or COPY into a temporary table then INSERT … ON CONFLICT (PostgreSQL): the generic
+``upsert_rows`` compiles a multi-VALUES statement per chunk, about 15x slower on 1M rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Column, Connection, Engine, MetaData, Numeric, Table, func, insert, select
+
+from data_pipeline import normalise as nz
+from data_pipeline.ledgers import DIVISIONS, LedgerKind
+from data_pipeline.reader import LEDGER_SUFFIXES, LedgerReadError, ParsedSheet, file_sha256, read_ledger, sniff_kinds
+from data_pipeline.validate import Places, ValidatedSheet, validate_sheet
+from warehouse import schema
+from warehouse import vocabulary as vocab
+from warehouse.engine import upsert_rows
+
+WRITE_CHUNK = 50_000
+PROGRESS_THRESHOLD = 50_000  # rows; above this a progress bar is shown without --progress
+MAX_MESSAGES = 2_000  # rejection sentences kept on a report (all are in rejected_rows)
+MAX_WARNING_CASES = 20
+
+
+@dataclass
+class FileReport:
+    """What happened to one sheet of one file (or to the whole file when it failed)."""
+
+    file_name: str
+    sheet_name: str | None = None
+    ledger_kind: str | None = None  # LedgerKind.name
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rows_structural: int = 0
+    rows_duplicate: int = 0
+    rows_unchanged: int = 0
+    warnings: list[str] = field(default_factory=list)
+    committed: bool = False
+    skipped: bool = False
+    error: str | None = None
+    batch_id: int | None = None
+    rejections: list[str] = field(default_factory=list)  # full Chinese sentences, capped
+    path: Path | None = None
+
+    @property
+    def balanced(self) -> bool:
+        """The accounting invariant: rows read = loaded + rejected + structural."""
+        return self.rows_read == self.rows_loaded + self.rows_rejected + self.rows_structural
+
+
+class LoadFailed(Exception):
+    """A file's transaction failed and was rolled back."""
+
+
+def ledger_files(paths: Iterable[Path]) -> list[Path]:
+    """Return the files named by ``paths``, folders expanded recursively (.xlsx/.csv)."""
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files.extend(sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in LEDGER_SUFFIXES and not p.name.startswith(("~$", "."))
+            ))
+        else:
+            files.append(path)
+    return files
+
+
+class Progress:
+    """A plain-text progress bar on stderr (no extra dependency)."""
+
+    def __init__(self, label: str, total: int, enabled: bool) -> None:
+        self.label, self.total, self.enabled, self.done, self._shown = label, max(total, 1), enabled, 0, -1
+
+    def advance(self, rows: int) -> None:
+        self.done += rows
+        if not self.enabled:
+            return
+        percent = min(100, self.done * 100 // self.total)
+        if percent != self._shown:
+            self._shown = percent
+            bar = "#" * (percent // 5) + "." * (20 - percent // 5)
+            sys.stderr.write(f"\r{self.label} [{bar}] {percent:3d}% {self.done}/{self.total}")
+            if percent == 100:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def load_paths(paths: list[Path], engine: Engine, loaded_by: str = "命令行",
+               progress: bool = False) -> list[FileReport]:
+    """Return one FileReport per sheet loaded (or per file skipped or failed), loading in kind order."""
+    ordered: list[tuple[int, int, Path]] = []
+    reports: list[FileReport] = []
+    for position, path in enumerate(ledger_files(paths)):
+        try:
+            kinds = sniff_kinds(path)
+        except LedgerReadError as exc:
+            reports.append(FileReport(file_name=path.name, path=path, error=f"「{path.name}」无法读取：{exc}"))
+            continue
+        except Exception as exc:  # a file the readers choke on: one line, never a traceback
+            reports.append(FileReport(file_name=path.name, path=path, error=f"「{path.name}」无法读取：{_one_line(exc)}"))
+            continue
+        order = min((k.load_order for k in kinds), default=99)
+        ordered.append((order, position, path))
+    for _, _, path in sorted(ordered):
+        reports.extend(load_file(path, engine, loaded_by=loaded_by, progress=progress))
+    return reports
+
+
+def load_file(path: Path, engine: Engine, loaded_by: str = "命令行", progress: bool = False) -> list[FileReport]:
+    """Return the reports of loading one file in one transaction (or why it was skipped/failed)."""
+    path = Path(path)
+    name = path.name
+    try:
+        sha = file_sha256(path)
+    except OSError as exc:
+        return [FileReport(file_name=name, path=path, error=f"「{name}」无法读取：{_one_line(exc)}")]
+    with engine.connect() as conn:
+        earlier = conn.execute(
+            select(schema.load_batches.c.ledger_kind, schema.load_batches.c.batch_id)
+            .where(schema.load_batches.c.file_sha256 == sha).order_by(schema.load_batches.c.batch_id)
+        ).all()
+    if earlier:
+        return [FileReport(file_name=name, path=path, ledger_kind=kind, committed=True, skipped=True,
+                           batch_id=batch_id, warnings=["已加载，跳过"]) for kind, batch_id in earlier]
+    try:
+        sheets = read_ledger(path)
+    except LedgerReadError as exc:
+        return [FileReport(file_name=name, path=path, error=f"「{name}」无法读取：{exc}")]
+    except Exception as exc:
+        return [FileReport(file_name=name, path=path, error=f"「{name}」无法读取：{_one_line(exc)}")]
+
+    reports: list[FileReport] = []
+    try:
+        with engine.begin() as conn:
+            for sheet in sheets:  # already in load order: a divisions sheet first
+                places = known_places(conn)
+                checked = validate_sheet(sheet, places)
+                reports.append(_write_sheet(conn, checked, sha, loaded_by, progress))
+    except Exception as exc:
+        message = f"「{name}」入库失败，已回滚，数据库未改动：{_one_line(exc)}"
+        return [FileReport(file_name=name, path=path, sheet_name=s.sheet_name, ledger_kind=s.kind.name,
+                           rows_read=s.rows_read, error=message) for s in sheets]
+    for report in reports:
+        report.committed = True
+        report.path = path
+    return reports
+
+
+def _one_line(exc: BaseException) -> str:
+    """Return an exception as one short line (the driver's message, not the SQL and parameters)."""
+    inner = getattr(exc, "orig", None) or exc
+    text = str(inner).strip().splitlines()[0] if str(inner).strip() else type(inner).__name__
+    return text[:300]
+
+
+def known_places(conn: Connection) -> Places:
+    """Return the townships and villages already in the warehouse (this run's included)."""
+    places = Places()
+    for code, name in conn.execute(select(schema.townships.c.township_code, schema.townships.c.township_name)):
+        places.add_township(code, name)
+    for code, name, township in conn.execute(select(schema.villages.c.village_code, schema.villages.c.village_name,
+                                                    schema.villages.c.township_code)):
+        places.add_village(code, name, township)
+    return places
+
+
+def _write_sheet(conn: Connection, checked: ValidatedSheet, sha: str, loaded_by: str,
+                 progress: bool) -> FileReport:
+    sheet, kind = checked.sheet, checked.sheet.kind
+    accepted = checked.typed[checked.accepted]
+    report = FileReport(
+        file_name=sheet.file_name, sheet_name=sheet.sheet_name, ledger_kind=kind.name,
+        rows_read=sheet.rows_read, rows_loaded=checked.rows_loaded, rows_rejected=checked.rows_rejected,
+        rows_structural=sheet.rows_structural, rows_duplicate=checked.rows_duplicate,
+        rejections=checked.messages(MAX_MESSAGES),
+    )
+    if not report.balanced:  # a reader defect, never bad input: refuse to write a wrong ledger
+        raise RuntimeError(f"行数核对不平：读取{report.rows_read}≠入库{report.rows_loaded}"
+                           f"+拒收{report.rows_rejected}+结构行{report.rows_structural}")
+    report.rows_unchanged = count_unchanged(conn, kind, accepted)
+    batch_id = conn.execute(insert(schema.load_batches).values(
+        file_name=sheet.file_name, file_sha256=sha, ledger_kind=kind.name, loaded_at=dt.datetime.now(),
+        rows_read=report.rows_read, rows_loaded=report.rows_loaded, rows_rejected=report.rows_rejected,
+        rows_structural=report.rows_structural, rows_duplicate=report.rows_duplicate,
+        rows_unchanged=report.rows_unchanged, loaded_by=loaded_by,
+    )).inserted_primary_key[0]
+    report.batch_id = int(batch_id)
+    bar = Progress(f"{sheet.file_name} {kind.label}", len(accepted), progress or len(accepted) > PROGRESS_THRESHOLD)
+    if kind is DIVISIONS:
+        _write_divisions(conn, accepted, report.batch_id)
+        bar.advance(len(accepted))
+    else:
+        columns = [c.name for c in kind.table.columns if c.name in accepted.columns]
+        write_rows(conn, kind.table, columns + ["batch_id"], _row_tuples(kind.table, accepted, columns, report.batch_id),
+                   bar.advance)
+    _write_rejected(conn, checked, report.batch_id)
+    report.warnings.extend(people_count_warnings(conn, kind, report.batch_id))
+    conn.execute(insert(schema.audit_events).values(
+        event_time=dt.datetime.now(), user_name=loaded_by, action="load",
+        detail=json.dumps({"文件": sheet.file_name, "工作表": sheet.sheet_name, "台账": kind.label,
+                           "批次": report.batch_id, "读取行数": report.rows_read, "入库": report.rows_loaded,
+                           "拒收": report.rows_rejected, "结构行": report.rows_structural,
+                           "重复": report.rows_duplicate}, ensure_ascii=False),
+    ))
+    return report
+
+
+# --- writing rows -------------------------------------------------------------------------------
+
+def _row_tuples(table: Table, frame: pd.DataFrame, columns: Sequence[str], batch_id: int) -> list[tuple]:
+    """Return the rows as plain tuples in ``columns`` order, batch_id last; 万元 rounded to cents."""
+    arrays = []
+    for name in columns:
+        values = frame[name].to_numpy(dtype=object)
+        column_type = table.c[name].type
+        if isinstance(column_type, Numeric) and column_type.scale is not None:
+            values = np.array([None if v is None else round(float(v), column_type.scale) for v in values],
+                              dtype=object)
+        arrays.append(values)
+    arrays.append(np.full(len(frame), batch_id, dtype=object))
+    return list(zip(*arrays))
+
+
+def write_rows(conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple],
+               advance: Callable[[int], None] = lambda n: None) -> None:
+    """Upsert ``rows`` (tuples in ``columns`` order) into ``table`` by its primary key, in chunks."""
+    if not rows:
+        return
+    writer = _write_chunk_postgresql if conn.dialect.name == "postgresql" else _write_chunk_sqlite
+    for start in range(0, len(rows), WRITE_CHUNK):
+        chunk = rows[start:start + WRITE_CHUNK]
+        writer(conn, table, columns, chunk)
+        advance(len(chunk))
+
+
+def _upsert_statement(table: Table, columns: Sequence[str], dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    keys = [c.name for c in table.primary_key.columns]
+    statement = dialect_insert(table)
+    updates = {name: statement.excluded[name] for name in columns if name not in keys}
+    if updates:
+        return statement.on_conflict_do_update(index_elements=keys, set_=updates)
+    return statement.on_conflict_do_nothing(index_elements=keys)
+
+
+def _sqlite_value(value):
+    # the storage SQLAlchemy's SQLite Date type reads back: ISO text
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _write_chunk_sqlite(conn: Connection, table: Table, columns: Sequence[str], chunk: list[tuple]) -> None:
+    compiled = _upsert_statement(table, columns, "sqlite").compile(dialect=conn.dialect, column_keys=list(columns))
+    order = [list(columns).index(name) for name in compiled.positiontup]
+    date_positions = {i for i, name in enumerate(columns) if _is_date(table, name)}
+    if date_positions:
+        rows = [tuple(_sqlite_value(row[i]) if i in date_positions else row[i] for i in order) for row in chunk]
+    else:
+        rows = [tuple(row[i] for i in order) for row in chunk]
+    conn.exec_driver_sql(str(compiled), rows)
+
+
+def _is_date(table: Table, name: str) -> bool:
+    from sqlalchemy import Date
+
+    return isinstance(table.c[name].type, Date)
+
+
+def _write_chunk_postgresql(conn: Connection, table: Table, columns: Sequence[str], chunk: list[tuple]) -> None:
+    """COPY the chunk into a temporary table, then one INSERT … ON CONFLICT DO UPDATE from it."""
+    from psycopg import sql as pgsql
+
+    staging = Table(f"staging_{table.name}", MetaData(),
+                    *[Column(name, table.c[name].type) for name in columns],
+                    prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+    staging.create(conn, checkfirst=False)
+    cursor = conn.connection.driver_connection.cursor()
+    copy_sql = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
+        pgsql.Identifier(staging.name), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns))
+    with cursor.copy(copy_sql) as copy:
+        for row in chunk:
+            copy.write_row(row)
+    cursor.close()
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    keys = [c.name for c in table.primary_key.columns]
+    from_staging = pg_insert(table).from_select(list(columns), select(*[staging.c[c] for c in columns]))
+    updates = {name: from_staging.excluded[name] for name in columns if name not in keys}
+    if updates:
+        from_staging = from_staging.on_conflict_do_update(index_elements=keys, set_=updates)
+    else:
+        from_staging = from_staging.on_conflict_do_nothing(index_elements=keys)
+    conn.execute(from_staging)
+    staging.drop(conn)
+
+
+def _write_divisions(conn: Connection, accepted: pd.DataFrame, batch_id: int) -> None:
+    """Fill counties, townships and villages from the accepted rows of a 区划名录."""
+    if accepted.empty:
+        return
+    townships = accepted.drop_duplicates("township_code", keep="first")
+    county_names = (accepted.dropna(subset=["county_name"]).drop_duplicates("township_code")
+                    if "county_name" in accepted.columns else accepted.iloc[0:0])
+    counties: dict[str, str] = {}
+    for code in townships["township_code"]:
+        counties.setdefault(code[:6], "")
+    for code, name in zip(county_names.get("township_code", []), county_names.get("county_name", [])):
+        if name and not counties.get(code[:6]):
+            counties[code[:6]] = name
+    stored = dict(conn.execute(select(schema.counties.c.county_code, schema.counties.c.county_name)).all())
+    county_rows = [{"county_code": code, "county_name": name or stored.get(code) or code}
+                   for code, name in counties.items()]
+    upsert_rows(conn, schema.counties, county_rows)
+    upsert_rows(conn, schema.townships, [
+        {"township_code": code, "township_name": name, "township_kind": vocab.township_kind(code),
+         "county_code": code[:6], "batch_id": batch_id}
+        for code, name in zip(townships["township_code"], townships["township_name"])
+    ])
+    columns = [c.name for c in schema.villages.columns if c.name in accepted.columns]
+    write_rows(conn, schema.villages, columns + ["batch_id"],
+               _row_tuples(schema.villages, accepted, columns, batch_id))
+
+
+def _write_rejected(conn: Connection, checked: ValidatedSheet, batch_id: int) -> None:
+    """Store every error line with the row's original values (whistleblower columns are gone)."""
+    errors = checked.errors
+    if errors.empty:
+        return
+    raw = checked.sheet.raw
+    rejected_rows = np.unique(errors["row"].to_numpy())
+    originals = raw.loc[rejected_rows]
+    values_json = {
+        int(row): json.dumps({column: nz.display(value) for column, value in zip(originals.columns, values)},
+                             ensure_ascii=False)
+        for row, values in zip(originals.index, originals.itertuples(index=False, name=None))
+    }
+    sheet = checked.sheet
+    conn.execute(insert(schema.rejected_rows), [
+        {"batch_id": batch_id, "file_name": sheet.file_name, "sheet_name": sheet.sheet_name,
+         "source_row_number": int(row), "column_name": column, "reason": reason,
+         "row_values_json": values_json[int(row)]}
+        for row, column, reason in errors.itertuples(index=False, name=None)
+    ])
+
+
+# --- checks after writing -------------------------------------------------------------------------
+
+def count_unchanged(conn: Connection, kind: LedgerKind, accepted: pd.DataFrame) -> int:
+    """Return how many accepted rows equal the stored row with the same key (a re-sent ledger)."""
+    table = kind.table
+    if accepted.empty or conn.execute(select(func.count()).select_from(table)).scalar_one() == 0:
+        return 0
+    columns = [c.name for c in table.columns if c.name in accepted.columns]
+    keys = [c.name for c in table.primary_key.columns]
+    stored = pd.DataFrame(conn.execute(select(*[table.c[c] for c in columns])).all(), columns=columns)
+    if stored.empty:
+        return 0
+    incoming = accepted[columns].reset_index(drop=True)
+    merged = incoming.merge(stored, on=keys, how="inner", suffixes=("", "__stored"))
+    if merged.empty:
+        return 0
+    same = np.ones(len(merged), dtype=bool)
+    for name in columns:
+        if name in keys:
+            continue
+        new, old = merged[name], merged[name + "__stored"]
+        if isinstance(table.c[name].type, Numeric):
+            new = pd.to_numeric(new, errors="coerce").round(table.c[name].type.scale or 6)
+            old = pd.to_numeric(old, errors="coerce").round(table.c[name].type.scale or 6)
+        same &= ((new == old) | (new.isna() & old.isna())).to_numpy(dtype=bool)
+    return int(same.sum())
+
+
+def people_count_warnings(conn: Connection, kind: LedgerKind, batch_id: int) -> list[str]:
+    """Return warnings where a case's 处理人数 differs from its rows in 处理人员 (not rejections)."""
+    if kind.name not in ("cases", "case_people"):
+        return []
+    cases, people = schema.cases, schema.case_people
+    counted = (select(people.c.case_id, func.count().label("people_rows"))
+               .group_by(people.c.case_id).subquery())
+    query = (select(cases.c.case_id, cases.c.people_count, func.coalesce(counted.c.people_rows, 0))
+             .select_from(cases.outerjoin(counted, counted.c.case_id == cases.c.case_id)))
+    if kind.name == "cases":
+        # cases just loaded that already have people rows (the people ledger may come later)
+        query = query.where(cases.c.batch_id == batch_id, counted.c.people_rows.is_not(None))
+    else:
+        query = query.where(cases.c.case_id.in_(select(people.c.case_id).where(people.c.batch_id == batch_id)))
+    mismatches = [(case_id, declared, rows) for case_id, declared, rows in conn.execute(query.order_by(cases.c.case_id))
+                  if int(declared) != int(rows)]
+    warnings = [f"警告：案件“{case_id}”处理人数为{declared}，处理人员台账中有{rows}人"
+                for case_id, declared, rows in mismatches[:MAX_WARNING_CASES]]
+    if len(mismatches) > MAX_WARNING_CASES:
+        warnings.append(f"警告：另有{len(mismatches) - MAX_WARNING_CASES}件案件处理人数与处理人员台账不一致")
+    if kind.name == "case_people":
+        orphans = conn.execute(
+            select(func.count()).select_from(people)
+            .where(people.c.batch_id == batch_id, people.c.case_id.not_in(select(cases.c.case_id)))
+        ).scalar_one()
+        if orphans:
+            warnings.append(f"警告：处理人员台账中有{orphans}人的案件编号不在案件台账中")
+    return warnings

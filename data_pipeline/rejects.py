@@ -1,0 +1,62 @@
+"""Exporting rejected rows to .xlsx so the clerk can fix them and load them again."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import Engine, func, select
+
+from warehouse import schema
+
+FIXED_HEADERS = ("文件", "工作表", "行号", "列", "原因")
+
+
+def rejected_rows_frame(engine: Engine, batch_id: int | None = None) -> tuple[list[str], list[list]]:
+    """Return (headers, rows): one row per reason, then the rejected row's original columns.
+
+    Without ``batch_id``: the rejects of each file's latest load (older loads were superseded).
+    """
+    rejected, batches = schema.rejected_rows, schema.load_batches
+    query = select(rejected.c.file_name, rejected.c.sheet_name, rejected.c.source_row_number,
+                   rejected.c.column_name, rejected.c.reason, rejected.c.row_values_json)
+    if batch_id is not None:
+        query = query.where(rejected.c.batch_id == batch_id)
+    else:
+        latest = (select(func.max(batches.c.batch_id))
+                  .group_by(batches.c.file_name, batches.c.ledger_kind).scalar_subquery())
+        query = query.where(rejected.c.batch_id.in_(latest))
+    query = query.order_by(rejected.c.batch_id, rejected.c.source_row_number, rejected.c.rejected_row_id)
+    with engine.connect() as conn:
+        records = conn.execute(query).all()
+    original_headers: dict[str, None] = {}
+    parsed = []
+    for file_name, sheet_name, row_number, column, reason, values_json in records:
+        values = json.loads(values_json) if values_json else {}
+        original_headers.update(dict.fromkeys(values))
+        parsed.append(([file_name, sheet_name or "", row_number, column or "", reason], values))
+    headers = list(FIXED_HEADERS) + list(original_headers)
+    rows = [fixed + [values.get(h, "") for h in original_headers] for fixed, values in parsed]
+    return headers, rows
+
+
+def export_rejects(engine: Engine, out: Path, batch_id: int | None = None) -> int:
+    """Write the rejected rows to ``out`` (.xlsx) and return how many lines were written."""
+    headers, rows = rejected_rows_frame(engine, batch_id)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "拒收行"
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    sheet.freeze_panes = "A2"
+    for letter, width in zip("ABCDE", (28, 12, 8, 14, 48)):
+        sheet.column_dimensions[letter].width = width
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(out)
+    return len(rows)

@@ -95,7 +95,7 @@ def bar_with_rate(df: pd.DataFrame, count_column: str, rate_column: str, title: 
     fig.update_layout(
         showlegend=True,
         yaxis2={"title": {"text": rate_name}, "overlaying": "y", "side": "right", "tickformat": ".0%",
-                "range": [0, 1.05], "showgrid": False},
+                "range": [0, 1.05], "dtick": 0.2, "showgrid": False},
     )
     fig.data[0].showlegend = True
     return fig

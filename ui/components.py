@@ -10,6 +10,7 @@ import copy
 from datetime import date, datetime
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -60,6 +61,7 @@ def _meeting_bar(page_id: str) -> None:
     left, middle, right = st.columns([6, 2, 2])
     left.caption(f"会议模式 · 议程 {position + 1 if position >= 0 else '—'}/{len(agenda)}")
     if middle.button(f"下一页：{PAGES[next_id][0]}", key="meeting_next", type="primary", width="stretch"):
+        # the filters' bound URL parameters follow their widgets; meeting mode is ours to carry
         st.switch_page(PAGES[next_id][1], query_params={"meeting": "1"})
     right.button("退出会议模式", key="meeting_exit", on_click=set_meeting_mode, args=(False,), width="stretch")
 
@@ -70,7 +72,7 @@ def kpi_tiles(kpis: list[Kpi], per_row: int = 3) -> None:
         columns = st.columns(per_row)
         for column, kpi in zip(columns, kpis[start:start + per_row]):
             with column:
-                delta = None if kpi.yoy_change is None else f"同比 {kpi.formatted_yoy}"
+                delta = None if kpi.yoy_change is None else f"{kpi.formatted_yoy}（同比）"  # sign first: arrow
                 st.metric(kpi.metric.label, kpi.formatted_value, delta=delta,
                           delta_color="normal" if kpi.metric.higher_is_better else "inverse",
                           help=kpi.metric.description, border=True)
@@ -100,24 +102,39 @@ def show_chart(frame: Frame, fig, table: pd.DataFrame | None, title: str, key: s
     chart_download_buttons(fig, table, title, key)
 
 
+# a code column is dropped from display when its name column is there (both would read 期间/乡镇)
+_CODE_BESIDE_NAME = {"period_code": "period_label", "township_code": "township_name", "village_code": "village_name"}
+
+
 def labelled(df: pd.DataFrame) -> pd.DataFrame:
-    """Return ``df`` with Chinese column headers (metrics.COLUMN_LABELS, with units)."""
-    return df.rename(columns={c: queries.COLUMN_LABELS.get(c, c) for c in df.columns})
+    """Return ``df`` with Chinese column headers (metrics.COLUMN_LABELS, with units), codes beside names dropped."""
+    redundant = [c for c, name in _CODE_BESIDE_NAME.items() if c in df.columns and name in df.columns]
+    shown = df.drop(columns=redundant)
+    return shown.rename(columns={c: queries.COLUMN_LABELS.get(c, c) for c in shown.columns})
+
+
+def _yes_no(value: Any) -> Any:
+    if isinstance(value, (bool, np.bool_)) or value in (0, 1):
+        return "是" if value else "否"
+    return "—" if value is None else value
 
 
 def display_table(df: pd.DataFrame, *, percent_columns: tuple[str, ...] = (), money_columns: tuple[str, ...] = (),
                   bool_columns: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Return a copy formatted for reading: 82.3%, 873.46, 是/否 (display formatting only)."""
+    """Return a copy formatted for reading: 82.3%, 873.46, 是/否, dates (display formatting only).
+
+    Rate columns (metrics.RATE_COLUMNS) read as percentages even when not listed.
+    """
     shown = df.copy()
-    for column in percent_columns:
+    for column in set(percent_columns) | (set(queries.RATE_COLUMNS) & set(shown.columns)):
         if column in shown:
-            shown[column] = shown[column].map(theme.format_percent)
+            shown[column] = shown[column].map(lambda v: v if isinstance(v, str) else theme.format_percent(v))
     for column in money_columns:
         if column in shown:
             shown[column] = shown[column].map(lambda v: theme.format_wan_yuan(v, unit=False))
-    for column in bool_columns:
+    for column in set(bool_columns) | {c for c in shown.columns if c.startswith(("is_", "suggest_"))}:
         if column in shown:
-            shown[column] = shown[column].map(lambda v: "是" if v is True or v == 1 else ("否" if v in (False, 0) else "—"))
+            shown[column] = shown[column].map(_yes_no)
     for column in shown.columns:
         if shown[column].dtype == object:
             shown[column] = shown[column].map(lambda v: v.isoformat() if isinstance(v, date) else v)

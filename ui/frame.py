@@ -94,11 +94,7 @@ class Frame:
     @property
     def as_of(self) -> date:
         """The as-of date of as-of metrics (整改): the period's last day, but never past the data."""
-        freshness = self.query(queries.data_freshness)
-        data_as_of = freshness.get("data_as_of")
-        if data_as_of and isinstance(data_as_of, date) and data_as_of < self.period.end:
-            return data_as_of
-        return self.period.end
+        return self.query(queries.effective_as_of, self.period)
 
     @property
     def quarter(self) -> Period:
@@ -115,8 +111,16 @@ class Frame:
 
 def current_frame() -> Frame:
     """Return the frame of this run (``render_frame`` has run in dashboard.py)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        # Streamlit's old pages/ auto-discovery ran this page file without dashboard.py (a fresh
+        # server whose first request is a deep link like /cases). Turn it off and rerun, so that
+        # dashboard.py (st.navigation, the filters) frames the page as on every other run.
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     frame = st.session_state.get(_FRAME_KEY)
-    if frame is None:  # a page run on its own (AppTest of a single file): build the frame here
+    if frame is None:  # a page file run on its own (AppTest.from_file of one page)
         frame = render_frame()
     return frame
 

@@ -30,7 +30,7 @@ CN_NUMERALS = "一二三四五六七八九十"
 TYPICAL_CASES_SHOWN = 5
 TOP_N = 3
 
-RANKING_HEADERS = ["排名", "乡镇", "整改完成率", "按期完成率", "满意率", "主动发现率", "综合得分（分）", "逾期事项（件）",
+RANKING_HEADERS = ["排名", "乡镇", "整改完成率", "按期完成率", "满意率", "主动发现率", "综合得分", "逾期事项",
                    "较上季度"]
 OVERDUE_HEADERS = ["序号", "整改编号", "乡镇", "村（社区）", "问题来源", "问题类别", "整改时限", "逾期天数"]
 
@@ -297,8 +297,8 @@ def bulletin_content(engine: Engine, quarter: Period, scope: Scope, township_cod
 
 
 # --- layout -----------------------------------------------------------------------------------
-RANKING_WIDTHS_MM = [11, 30, 17, 17, 15, 17, 17, 15, 17]
-OVERDUE_WIDTHS_MM = [11, 26, 22, 24, 19, 22, 19, 13]
+RANKING_WIDTHS_MM = [11, 24, 17, 17, 15, 17, 16, 16, 21]  # 154 mm of the 156 mm type area
+OVERDUE_WIDTHS_MM = [11, 27, 20, 24, 20, 24, 17, 13]
 
 
 def render_bulletin(content: BulletinContent, *, generated_by: str, generated_at: datetime) -> bytes:

@@ -27,7 +27,7 @@ from config import settings
 TITLE_SIZE = Pt(22)
 BODY_SIZE = Pt(16)
 PAGE_NUMBER_SIZE = Pt(14)
-TABLE_SIZE = Pt(11)
+TABLE_SIZE = Pt(10.5)  # 五号
 LINE_SPACING = Pt(28.95)  # 22 lines a page in the 225 mm type area
 TITLE_LINE_SPACING = Pt(35)
 
@@ -237,6 +237,10 @@ def add_table(document, headers: list[str], rows: list[list[str]], font_name: st
             paragraph.style = document.styles[STYLE_TABLE]
             add_run(paragraph, str(value), font_name, TABLE_SIZE)
     if column_widths_mm:
+        # fixed layout + grid widths: Word and LibreOffice both honour them (cell widths alone are hints)
+        table.autofit = False
+        for column, width in zip(table.columns, column_widths_mm):
+            column.width = Mm(width)
         for row in table.rows:
             for cell, width in zip(row.cells, column_widths_mm):
                 cell.width = Mm(width)

@@ -1,0 +1,271 @@
+"""The 季通报: every figure equals the metrics, GB/T 9704 layout with East-Asian fonts, a PDF with
+Chinese text, the archive (two generations = two rows, re-download = the same bytes), the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Mm
+from sqlalchemy import func, select
+
+from metrics import queries
+from metrics.periods import Period
+from metrics.scope import Scope
+from reports.archive import archived_bytes, export_events, list_bulletins
+from reports.bulletin import generate_bulletin
+from reports.docx_format import east_asian_font_of
+from warehouse.engine import get_engine
+from warehouse.schema import audit_events, bulletin_archive
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+QUARTER = Period.parse("2024Q3")
+
+
+@pytest.fixture(scope="module")
+def writable_sample_url(request, tmp_path_factory) -> str:
+    """A private copy of the sample warehouse (the bulletin writes archive and audit rows)."""
+    if (PROJECT_ROOT / "sample_data" / "ledgers").exists():
+        source_url = request.getfixturevalue("sample_db_url")
+        source = Path(source_url.removeprefix("sqlite:///"))
+    else:  # the committed sample is not there yet: generate it through the real pipeline
+        from data_pipeline.load import load_paths
+        from data_pipeline.sample import write_sample
+
+        folder = tmp_path_factory.mktemp("sample_ledgers")
+        write_sample(folder)
+        source = folder / "warehouse.sqlite"
+        reports = load_paths([folder / "ledgers"], get_engine(f"sqlite:///{source}"))
+        assert all(r.committed for r in reports)
+    target = tmp_path_factory.mktemp("bulletin") / "warehouse.sqlite"
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)  # a consistent copy even with a WAL beside the file
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture(scope="module")
+def engine(writable_sample_url):
+    return get_engine(writable_sample_url)
+
+
+@pytest.fixture(scope="module")
+def scope() -> Scope:
+    return Scope.county(user_name="王纪检", role="纪委")
+
+
+@pytest.fixture(scope="module")
+def county_bulletin(engine, scope):
+    return generate_bulletin(engine, QUARTER, scope)
+
+
+@pytest.fixture(scope="module")
+def document(county_bulletin):
+    return Document(io.BytesIO(county_bulletin.data))
+
+
+def body_text(document) -> str:
+    return "\n".join(p.text for p in document.paragraphs)
+
+
+def percent(rate: float) -> str:
+    return f"{rate * 100:.1f}%"
+
+
+def relative(change: float) -> str:
+    return f"{'上升' if change > 0 else '下降'}{abs(change) * 100:.1f}%"
+
+
+def points(change: float) -> str:
+    return f"{'提高' if change > 0 else '降低'}{abs(change):.1f}个百分点"
+
+
+def test_title_names_the_county_and_the_quarter(document, engine):
+    assert queries.county_name(engine) == "示范县"
+    texts = [p.text for p in document.paragraphs if p.text]
+    assert texts[0] == "示范县集中整治群众身边不正之风和腐败问题工作情况通报"
+    assert texts[1] == "（2024年第三季度）"
+
+
+def test_overall_sentences_carry_the_metrics_figures_and_their_changes(document, engine, scope):
+    text = body_text(document)
+    clues = queries.kpi(engine, "clue_count", QUARTER, scope)
+    assert f"本季度全县共受理问题线索{int(clues.value)}件，同比{relative(clues.yoy_change)}，环比{relative(clues.mom_change)}" in text
+    cases = queries.kpi(engine, "case_count", QUARTER, scope)
+    people = queries.kpi(engine, "people_handled", QUARTER, scope)
+    funds = queries.kpi(engine, "recovered_funds", QUARTER, scope)
+    assert f"立案{int(cases.value)}件，同比{relative(cases.yoy_change)}，处理{int(people.value)}人，追缴资金{funds.value:,.2f}万元" in text
+    completion = queries.kpi(engine, "rectification_completion_rate", QUARTER, scope)
+    assert f"截至2024年9月30日，整改完成率{percent(completion.value)}，同比{points(completion.yoy_change)}" in text
+    satisfaction = queries.kpi(engine, "satisfaction_rate", QUARTER, scope)
+    assert f"本季度群众满意率{percent(satisfaction.value)}，同比{points(satisfaction.yoy_change)}" in text
+    overdue = queries.kpi(engine, "overdue_count", QUARTER, scope)
+    assert f"逾期未完成整改事项{int(overdue.value)}件" in text
+
+
+def test_the_ranking_table_equals_quarterly_ranking(document, engine, scope):
+    ranking = queries.quarterly_ranking(engine, QUARTER, scope).sort_values("rank")
+    table = document.tables[0]
+    assert [c.text for c in table.rows[0].cells][:3] == ["排名", "乡镇", "整改完成率"]
+    rows = [[c.text for c in row.cells] for row in table.rows[1:]]
+    assert len(rows) == len(ranking) == 12
+    for printed, expected in zip(rows, ranking.itertuples()):
+        assert printed[0] == str(int(expected.rank))
+        assert printed[1].startswith(expected.township_name)
+        assert printed[1].endswith("（建议约谈）") == bool(expected.suggest_interview)
+        assert printed[2] == percent(expected.rectification_completion_rate)
+        assert printed[4] == percent(expected.satisfaction_rate)
+        assert printed[6] == f"{expected.score:.1f}"
+        assert printed[7] == str(int(expected.overdue_items))
+
+
+def test_problems_name_the_interview_township_and_the_overdue_count(document, engine, scope):
+    text = body_text(document)
+    flags = queries.interview_flags(engine, QUARTER, scope)
+    assert not flags.empty, "the sample must exercise 建议约谈"
+    for name in flags["township_name"]:
+        assert f"{name}连续两个季度综合排名末位，建议" in text
+    overdue = queries.overdue_items(engine, QUARTER.end, scope, include_due_soon=False)
+    overdue = overdue[overdue["days_overdue"] > 0]
+    assert f"仍有{len(overdue)}项整改事项超过整改时限未完成" in text
+    assert f"最长逾期{int(overdue['days_overdue'].max())}天" in text
+
+
+def test_attachments_hold_the_full_ranking_and_every_overdue_item(document, engine, scope):
+    overdue = queries.overdue_items(engine, QUARTER.end, scope, include_due_soon=False)
+    overdue = overdue[overdue["days_overdue"] > 0]
+    ranking_attachment, overdue_attachment = document.tables[1], document.tables[2]
+    assert len(ranking_attachment.rows) - 1 == 12
+    assert len(overdue_attachment.rows) - 1 == len(overdue)
+    assert {row.cells[1].text for row in overdue_attachment.rows[1:]} == set(overdue["item_id"])
+    assert "附件：1. 2024年第三季度各乡镇综合排名" in body_text(document)
+
+
+def test_next_steps_come_from_the_editable_template(engine, scope, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_BULLETIN_NEXT_STEPS", "一是专门测试的要求。\n二是第二条要求。")
+    from reports.bulletin import bulletin_content
+
+    content = bulletin_content(engine, QUARTER, scope, with_chart=False)
+    steps = content.sections[3]
+    assert steps.heading == "四、下一步工作要求"
+    assert [t for _, t in steps.paragraphs] == ["一是专门测试的要求。", "二是第二条要求。"]
+
+
+def test_every_run_and_style_carries_the_east_asian_font(document):
+    runs = [r for p in document.paragraphs for r in p.runs if r.text]
+    runs += [r for t in document.tables for row in t.rows for c in row.cells for p in c.paragraphs for r in p.runs
+             if r.text]
+    runs += [r for s in document.sections for p in s.footer.paragraphs + s.header.paragraphs for r in p.runs
+             if r.text]
+    assert len(runs) > 100
+    missing = [r.text for r in runs if not east_asian_font_of(r._element)]
+    assert not missing, missing[:5]
+    for name in ("Normal", "公文标题", "公文正文", "公文一级标题", "公文二级标题", "公文表格"):
+        assert east_asian_font_of(document.styles[name].element), name
+    title_run = document.paragraphs[0].runs[0]
+    assert title_run.font.size.pt == 22  # 2号
+    heading = next(p for p in document.paragraphs if p.text == "一、总体情况")
+    assert heading.style.name == "公文一级标题" and heading.style.font.size.pt == 16
+
+
+def test_page_is_a4_with_official_margins_and_a_page_number_field(document):
+    section = document.sections[0]
+    assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
+    assert (round(section.top_margin.mm), round(section.bottom_margin.mm),
+            round(section.left_margin.mm), round(section.right_margin.mm)) == (37, 35, 28, 26)
+    footer_xml = section.footer._element.xml
+    assert "PAGE" in "".join(t.text for t in section.footer._element.iter(qn("w:instrText")))
+    assert "— " in footer_xml and " —" in footer_xml
+    body = document.styles["公文正文"].paragraph_format
+    assert 28 <= body.line_spacing.pt <= 29.5
+    assert len(document.inline_shapes) == 1  # the ranking chart, as an image
+
+
+def test_the_pdf_has_the_chinese_text_in_its_text_layer(county_bulletin, tmp_path):
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice (soffice) must be installed"
+    docx_path = tmp_path / "bulletin.docx"
+    docx_path.write_bytes(county_bulletin.data)
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx_path)],
+                   check=True, capture_output=True, timeout=120)
+    text = subprocess.run(["pdftotext", str(tmp_path / "bulletin.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    flat = "".join(text.split())
+    for phrase in ("集中整治群众身边不正之风和腐败问题工作情况通报", "一、总体情况", "二、各乡镇整改推进情况",
+                   "三、存在的主要问题", "四、下一步工作要求", "建议按规定对其"):
+        assert phrase in flat, phrase
+    pages = subprocess.run(["pdfinfo", str(tmp_path / "bulletin.pdf")], capture_output=True, text=True).stdout
+    assert "(A4)" in pages
+
+
+def test_each_generation_is_archived_and_redownloads_byte_for_byte(engine, scope, county_bulletin):
+    before = len(list_bulletins(engine))
+    second = generate_bulletin(engine, QUARTER, scope)
+    archive = list_bulletins(engine)
+    assert len(archive) == before + 1
+    for generated in (county_bulletin, second):
+        stored = archived_bytes(engine, generated.bulletin_id)
+        assert hashlib.sha256(stored).hexdigest() == generated.sha256 == hashlib.sha256(generated.data).hexdigest()
+    newest = archive[0]
+    assert (newest.bulletin_id, newest.generated_by, newest.quarter_label) == (second.bulletin_id, "王纪检", "2024Q3")
+    assert newest.size_bytes == len(second.data)
+    exports = [e for e in export_events(engine) if e["detail"].get("bulletin_id") == second.bulletin_id]
+    assert exports and exports[0]["user_name"] == "王纪检" and exports[0]["detail"]["kind"] == "docx"
+
+
+def test_a_township_bulletin_reads_that_townships_figures(engine, scope):
+    ranking = queries.quarterly_ranking(engine, QUARTER, scope)
+    township = ranking.sort_values("rank").iloc[-1]
+    result = generate_bulletin(engine, QUARTER, scope, township_code=township.township_code)
+    document = Document(io.BytesIO(result.data))
+    assert document.paragraphs[0].text == f"示范县{township.township_name}集中整治群众身边不正之风和腐败问题工作情况通报"
+    clues = queries.kpi(engine, "clue_count", QUARTER, scope, township.township_code)
+    assert f"本季度{township.township_name}共受理问题线索{int(clues.value)}件" in body_text(document)
+    assert f"排名第{int(township['rank'])}位" in body_text(document)
+
+
+def test_a_county_leader_may_not_produce_the_bulletin(engine):
+    with pytest.raises(PermissionError):
+        generate_bulletin(engine, QUARTER, Scope.county(user_name="李县长", role="县领导"))
+
+
+def test_the_command_line_writes_the_same_kind_of_bulletin_and_archives_it(writable_sample_url, engine, tmp_path):
+    with engine.connect() as conn:
+        before = conn.execute(select(func.count()).select_from(bulletin_archive)).scalar_one()
+    out = tmp_path / "通报.docx"
+    completed = subprocess.run(
+        [sys.executable, "-m", "reports", "bulletin", "--quarter", "2024Q3", "--out", str(out),
+         "--db", writable_sample_url, "--user", "命令行测试"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=180,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "已生成" in completed.stdout
+    document = Document(str(out))
+    assert document.paragraphs[0].text == "示范县集中整治群众身边不正之风和腐败问题工作情况通报"
+    with engine.connect() as conn:
+        after = conn.execute(select(func.count()).select_from(bulletin_archive)).scalar_one()
+        detail = conn.execute(select(audit_events.c.detail).where(audit_events.c.user_name == "命令行测试")
+                              .where(audit_events.c.action == "export")).scalars().all()
+    assert after == before + 1
+    assert json.loads(detail[-1])["kind"] == "docx"
+    newest = list_bulletins(engine)[0]
+    assert archived_bytes(engine, newest.bulletin_id) == out.read_bytes()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stop_browser_after_module():
+    yield
+    from reports.png import renderer
+
+    renderer().stop()

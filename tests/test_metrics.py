@@ -1,0 +1,389 @@
+"""The metrics a user reads, checked against the hand-worked figures in tests/metrics_fixture.py."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+import metrics
+from metrics import METRICS, Period, Scope
+from metrics.definitions import KINDS, SOURCES, UNITS, format_change, format_value
+from tests.metrics_fixture import A, B, C, build_metrics_warehouse
+
+Q3 = Period.quarter(2024, 3)
+Q2 = Period.quarter(2024, 2)
+AS_OF = date(2024, 9, 30)
+COUNTY = Scope.county()  # 纪委: whole county, names shown
+LEADER = Scope(user_name="县领导甲", role="县领导")  # whole county, names masked
+TOWNSHIP_B = Scope(user_name="青石镇用户", role="乡镇", township_code=B)
+
+
+@pytest.fixture
+def engine(empty_engine):
+    return build_metrics_warehouse(empty_engine)
+
+
+# --- the registry -----------------------------------------------------------------------------
+
+def test_every_metric_has_name_label_unit_description_and_computation():
+    expected = {
+        "clue_count": "线索数", "clue_closed_rate": "办结率", "case_count": "立案数", "people_handled": "处理人数",
+        "recovered_funds": "追缴资金", "proactive_discovery_rate": "主动发现率",
+        "rectification_completion_rate": "整改完成率", "on_time_completion_rate": "按期完成率",
+        "overdue_count": "逾期数", "recurring_rate": "反复出现率", "satisfaction_rate": "满意率",
+        "awareness_rate": "知晓率", "platform_problems": "平台反映问题数", "supervised_clue_count": "挂牌督办线索数",
+        "red_clue_count": "红色线索数", "typical_case_count": "典型案例数",
+    }
+    assert {name: m.label for name, m in METRICS.items()} == expected
+    for name, metric in METRICS.items():
+        assert metric.name == name
+        assert metric.unit in UNITS and metric.kind in KINDS and metric.source in SOURCES
+        assert metric.description and metric.description.endswith("。"), name
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in metric.description), name
+        assert metric.numerator
+        assert (metric.denominator is not None) == (metric.kind == "rate") == (metric.unit == "%"), name
+
+
+def test_values_are_formatted_as_a_reader_expects():
+    assert format_value(METRICS["recovered_funds"], 873.456) == "873.46万元"
+    assert format_value(METRICS["satisfaction_rate"], 0.823) == "82.3%"
+    assert format_value(METRICS["case_count"], 126) == "126件"
+    assert format_value(METRICS["people_handled"], 152) == "152人"
+    assert format_value(METRICS["case_count"], None) == "—"
+    assert format_change(0.125, is_points=False) == "+12.5%"
+    assert format_change(-2.5, is_points=True) == "-2.5个百分点"
+    assert format_change(None, is_points=True) == "—"
+
+
+# --- clues and cases ----------------------------------------------------------------------------
+
+def test_clue_figures_of_the_quarter(engine):
+    assert metrics.metric_value(engine, "clue_count", Q3, COUNTY) == 9
+    assert metrics.metric_value(engine, "clue_closed_rate", Q3, COUNTY) == pytest.approx(4 / 9)
+    assert metrics.metric_value(engine, "red_clue_count", Q3, COUNTY) == 3
+    assert metrics.metric_value(engine, "supervised_clue_count", Q3, COUNTY) == 2
+    trend = metrics.clue_trend(engine, [Q3, Q2], COUNTY)
+    assert list(trend.columns) == ["period_code", "period_label", "clue_count", "closed_count", "closed_rate",
+                                   "red_count", "supervised_count"]
+    assert trend.iloc[0][["clue_count", "closed_count", "red_count", "supervised_count"]].tolist() == [9, 4, 3, 2]
+    assert trend.iloc[1]["closed_rate"] == pytest.approx(1.0)
+
+
+def test_case_figures_count_people_rows_not_the_declared_number(engine):
+    assert metrics.metric_value(engine, "case_count", Q3, COUNTY) == 4
+    # K04 declares 2 people on the ledger but has 1 row in 处理人员: 7, not 8
+    assert metrics.metric_value(engine, "people_handled", Q3, COUNTY) == 7
+    assert metrics.metric_value(engine, "recovered_funds", Q3, COUNTY) == pytest.approx(47.75)
+    assert metrics.metric_value(engine, "proactive_discovery_rate", Q3, COUNTY) == pytest.approx(0.5)
+    assert metrics.metric_value(engine, "typical_case_count", Q3, COUNTY) == 2
+    assert metrics.metric_value(engine, "platform_problems", Q3, COUNTY) == 14
+
+
+def test_a_quarter_drills_into_three_months_that_add_up_to_it(engine):
+    for name in ("clue_count", "case_count", "people_handled", "recovered_funds", "platform_problems",
+                 "red_clue_count", "supervised_clue_count", "typical_case_count"):
+        months = metrics.drill_children(engine, name, Q3, COUNTY)
+        assert months["period_code"].tolist() == ["2024-07", "2024-08", "2024-09"]
+        assert sum(months["value"]) == pytest.approx(metrics.metric_value(engine, name, Q3, COUNTY)), name
+    assert metrics.drill_children(engine, "clue_count", Q3, COUNTY)["value"].tolist() == [3, 2, 4]
+    assert metrics.drill_children(engine, "people_handled", Q3, COUNTY)["value"].tolist() == [2, 1, 4]
+    year = metrics.drill_children(engine, "case_count", Period.whole_year(2024), COUNTY)
+    assert year["period_code"].tolist() == ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
+    assert year["value"].tolist() == [0, 1, 4, 1]
+
+
+def test_case_breakdowns(engine):
+    by_township = metrics.case_breakdown(engine, "township", Q3, COUNTY)
+    assert list(by_township.columns) == ["category", "case_count", "people_count", "recovered_funds_wan_yuan", "share"]
+    assert by_township["category"].tolist() == ["城关街道", "青石镇", "柳溪乡"]
+    assert by_township["case_count"].tolist() == [2, 1, 1]
+    assert by_township["people_count"].tolist() == [3, 3, 1]
+    assert by_township["recovered_funds_wan_yuan"].tolist() == pytest.approx([42.75, 5.0, 0.0])
+    assert by_township["share"].tolist() == pytest.approx([0.5, 0.25, 0.25])
+    by_method = metrics.case_breakdown(engine, "discovery_method", Q3, COUNTY).set_index("category")
+    assert len(by_method) == 7  # every 发现方式, zero-filled
+    assert by_method.loc["大数据比对", "people_count"] == 3 and by_method.loc["巡察移交", "case_count"] == 0
+    by_village = metrics.case_breakdown(engine, "village", Q3, COUNTY, township_code=A)
+    assert by_village["category"].tolist() == ["东门社区", "北关村"]
+    assert metrics.case_breakdown(engine, "village", Q3, COUNTY, township_code=C)["category"].tolist() == ["乡镇本级/未明确到村"]
+    with pytest.raises(ValueError):
+        metrics.case_breakdown(engine, "village", Q3, COUNTY)
+
+
+def test_four_forms_and_sanctions(engine):
+    forms = metrics.people_by_form(engine, Q3, COUNTY)
+    assert forms["discipline_form"].tolist() == ["第一种形态", "第二种形态", "第三种形态", "第四种形态"]
+    assert forms["people"].tolist() == [3, 2, 1, 1]
+    assert forms["share"].sum() == pytest.approx(1.0)
+    only_q2 = metrics.people_by_form(engine, Q2, COUNTY)
+    assert only_q2["people"].tolist() == [0, 1, 0, 0]  # zero-filled
+    sanctions = metrics.people_by_sanction(engine, Q3, COUNTY)
+    assert dict(zip(sanctions["sanction_type"], sanctions["people"])) == {
+        "诫勉": 1, "批评教育": 2, "撤销党内职务": 1, "开除党籍": 1, "党纪警告": 1, "政务记过": 1}
+    assert sanctions["sanction_type"].tolist()[:2] == ["诫勉", "批评教育"]
+
+
+def test_typical_cases_and_trend(engine):
+    typical = metrics.typical_cases(engine, Q3, COUNTY)
+    assert typical["case_id"].tolist() == ["K03", "K01"]
+    assert typical["people_count"].tolist() == [3, 2]
+    assert typical.iloc[1]["village_name"] == "东门社区"
+    trend = metrics.case_trend(engine, list(Q3.children()), COUNTY)
+    assert trend["case_count"].tolist() == [1, 1, 2]
+    assert trend["recovered_funds_wan_yuan"].tolist() == pytest.approx([12.5, 30.25, 5.0])
+    assert trend["proactive_rate"].tolist() == pytest.approx([1.0, 0.0, 0.5])
+
+
+def test_clue_breakdowns(engine):
+    sources = metrics.clue_breakdown(engine, "clue_source", Q3, COUNTY).set_index("category")
+    assert sources.loc["信访举报", "clue_count"] == 4 and sources.loc["12388举报平台", "clue_count"] == 2
+    assert sources["clue_count"].sum() == 9 and len(sources) == 10
+    levels = metrics.clue_breakdown(engine, "management_level", Q3, COUNTY)
+    assert levels["category"].tolist() == ["红", "黄", "蓝"] and levels["clue_count"].tolist() == [3, 2, 4]
+    towns = metrics.clue_breakdown(engine, "township", Q3, COUNTY)
+    assert towns["clue_count"].tolist() == [5, 2, 2]
+
+
+# --- 同比 / 环比 --------------------------------------------------------------------------------
+
+def test_counts_change_relatively_and_rates_in_points(engine):
+    cases = metrics.kpi(engine, "case_count", Q3, COUNTY)
+    assert (cases.value, cases.year_ago_value, cases.previous_value) == (4, 2, 1)
+    assert cases.yoy_change == pytest.approx(1.0) and cases.mom_change == pytest.approx(3.0)
+    assert not cases.change_is_points
+    assert (cases.formatted_yoy, cases.formatted_mom) == ("+100.0%", "+300.0%")
+    clues = metrics.kpi(engine, "clue_count", Q3, COUNTY)
+    assert clues.formatted_yoy == "+125.0%"
+    funds = metrics.kpi(engine, "recovered_funds", Q3, COUNTY)
+    assert funds.yoy_change == pytest.approx(3.775) and funds.formatted_value == "47.75万元"
+    closed = metrics.kpi(engine, "clue_closed_rate", Q3, COUNTY)
+    assert closed.change_is_points
+    assert closed.yoy_change == pytest.approx((4 / 9 - 0.75) * 100)
+    assert closed.formatted_yoy == "-30.6个百分点"
+    satisfaction = metrics.kpi(engine, "satisfaction_rate", Q3, COUNTY)
+    assert satisfaction.yoy_change == pytest.approx((270 / 310 - 80 / 90) * 100)
+    assert satisfaction.mom_change == pytest.approx((270 / 310 - 169 / 240) * 100)
+    assert satisfaction.formatted() == {"label": "满意率", "value": "87.1%", "yoy": "-1.8个百分点",
+                                        "mom": "+16.7个百分点"}
+
+
+def test_a_change_from_nothing_is_no_change(engine):
+    typical = metrics.kpi(engine, "typical_case_count", Q3, COUNTY)
+    assert typical.year_ago_value == 0 and typical.yoy_change is None and typical.formatted_yoy == "—"
+    completion = metrics.kpi(engine, "rectification_completion_rate", Q3, COUNTY)
+    assert completion.year_ago_value is None and completion.formatted_yoy == "—"  # no item fed back by 2023-09-30
+    assert completion.mom_change == pytest.approx(25.0)  # 0.5 now, 0.25 as of 2024-06-30
+
+
+def test_kpi_tiles_default_to_the_overview_six(engine):
+    tiles = metrics.kpi_tiles(engine, Q3, COUNTY)
+    assert [t.metric.name for t in tiles] == ["clue_count", "case_count", "people_handled", "recovered_funds",
+                                              "rectification_completion_rate", "satisfaction_rate"]
+    assert [t.formatted_value for t in tiles] == ["9件", "4件", "7人", "47.75万元", "50.0%", "87.1%"]
+
+
+# --- rectification as of a date ---------------------------------------------------------------
+
+def test_rectification_rates_as_of_the_quarter_end(engine):
+    value = lambda name, **kw: metrics.metric_value(engine, name, Q3, COUNTY, **kw)  # noqa: E731
+    # R04 completed 10-20 is not complete as of 09-30; R08 fed back 10-08 is not counted; 整改中 never counts
+    assert value("rectification_completion_rate") == pytest.approx(5 / 10)
+    assert value("on_time_completion_rate") == pytest.approx(4 / 7)
+    assert value("overdue_count") == 2
+    assert value("recurring_rate") == pytest.approx(3 / 10)
+    # a month later: R04 is done (late), R08 is fed back
+    later = date(2024, 10, 31)
+    assert value("rectification_completion_rate", as_of=later) == pytest.approx(6 / 11)
+    assert value("on_time_completion_rate", as_of=later) == pytest.approx(4 / 9)
+
+
+def test_a_running_quarter_is_measured_as_of_the_datas_last_day(engine):
+    q4 = Period.quarter(2024, 4)
+    assert metrics.effective_as_of(engine, q4) == date(2024, 11, 15)
+    assert metrics.metric_value(engine, "overdue_count", q4, COUNTY) == 3  # R03 R06 R11; R08 is due 11-30
+    assert metrics.metric_value(engine, "overdue_count", q4, COUNTY, as_of=date(2024, 12, 31)) == 4
+
+
+def test_rectification_by_township_is_sorted_by_completion(engine):
+    table = metrics.rectification_by_township(engine, AS_OF, COUNTY)
+    assert table["township_code"].tolist() == [C, A, B]
+    assert table["items"].tolist() == [3, 4, 3]
+    assert table["completed"].tolist() == [2, 2, 1]
+    assert table["completion_rate"].tolist() == pytest.approx([2 / 3, 0.5, 1 / 3])
+    assert table["on_time_rate"].tolist() == pytest.approx([1.0, 1 / 3, 0.5])
+    assert table["overdue_items"].tolist() == [0, 1, 1]
+    assert metrics.rectification_by_township(engine, AS_OF, TOWNSHIP_B)["township_code"].tolist() == [B]
+
+
+def test_status_as_of_a_date(engine):
+    status = metrics.rectification_status_breakdown(engine, AS_OF, COUNTY)
+    assert status["status"].tolist() == ["未启动", "整改中", "已完成", "已销号"]
+    assert status["items"].tolist() == [1, 4, 4, 1]
+    # on 07-01: R01 is not yet 销号 (07-05); R02, R05, R10 were completed later
+    early = metrics.rectification_status_breakdown(engine, date(2024, 7, 1), COUNTY)
+    assert early["items"].tolist() == [1, 6, 2, 0]
+
+
+def test_rectification_by_source(engine):
+    table = metrics.rectification_by_source(engine, AS_OF, COUNTY).set_index("issue_source")
+    assert len(table) == 6
+    assert table.loc["县委巡察", ["items", "completed"]].tolist() == [4, 2]
+    assert table.loc["审计反馈", "completion_rate"] == pytest.approx(1.0)
+
+
+def test_overdue_and_due_soon_warnings(engine):
+    table = metrics.overdue_items(engine, AS_OF, LEADER)
+    assert table["item_id"].tolist() == ["R06", "R04", "R03", "R11"]
+    assert table["days_overdue"].tolist() == [20, 15, -5, -10]
+    assert table["warning"].tolist() == ["红", "红", "黄", "黄"]  # 10 days left is still 黄
+    assert table["responsible_person"].tolist() == ["孙**", "赵**", "王**", "陈***"]
+    assert metrics.overdue_items(engine, AS_OF, COUNTY, include_due_soon=False)["item_id"].tolist() == ["R06", "R04"]
+    items = metrics.rectification_items_of(engine, B, AS_OF, COUNTY).set_index("item_id")
+    assert items.loc["R07", "warning"] == "绿" and items.loc["R07", "days_overdue"] == -92
+    assert items.loc["R05", "warning"] == "" and items.loc["R06", "responsible_person"] == "孙责任"
+    assert "R08" not in items.index  # fed back after the as-of date
+
+
+def test_due_soon_days_is_a_setting(engine, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DUE_SOON_DAYS", "5")
+    table = metrics.overdue_items(engine, AS_OF, COUNTY)
+    assert table["item_id"].tolist() == ["R06", "R04", "R03"]  # R11 (10 days left) is now 绿, not listed
+
+
+def test_recurring_items(engine):
+    table = metrics.recurring_items(engine, AS_OF, COUNTY)
+    assert table["item_id"].tolist() == ["R11", "R04", "R06"]
+    assert table.set_index("item_id").loc["R04", "status"] == "整改中"
+
+
+# --- satisfaction ----------------------------------------------------------------------------
+
+def test_county_satisfaction_weights_townships_by_valid_samples(engine):
+    county = metrics.metric_value(engine, "satisfaction_rate", Q3, COUNTY)
+    assert county == pytest.approx(270 / 310)
+    by_township = metrics.metric_by_township(engine, "satisfaction_rate", Q3, COUNTY)
+    plain_mean = sum(by_township["value"]) / 3
+    assert plain_mean == pytest.approx(0.815789, abs=1e-6) and abs(plain_mean - county) > 0.05
+    assert metrics.metric_value(engine, "awareness_rate", Q3, COUNTY) == pytest.approx(0.4)
+
+
+def test_a_month_reads_its_quarters_survey_and_a_year_adds_its_quarters(engine):
+    series = metrics.satisfaction_series(engine, [Period.month(2024, 8), Q3, Period.whole_year(2024)], COUNTY)
+    assert series["satisfaction_rate"].tolist() == pytest.approx([270 / 310, 270 / 310, 439 / 550])
+    assert series["sample_size"].tolist() == [350, 350, 610]
+    assert series["valid_samples"].tolist() == [310, 310, 550]
+    table = metrics.satisfaction_by_township(engine, [Q3], COUNTY)
+    assert table["satisfaction_rate"].tolist() == pytest.approx([180 / 190, 0.75, 0.75])
+    assert table["awareness_rate"].tolist() == pytest.approx([0.5, 0.3, 0.2])
+
+
+# --- the quarterly ranking -------------------------------------------------------------------
+
+def test_ranking_breaks_a_tie_by_fewer_overdue_items_and_flags_an_interview(engine):
+    ranking = metrics.quarterly_ranking(engine, Q3, TOWNSHIP_B)  # a 乡镇 user sees the whole county ranking
+    assert ranking["township_code"].tolist() == [C, B, A]
+    assert ranking["rank"].tolist() == [1, 2, 3]
+    assert ranking["score"].tolist() == pytest.approx([62.5, 62.5, 60.0877], abs=1e-4)
+    assert ranking["overdue_items"].tolist() == [0, 1, 1]
+    assert ranking["previous_rank"].tolist() == [2, 1, 3]
+    assert ranking["rank_change"].tolist() == [1, -1, 0]
+    assert ranking["is_last"].tolist() == [False, False, True]
+    assert ranking["suggest_interview"].tolist() == [False, False, True]
+    flags = metrics.interview_flags(engine, Q3, COUNTY)
+    assert flags[["township_code", "township_name", "quarters"]].values.tolist() == [
+        [A, "城关街道", "2024年第二季度、2024年第三季度"]]
+
+
+def test_a_missing_component_counts_as_zero_and_weights_are_a_setting(engine, monkeypatch):
+    q2 = metrics.quarterly_ranking(engine, Q2, COUNTY).set_index("township_code")
+    assert q2.loc[A, "score"] == pytest.approx(45.5)  # no case in 2024Q2: 主动发现率 counts 0
+    assert q2.loc[B, "score"] == pytest.approx(48.5)  # nothing due yet: 按期完成率 counts 0
+    assert q2.loc[C, "score"] == pytest.approx(47.0)
+    assert not q2.loc[A, "suggest_interview"]  # 2024Q1 was last for C
+    monkeypatch.setenv("DASHBOARD_RANKING_WEIGHTS", '{"整改完成率": 0, "按期完成率": 0, "满意率": 100, "主动发现率": 0}')
+    by_satisfaction = metrics.quarterly_ranking(engine, Q3, COUNTY)
+    assert by_satisfaction["township_code"].tolist()[0] == A
+
+
+# --- scope -----------------------------------------------------------------------------------
+
+def test_a_township_user_cannot_see_another_townships_rows(engine):
+    assert metrics.metric_value(engine, "clue_count", Q3, TOWNSHIP_B, township_code=A) == 2
+    clues = metrics.priority_clues(engine, Q3, TOWNSHIP_B, township_code=A)
+    assert clues["clue_id"].tolist() == ["C05", "C04"] and set(clues["township_name"]) == {"青石镇"}
+    assert metrics.overdue_items(engine, AS_OF, TOWNSHIP_B, township_code=A)["item_id"].tolist() == ["R06"]
+    assert metrics.rectification_items_of(engine, A, AS_OF, TOWNSHIP_B)["item_id"].tolist() == ["R05", "R06", "R07"]
+    assert metrics.metric_by_township(engine, "clue_count", Q3, TOWNSHIP_B)["township_code"].tolist() == [B]
+    assert metrics.township_options(engine, TOWNSHIP_B)["township_name"].tolist() == ["青石镇"]
+    assert metrics.case_breakdown(engine, "township", Q3, TOWNSHIP_B)["category"].tolist() == ["青石镇"]
+    assert metrics.village_table(engine, A, Q3, TOWNSHIP_B)["village_name"].tolist() == ["石桥村", "河口村"]
+    recent = metrics.recent_activity(engine, TOWNSHIP_B, township_code=C)
+    assert recent["clues"]["clue_id"].tolist() == ["C15"] and recent["new_cases"] == 0
+
+
+def test_names_are_masked_unless_the_role_sees_names(engine):
+    shown = metrics.priority_clues(engine, Q3, COUNTY, open_only=False)
+    assert shown["clue_id"].tolist() == ["C01", "C05", "C04", "C07"]  # 挂牌督办 first, then oldest
+    assert shown.set_index("clue_id").loc["C04", "reported_person_name"] == "欧阳明"
+    masked = metrics.priority_clues(engine, Q3, LEADER)
+    assert masked["clue_id"].tolist() == ["C05", "C04", "C07"]  # 办结 C01 left out
+    assert masked["reported_person_name"].tolist() == ["钱*", "欧**", "周*"]
+
+
+def test_village_counts_below_the_threshold_read_less_than_three(engine):
+    masked = metrics.village_table(engine, A, Q3, LEADER)
+    assert list(masked.columns) == ["village_code", "village_name", "village_kind", "clue_count", "case_count",
+                                    "rectification_items", "overdue_items"]
+    assert masked.iloc[0].tolist()[1:] == ["东门社区", "社区", 3, "<3", "<3", 0]
+    assert masked.iloc[1].tolist()[1:] == ["北关村", "行政村", "<3", "<3", "<3", 0]
+    shown = metrics.village_table(engine, A, Q3, COUNTY)
+    assert shown.iloc[1].tolist()[3:] == [1, 1, 1, 0]
+
+
+def test_the_small_number_threshold_is_a_setting(engine, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_SMALL_NUMBER_THRESHOLD", "4")
+    masked = metrics.village_table(engine, A, Q3, LEADER)
+    assert masked.iloc[0]["clue_count"] == "<4"
+
+
+# --- recent activity, freshness, filter defaults ------------------------------------------------
+
+def test_recent_activity_is_the_last_week_of_the_data_not_of_the_clock(engine):
+    recent = metrics.recent_activity(engine, COUNTY)
+    assert recent["as_of"] == date(2024, 11, 15)
+    assert (recent["new_clues"], recent["new_cases"]) == (2, 1)
+    assert recent["clues"]["clue_id"].tolist() == ["C16", "C15"]
+    assert recent["cases"]["case_id"].tolist() == ["K08"]
+    assert list(recent["clues"].columns) == ["clue_id", "received_date", "township_name", "village_name",
+                                             "clue_source", "problem_domain", "management_level", "is_supervised",
+                                             "summary"]
+    assert metrics.recent_activity(engine, COUNTY, days=30)["new_clues"] == 2
+
+
+def test_freshness_and_filter_defaults(engine):
+    fresh = metrics.data_freshness(engine)
+    assert fresh["data_as_of"] == date(2024, 11, 15)
+    assert (fresh["last_batch_id"], fresh["last_file_name"], fresh["batches"]) == (1, "测试台账.xlsx", 1)
+    assert metrics.latest_period(engine, "quarter") == Period.quarter(2024, 4)
+    assert metrics.latest_period(engine, "month") == Period.month(2024, 11)
+    assert metrics.available_years(engine) == [2023, 2024]
+    assert metrics.county_name(engine) == "测试县"
+    assert metrics.township_options(engine, COUNTY)["township_kind"].tolist() == ["街道", "镇", "乡"]
+
+
+def test_an_empty_warehouse_answers_with_empty_figures(empty_engine):
+    assert metrics.county_name(empty_engine) == "本县"
+    assert metrics.metric_value(empty_engine, "clue_count", Q3, COUNTY) == 0
+    assert metrics.metric_value(empty_engine, "satisfaction_rate", Q3, COUNTY) is None
+    assert metrics.kpi(empty_engine, "case_count", Q3, COUNTY).formatted_yoy == "—"
+    assert metrics.quarterly_ranking(empty_engine, Q3, COUNTY).empty
+    assert metrics.available_years(empty_engine) == []
+    assert metrics.data_freshness(empty_engine)["batches"] == 0
+
+
+def test_labelled_tables_carry_chinese_headers_and_percentages(engine):
+    table = metrics.labelled(metrics.rectification_by_township(engine, AS_OF, COUNTY))
+    assert list(table.columns)[:5] == ["乡镇代码", "乡镇", "整改事项(件)", "已完成(件)", "整改完成率(%)"]
+    assert table["整改完成率(%)"].tolist() == ["66.7%", "50.0%", "33.3%"]
+    assert metrics.COLUMN_LABELS["recovered_funds_wan_yuan"] == "追缴资金(万元)"

@@ -297,7 +297,7 @@ def bulletin_content(engine: Engine, quarter: Period, scope: Scope, township_cod
 
 
 # --- layout -----------------------------------------------------------------------------------
-RANKING_WIDTHS_MM = [11, 24, 17, 17, 15, 17, 16, 16, 21]  # 154 mm of the 156 mm type area
+RANKING_WIDTHS_MM = [12, 24, 17, 17, 15, 17, 16, 16, 20]  # 154 mm of the 156 mm type area
 OVERDUE_WIDTHS_MM = [11, 27, 20, 24, 20, 24, 17, 13]
 
 

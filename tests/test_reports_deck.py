@@ -1,0 +1,100 @@
+"""The weekly meeting deck: 16:9, the month's KPI figures as the metrics give them, East-Asian fonts, charts."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pptx import Presentation
+from pptx.oxml.ns import qn
+
+from metrics import queries
+from metrics.periods import Period
+from metrics.scope import Scope
+from reports.deck import KPI_NAMES, build_deck, slide_is_16_9
+from warehouse.engine import get_engine
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+WEEK_ENDING = date(2024, 9, 27)
+
+
+@pytest.fixture(scope="module")
+def deck_db_url(request, tmp_path_factory) -> str:
+    """A private copy of the sample warehouse (the deck command writes an audit row)."""
+    if (PROJECT_ROOT / "sample_data" / "ledgers").exists():
+        source = Path(request.getfixturevalue("sample_db_url").removeprefix("sqlite:///"))
+    else:  # the committed sample is not there yet: generate it through the real pipeline
+        from data_pipeline.load import load_paths
+        from data_pipeline.sample import write_sample
+
+        folder = tmp_path_factory.mktemp("deck_sample")
+        write_sample(folder)
+        source = folder / "warehouse.sqlite"
+        assert all(r.committed for r in load_paths([folder / "ledgers"], get_engine(f"sqlite:///{source}")))
+    target = tmp_path_factory.mktemp("deck") / "warehouse.sqlite"
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture(scope="module")
+def deck(deck_db_url):
+    data = build_deck(get_engine(deck_db_url), WEEK_ENDING, Scope.county(user_name="赵书记", role="县领导"))
+    return Presentation(io.BytesIO(data))
+
+
+def slide_texts(slide) -> list[str]:
+    return [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
+
+
+def test_the_deck_is_16_to_9(deck):
+    assert slide_is_16_9(deck.slide_width, deck.slide_height)
+    assert round(deck.slide_width / 914400, 2) == 13.33
+
+
+def test_the_kpi_slide_shows_the_months_figures_from_the_metrics(deck, deck_db_url):
+    engine = get_engine(deck_db_url)
+    month = Period.containing("month", WEEK_ENDING)
+    tiles = queries.kpi_tiles(engine, month, Scope.county(user_name="赵书记", role="县领导"), names=KPI_NAMES)
+    kpi_slide = deck.slides[1]
+    texts = "\n".join(slide_texts(kpi_slide))
+    assert "主要指标（2024年9月）" in texts
+    for kpi in tiles:
+        assert f"{kpi.metric.label}\n{kpi.formatted_value}\n同比 {kpi.formatted_yoy}" in texts
+    clue_tile = next(k for k in tiles if k.metric.name == "clue_count")
+    assert clue_tile.value and clue_tile.value > 0  # a real figure, not an empty month
+
+
+def test_the_key_charts_are_pictures_and_every_run_has_the_east_asian_font(deck):
+    pictures = [shape for slide in deck.slides for shape in slide.shapes if shape.shape_type == 13]
+    assert len(pictures) == 2  # 逾期整改 by township, the quarter's ranking
+    runs = [r for slide in deck.slides for shape in slide.shapes if shape.has_text_frame
+            for p in shape.text_frame.paragraphs for r in p.runs if r.text]
+    assert runs
+    for run in runs:
+        ea = run._r.rPr.find(qn("a:ea"))
+        assert ea is not None and ea.get("typeface"), run.text
+
+
+def test_the_deck_command_writes_a_pptx(deck_db_url, tmp_path):
+    out = tmp_path / "周调度会.pptx"
+    completed = subprocess.run(
+        [sys.executable, "-m", "reports", "deck", "--week-ending", "2024-09-27", "--out", str(out),
+         "--db", deck_db_url],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=180,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert len(Presentation(str(out)).slides) == 5
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stop_browser_after_module():
+    yield
+    from reports.png import renderer
+
+    renderer().stop()

@@ -121,6 +121,20 @@ class VillageMarkers(MacroElement):
         self.rows = js_json(rows)
 
 
+class MetricScale(MacroElement):
+    """A scale bar in kilometres only (folium's shows miles too)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "MetricScale"
+
+
 class MapLegend(MacroElement):
     """A Leaflet control in the corner holding the legend's (escaped) HTML."""
 
@@ -207,7 +221,8 @@ def build_map(
         villages.loc[located, "longitude"] = lon
         villages.loc[located, "latitude"] = lat
 
-    fmap = folium.Map(location=[0, 0], zoom_start=10, tiles=None, control_scale=True, prefer_canvas=False)
+    fmap = folium.Map(location=[0, 0], zoom_start=10, tiles=None, control_scale=False, prefer_canvas=False)
+    fmap.add_child(MetricScale())
     points = heat_points(villages, weight)
     heat_plugin = folium.plugins.HeatMap(
         points, name="线索热力", min_opacity=0.35, radius=28, blur=20, max_zoom=13, gradient=HEAT_GRADIENT,

@@ -357,3 +357,62 @@ def test_what_goes_to_the_browser_does_not_grow_with_the_clues(map_engine, tmp_p
     assert len(heat_layer_data(large)) == len(heat_layer_data(small))
     assert abs(len(large.encode()) - len(small.encode())) < 0.02 * len(small.encode())  # only digits differ
     tenfold.dispose()
+
+
+# --- the page -----------------------------------------------------------------------------------
+
+def run_heatmap_page(monkeypatch, url: str, query: dict[str, str] | None = None):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DASHBOARD_DB_URL", url)
+    app = AppTest.from_file("../dashboard.py", default_timeout=60)  # the frame renders the filters each run
+    for key, value in (query or {}).items():
+        app.query_params[key] = value
+    app.switch_page("pages/heatmap.py")
+    return app.run()
+
+
+def test_the_page_drills_from_the_county_to_a_township_and_a_village(map_engine, monkeypatch):
+    app = run_heatmap_page(monkeypatch, str(map_engine.url))
+    assert not app.exception, app.exception
+    assert app.title[0].value == "线索热力图"
+    period = app.session_state["_last_period"]
+    with map_engine.connect() as conn:
+        clues = pd.read_sql(select(schema.clues), conn)
+    clues["received_date"] = pd.to_datetime(clues["received_date"]).dt.date
+    in_period = clues[(clues["received_date"] >= period.start) & (clues["received_date"] <= period.end)]
+    located = {v[0] for v in VILLAGES if v[4] is not None}
+    drawn = int(in_period["village_code"].isin(located).sum())
+    captions = " ".join(c.value for c in app.caption)
+    assert f"{period.label}：热力图显示已关联到村的线索 {drawn} 条" in captions
+    township_choice = app.selectbox(key="heatmap_township")
+    assert township_choice.options == ["全县", "青石镇", "白沙镇", "石门乡"]
+
+    township_choice.set_value("青石镇").run()
+    assert not app.exception, app.exception
+    assert app.selectbox(key="township").value == "青石镇"  # the global filter follows: every page drills too
+    villages = app.dataframe[0].value
+    assert list(villages.columns) == ["村（社区）", "线索数", "红色线索", "涉及金额（万元）"]
+    expected = in_period[in_period["township_code"] == "990101101"].groupby("village_code").size()
+    names = {v[0]: v[1] for v in VILLAGES}
+    assert dict(zip(villages["村（社区）"], villages["线索数"])) == {
+        names[c]: int(expected.get(c, 0)) for c in ("990101101201", "990101101202", XSS_VILLAGE_CODE)}
+
+    app.selectbox(key="heatmap_village").set_value("990101101201").run()
+    assert not app.exception, app.exception
+    listed = map_queries.village_clue_list(map_engine, COUNTY, "990101101201", period)
+    assert len(listed) == int(expected.get("990101101201", 0))
+    if listed.empty:
+        assert "该村（社区）本期没有符合条件的线索。" in [i.value for i in app.info]
+    else:
+        table = app.dataframe[1].value
+        assert list(table["线索编号"]) == list(listed["clue_id"])
+        assert {"问题摘要", "受理日期", "线索来源", "办理状态"} <= set(table.columns)
+
+
+def test_the_month_view_lists_the_years_months_with_their_counts(map_engine, monkeypatch):
+    app = run_heatmap_page(monkeypatch, str(map_engine.url))
+    app.toggle(key="heatmap_by_month").set_value(True).run()
+    assert not app.exception, app.exception
+    slider = app.select_slider(key="heatmap_month")
+    assert all(str(option).startswith(str(app.session_state["_last_period"].year)) for option in slider.options)

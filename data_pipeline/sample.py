@@ -76,11 +76,14 @@ TOWNSHIPS: tuple[TownshipSpec, ...] = (
 TOWNSHIP_STEMS = tuple(t.name[:-2] if t.name.endswith("街道") else t.name[:-1] for t in TOWNSHIPS)
 
 # Quarters (index from 2023Q1 = 0) in which a township is made clearly worst on all four measures
-# of the ranking, and the quarters whose rectification items it lets slip (the ranking's
-# completion rates are cumulative, so the slippage starts before the ranking quarters).
+# of the ranking, the quarters whose rectification items it lets slip (the ranking's completion
+# rates are cumulative, so the slippage starts before the ranking quarters), and the quarters after
+# the 约谈 in which it pulls itself together.
 LAGGARDS = (
-    {"township": 9, "ranking_quarters": (5, 6), "slipping_quarters": (2, 3, 4, 5, 6)},  # 柳河乡 2024Q2-Q3
-    {"township": 10, "ranking_quarters": (10, 11), "slipping_quarters": (7, 8, 9, 10, 11)},  # 高坪乡 2025Q3-Q4
+    {"township": 9, "ranking_quarters": (5, 6), "slipping_quarters": (2, 3, 4, 5, 6),  # 柳河乡 2024Q2-Q3
+     "recovery_quarters": (7, 8, 9)},
+    {"township": 10, "ranking_quarters": (10, 11), "slipping_quarters": (7, 8, 9, 10, 11),  # 高坪乡 2025Q3-Q4
+     "recovery_quarters": (12, 13, 14)},
 )
 
 
@@ -344,8 +347,10 @@ def _quality_matrix(rng: np.random.Generator, county: County) -> np.ndarray:
     """Return township × quarter quality in [0, 1]: rising in the 深化年, low where a township lags."""
     base = county.townships["quality"].to_numpy()[:, None]
     trend = np.array([0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.10, 0.11, 0.12, 0.13, 0.14, 0.15, 0.16, 0.16])
-    quality = np.clip(base + trend[None, :] + rng.normal(0.0, 0.04, size=(len(base), len(QUARTERS))), 0.2, 0.98)
-    return quality
+    quality = base + trend[None, :] + rng.normal(0.0, 0.04, size=(len(base), len(QUARTERS)))
+    for laggard in LAGGARDS:  # after the 约谈 the township works harder
+        quality[laggard["township"], min(laggard["recovery_quarters"]):] += 0.2
+    return np.clip(quality, 0.2, 0.98)
 
 
 def _generate_clues(rng: np.random.Generator, county: County, targets: Targets) -> pd.DataFrame:
@@ -446,6 +451,8 @@ def _generate_cases(rng: np.random.Generator, county: County, targets: Targets, 
                     mine = np.flatnonzero(township == other)
                     if other != laggard["township"] and not proactive[mine].any():
                         proactive[mine[0]] = True
+            if q_index in laggard["recovery_quarters"]:
+                proactive[np.flatnonzero(township == laggard["township"])[0]] = True
         rows.append(pd.DataFrame({"township_index": township, "filed": filed, "quarter": q_index,
                                   "proactive": proactive}))
     cases = pd.concat(rows, ignore_index=True).sort_values(["filed", "township_index"], kind="stable")
@@ -608,8 +615,8 @@ def _generate_rectification(rng: np.random.Generator, county: County, targets: T
     for laggard in LAGGARDS:
         slipping = np.isin(q_index, laggard["slipping_quarters"]) & (township == laggard["township"])
         window_end = np.datetime64(_quarter_bounds(max(laggard["slipping_quarters"]))[1])
-        completion[slipping] = window_end + rng.integers(10, 150, size=int(slipping.sum()))
-        never |= slipping & ~is_assets & (rng.random(count) < 0.15)
+        completion[slipping] = window_end + rng.integers(10, 75, size=int(slipping.sum()))
+        never |= slipping & ~is_assets & (rng.random(count) < 0.10)
     # 三资 items of 2023-2024 are all done within the year (the seeds' 136 problems)
     year_end = np.datetime64("2024-12-31")
     force = is_assets & early & (completion > year_end)

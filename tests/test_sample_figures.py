@@ -298,3 +298,38 @@ def test_benchmark_counties_have_distinct_codes_and_about_ten_thousand_clues_eac
 def test_a_county_count_below_one_is_refused(tmp_path, counties):
     with pytest.raises(ValueError):
         sample.write_sample(tmp_path, counties=counties)
+
+
+def test_every_enumeration_of_the_vocabulary_occurs_in_the_sample(sample_engine):
+    cl, c, p, r = schema.clues, schema.cases, schema.case_people, schema.rectification_items
+    expected = {
+        (cl, "clue_source"): vocab.CLUE_SOURCES, (cl, "problem_domain"): vocab.PROBLEM_DOMAINS,
+        (cl, "reported_person_role"): vocab.PERSON_ROLES, (cl, "management_level"): vocab.MANAGEMENT_LEVELS,
+        (cl, "disposal_method"): vocab.DISPOSAL_METHODS, (cl, "handling_status"): vocab.CLUE_STATUSES,
+        (c, "discovery_method"): vocab.DISCOVERY_METHODS, (c, "violation_type"): vocab.VIOLATION_TYPES,
+        (c, "problem_domain"): vocab.PROBLEM_DOMAINS, (p, "person_role"): vocab.PERSON_ROLES,
+        (p, "discipline_form"): vocab.DISCIPLINE_FORMS, (r, "issue_source"): vocab.ISSUE_SOURCES,
+        (r, "problem_category"): vocab.PROBLEM_CATEGORIES, (r, "rectification_status"): vocab.RECTIFICATION_STATUSES,
+        (schema.satisfaction_surveys, "survey_method"): vocab.SURVEY_METHODS,
+    }
+    with sample_engine.connect() as conn:
+        for (table, column), values in expected.items():
+            present = set(conn.execute(select(table.c[column]).distinct()).scalars())
+            assert set(values) <= present, (table.name, column, set(values) - present)
+            assert present - {None} <= set(values), (table.name, column)
+
+
+def test_two_benchmark_counties_load_as_csv_with_zero_rejects(tmp_path, empty_engine):
+    from data_pipeline.load import load_paths
+
+    sample.write_sample(tmp_path, counties=2, seed=3)
+    reports = load_paths([tmp_path / "ledgers"], empty_engine)
+    assert {r.ledger_kind for r in reports} >= {"divisions", "clues", "cases", "case_people"}
+    assert all(r.committed and r.rows_rejected == 0 for r in reports), [r.rejections[:3] for r in reports]
+    assert not any("处理人数" in w for r in reports for w in r.warnings)
+    with empty_engine.connect() as conn:
+        counties = conn.execute(select(func.count()).select_from(schema.counties)).scalar_one()
+        villages = conn.execute(select(func.count()).select_from(schema.villages)).scalar_one()
+        clue_rows = conn.execute(select(func.count()).select_from(schema.clues)).scalar_one()
+    assert (counties, villages) == (2, 466)
+    assert 18_000 < clue_rows < 22_000

@@ -209,9 +209,10 @@ VIOLATION_SHARES = (0.03, 0.07, 0.25, 0.35, 0.15, 0.05, 0.10)
 FORM_SHARES = (0.52, 0.30, 0.10, 0.08)
 SANCTIONS_BY_FORM = (
     ("诫勉", "批评教育"),
-    ("党纪警告", "党纪严重警告", "政务警告", "政务记过", "政务记大过"),
-    ("撤销党内职务", "留党察看", "政务降级", "政务撤职"),
-    ("开除党籍", "政务开除"),
+    # clerks write the system (党纪警告) or not (警告): both are in the vocabulary
+    ("警告", "严重警告", "党纪警告", "政务警告", "记过", "政务记大过"),
+    ("撤销党内职务", "留党察看", "降级", "政务撤职"),
+    ("开除党籍", "开除"),
 )
 OTHER_CATEGORIES = tuple(c for c in vocab.PROBLEM_CATEGORIES if c != vocab.COLLECTIVE_ASSETS_DOMAIN)
 
@@ -354,6 +355,7 @@ def _quality_matrix(rng: np.random.Generator, county: County) -> np.ndarray:
 
 
 def _generate_clues(rng: np.random.Generator, county: County, targets: Targets) -> pd.DataFrame:
+    """Return the clues: exact yearly and platform counts, 挂牌督办 exact for 2023-2024, villages heavy-tailed."""
     villages = county.villages
     township_weight = villages.groupby("township_index")["户籍人口"].sum().to_numpy() \
         * county.townships["propensity"].to_numpy()
@@ -430,6 +432,9 @@ def _generate_clues(rng: np.random.Generator, county: County, targets: Targets) 
 
 def _generate_cases(rng: np.random.Generator, county: County, targets: Targets, quality: np.ndarray,
                     clues: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (cases, people): exact 2023-2024 counts, people and funds; most cases linked to an earlier clue.
+
+    Linking sets the clue's 处置方式 to 立案审查 (``clues`` is changed in place)."""
     n_townships = len(county.townships)
     proactive_level = np.array([0.22, 0.24, 0.26, 0.28, 0.30, 0.32, 0.34, 0.36,
                                 0.45, 0.48, 0.50, 0.52, 0.54, 0.56, 0.58, 0.58])
@@ -575,6 +580,7 @@ def _generate_cases(rng: np.random.Generator, county: County, targets: Targets, 
 
 def _generate_rectification(rng: np.random.Generator, county: County, targets: Targets, quality: np.ndarray,
                             clues: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
+    """Return the rectification items: 三资 exact and done within 2024, laggards' items slipping, some overdue."""
     n_townships = len(county.townships)
     size = county.villages.groupby("township_index").size().to_numpy().astype(float)
     share = size / size.sum()
@@ -677,6 +683,7 @@ def _generate_rectification(rng: np.random.Generator, county: County, targets: T
 
 
 def _generate_surveys(rng: np.random.Generator, county: County, targets: Targets, quality: np.ndarray) -> pd.DataFrame:
+    """Return one survey per township per quarter 2023Q1-2026Q3, county 满意率 and 2024 知晓率 exact."""
     n_townships = len(county.townships)
     level = np.array([0.823, 0.84, 0.86, 0.875, 0.89, 0.90, 0.915, 0.936,
                       0.938, 0.942, 0.945, 0.948, 0.950, 0.953, 0.955])
@@ -739,6 +746,7 @@ def _generate_surveys(rng: np.random.Generator, county: County, targets: Targets
 
 
 def _generate_platform_usage(rng: np.random.Generator, county: County, clues: pd.DataFrame) -> pd.DataFrame:
+    """Return monthly usage per township; 反映问题数 is that month's platform-sourced clues of the township."""
     months = pd.period_range("2023-01", DATA_END.strftime("%Y-%m"), freq="M")
     n_townships = len(county.townships)
     platform = clues[clues["线索来源"] == vocab.PLATFORM_CLUE_SOURCE]
@@ -922,6 +930,7 @@ def _ledger_tables(data: CountyLedgers) -> dict[str, dict]:
 
 
 def _write_xlsx(path: Path, sheet_name: str, table: dict) -> None:
+    """Write one sheet: merged title rows, the header, the rows (a blank one in the middle), the 合计 row."""
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,

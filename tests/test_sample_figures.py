@@ -333,3 +333,29 @@ def test_two_benchmark_counties_load_as_csv_with_zero_rejects(tmp_path, empty_en
         clue_rows = conn.execute(select(func.count()).select_from(schema.clues)).scalar_one()
     assert (counties, villages) == (2, 466)
     assert 18_000 < clue_rows < 22_000
+
+
+def test_the_messy_spellings_load_as_exactly_the_values_generated(sample_engine):
+    """Short and padded township names, text dates, numeric codes, full-width digits: no value changes."""
+    import numpy as np
+    import pandas as pd
+
+    generated = sample.generate_county(np.random.default_rng(sample.DEFAULT_SEED))
+    with sample_engine.connect() as conn:
+        clues = pd.DataFrame(conn.execute(select(schema.clues.c.clue_id, schema.clues.c.received_date,
+                                                 schema.clues.c.township_code, schema.clues.c.village_code)).all())
+        items = pd.DataFrame(conn.execute(select(schema.rectification_items.c.item_id,
+                                                 schema.rectification_items.c.feedback_date)).all())
+        surveys = pd.DataFrame(conn.execute(select(schema.satisfaction_surveys)).mappings().all())
+    expected = generated.clues.set_index("线索编号")
+    clues = clues.set_index("clue_id").loc[expected.index]
+    assert (clues["received_date"] == pd.DatetimeIndex(expected["received"]).date).all()
+    assert (clues["township_code"] == expected["乡镇代码"]).all()
+    assert (clues["village_code"].fillna("") == expected["村代码"]).all()
+    expected_items = generated.rectification.set_index("整改编号")
+    items = items.set_index("item_id").loc[expected_items.index]
+    assert (items["feedback_date"] == pd.DatetimeIndex(expected_items["feedback"]).date).all()
+    sample_sizes = surveys.set_index(["survey_year", "survey_quarter", "township_code"])["sample_size"]
+    for row in generated.surveys.itertuples():
+        year, quarter = sample.QUARTERS[row.quarter]
+        assert sample_sizes[(year, quarter, row.乡镇代码)] == row.样本量

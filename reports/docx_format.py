@@ -223,10 +223,12 @@ def add_table(document, headers: list[str], rows: list[list[str]], font_name: st
     table = document.add_table(rows=1, cols=len(headers))
     table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    # look the style id up once: python-docx's paragraph.style setter scans every style per call
+    style_id = document.styles[STYLE_TABLE].style_id
     for cell, header in zip(table.rows[0].cells, headers):
         cell.text = ""
         paragraph = cell.paragraphs[0]
-        paragraph.style = document.styles[STYLE_TABLE]
+        paragraph._p.style = style_id
         add_run(paragraph, header, header_font or font_name, TABLE_SIZE, bold=True)
         _shade(cell, "DDE4EE")
     _repeat_as_header(table.rows[0])
@@ -234,7 +236,7 @@ def add_table(document, headers: list[str], rows: list[list[str]], font_name: st
         cells = table.add_row().cells
         for cell, value in zip(cells, values):
             paragraph = cell.paragraphs[0]
-            paragraph.style = document.styles[STYLE_TABLE]
+            paragraph._p.style = style_id
             add_run(paragraph, str(value), font_name, TABLE_SIZE)
     if column_widths_mm:
         # fixed layout + grid widths: Word and LibreOffice both honour them (cell widths alone are hints)

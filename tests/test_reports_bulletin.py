@@ -269,3 +269,21 @@ def _stop_browser_after_module():
     from reports.png import renderer
 
     renderer().stop()
+
+
+def test_the_bulletin_page_generates_lists_and_offers_the_archive(writable_sample_url, engine, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DASHBOARD_DB_URL", writable_sample_url)
+    app = AppTest.from_file("../pages/bulletin.py", default_timeout=120).run()
+    assert not app.exception, app.exception
+    app.selectbox(key="bulletin_quarter").select("2024Q3").run()
+    before = len(list_bulletins(engine))
+    app.button(key="bulletin_generate").click().run()
+    assert not app.exception, app.exception
+    assert len(list_bulletins(engine)) == before + 1
+    assert any("已生成并归档：示范县季通报_2024Q3.docx" in s.value for s in app.success)
+    archive_lines = [m.value for m in app.markdown if "由" in m.value and "生成" in m.value]
+    assert len(archive_lines) == before + 1 and "2024年第三季度·全县" in archive_lines[0]
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert "下载季通报（Word）" in labels and labels.count("下载") == before + 1

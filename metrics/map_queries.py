@@ -81,32 +81,31 @@ def village_clue_counts(engine: Engine, scope: Scope, period: Period, filters: C
     )
     with engine.connect() as conn:
         villages = _village_rows(conn, scope, township_code)
-        groups = pd.DataFrame(conn.execute(statement).mappings().all(),
-                              columns=["village_code", "problem_domain", "management_level", "clue_count",
-                                       "amount_wan_yuan"])
-    groups["clue_count"] = groups["clue_count"].astype(int)
-    groups["amount_wan_yuan"] = groups["amount_wan_yuan"].astype(float)
-    totals = groups.groupby("village_code").agg(clue_count=("clue_count", "sum"),
-                                                amount_wan_yuan=("amount_wan_yuan", "sum"))
-    red = groups[groups["management_level"] == RED].groupby("village_code")["clue_count"].sum().rename("red_clue_count")
+        grouped = conn.execute(statement).all()
+    # one pass in plain Python over the grouped rows (at most villages x domains x levels):
+    # pandas' groupby costs more than the SQL here
+    totals: dict[str, list] = {}  # village → [clues, red clues, amount, by_domain, by_level]
+    for village_code, domain, level, count, amount in grouped:
+        entry = totals.setdefault(village_code, [0, 0, 0.0, {}, {}])
+        entry[0] += int(count)
+        entry[1] += int(count) if level == RED else 0
+        entry[2] += float(amount or 0)
+        entry[3][domain] = entry[3].get(domain, 0) + int(count)
+        entry[4][level] = entry[4].get(level, 0) + int(count)
 
-    def ordered_counts(column: str, order: tuple[str, ...]) -> pd.Series:
-        sums = groups.groupby(["village_code", column])["clue_count"].sum()
-        result = {}
-        for village_code, part in sums.groupby(level=0):
-            counts = {key[1]: int(value) for key, value in part.items()}
-            result[village_code] = {k: counts[k] for k in sorted(counts, key=lambda k: (order.index(k) if k in order else len(order), k))}
-        return pd.Series(result, dtype=object)
+    def ordered(counts: dict[str, int], order: tuple[str, ...]) -> dict[str, int]:
+        rank = {key: position for position, key in enumerate(order)}
+        return dict(sorted(counts.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0])))
 
-    by_domain = ordered_counts("problem_domain", vocab.PROBLEM_DOMAINS).rename("by_domain")
-    by_level = ordered_counts("management_level", vocab.MANAGEMENT_LEVELS).rename("by_level")
-    result = villages.set_index("village_code").join([totals, red, by_domain, by_level])
-    result["clue_count"] = result["clue_count"].fillna(0).astype(int)
-    result["red_clue_count"] = result["red_clue_count"].fillna(0).astype(int)
-    result["amount_wan_yuan"] = result["amount_wan_yuan"].fillna(0.0).astype(float).round(2)
-    for column in ("by_domain", "by_level"):
-        result[column] = [value if isinstance(value, dict) else {} for value in result[column]]
-    return result.reset_index()
+    empty = [0, 0, 0.0, {}, {}]
+    entries = [totals.get(code, empty) for code in villages["village_code"]]
+    result = villages.copy()
+    result["clue_count"] = [e[0] for e in entries]
+    result["red_clue_count"] = [e[1] for e in entries]
+    result["amount_wan_yuan"] = [round(e[2], 2) for e in entries]
+    result["by_domain"] = [ordered(e[3], vocab.PROBLEM_DOMAINS) for e in entries]
+    result["by_level"] = [ordered(e[4], vocab.MANAGEMENT_LEVELS) for e in entries]
+    return result
 
 
 def township_clue_rates(engine: Engine, scope: Scope, period: Period, filters: ClueFilters = ClueFilters()) -> pd.DataFrame:

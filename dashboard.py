@@ -3,20 +3,16 @@
 ``streamlit run dashboard.py`` — the global filters (granularity, period, township) and meeting
 mode live here, in the sidebar, so they survive page switches and are bound to the URL; each
 page then reads them with ``ui.frame.current_frame()``. Page files are ASCII, titles Chinese,
-no icons (a ``:material/…:`` icon would fetch a font from a CDN).
+no icons (an icon from the Material font would be fetched from a CDN). The pages and their
+groups are declared in ``ui.frame`` (PAGES, NAVIGATION, MEETING_AGENDA).
 """
 
 import streamlit as st
 
-from ui.frame import NAVIGATION, PAGES, render_frame
+from ui.frame import navigation, render_frame
 
 st.set_page_config(page_title="正风反腐数据看板", layout="wide", initial_sidebar_state="expanded")
 
-pages = {
-    section: [st.Page(PAGES[page_id][1], title=PAGES[page_id][0], url_path=page_id, default=page_id == "overview")
-              for page_id in page_ids]
-    for section, page_ids in NAVIGATION.items()
-}
-navigation = st.navigation(pages, position="sidebar")
+page = navigation()
 render_frame()
-navigation.run()
+page.run()

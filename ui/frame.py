@@ -109,16 +109,27 @@ class Frame:
                             tuple(sorted(kwargs.items())))
 
 
+def navigation():
+    """Register the pages, grouped, with st.navigation and return the page to run (dashboard.py runs it)."""
+    pages = {
+        section: [st.Page(PAGES[page_id][1], title=PAGES[page_id][0], url_path=page_id, default=page_id == "overview")
+                  for page_id in page_ids]
+        for section, page_ids in NAVIGATION.items()
+    }
+    return st.navigation(pages, position="sidebar")
+
+
 def current_frame() -> Frame:
     """Return the frame of this run (``render_frame`` has run in dashboard.py)."""
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
-        # Streamlit's old pages/ auto-discovery ran this page file without dashboard.py (a fresh
-        # server whose first request is a deep link like /cases). Turn it off and rerun, so that
-        # dashboard.py (st.navigation, the filters) frames the page as on every other run.
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+        # Streamlit's old pages/ auto-discovery ran this page file without dashboard.py (the first
+        # request of a fresh server is a deep link like /cases; AppTest reruns a page this way).
+        # Register our navigation (it replaces the auto-discovered one and turns discovery off)
+        # and frame the page here, as dashboard.py does on every other run.
+        navigation()
+        return render_frame()
     frame = st.session_state.get(_FRAME_KEY)
     if frame is None:  # a page file run on its own (AppTest.from_file of one page)
         frame = render_frame()

@@ -1,0 +1,122 @@
+"""The frame: navigation, the global filters bound to the URL, the default period, meeting mode (AppTest)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.app_helpers import pages_registered_by_navigation  # noqa: F401 - fixture
+from tests.app_helpers import figure_titled, metrics_shown, open_app, texts
+from ui.frame import MEETING_AGENDA, NAVIGATION, PAGES
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _navigation(pages_registered_by_navigation):
+    pass
+
+
+@pytest.fixture
+def on_sample(sample_db_url, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DB_URL", sample_db_url)
+
+
+def test_navigation_groups_the_pages_with_chinese_titles_ascii_files_and_no_icons():
+    assert {section: [PAGES[p][0] for p in ids] for section, ids in NAVIGATION.items()} == {
+        "会议总览": ["总览"],
+        "专题分析": ["案件统计", "整改推进", "满意度", "季度排名", "线索热力图"],
+        "通报与导出": ["季通报"],
+    }
+    for title, path in PAGES.values():
+        assert path.isascii() and (PROJECT_ROOT / path).exists()
+    emoji = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")  # no emoji font on the intranet machines
+    sources = [PROJECT_ROOT / "dashboard.py", *(PROJECT_ROOT / "ui").glob("*.py"), *(PROJECT_ROOT / "charts").glob("*.py"),
+               *(PROJECT_ROOT / PAGES[p][1] for p in ("overview", "cases", "rectification", "satisfaction", "ranking"))]
+    for source in sources:
+        code = source.read_text(encoding="utf-8")
+        assert not re.search(r"[\"']:material/", code), source  # an icon fetches its font from a CDN
+        assert not emoji.search(code), source
+        for call in ast.walk(ast.parse(code)):
+            if isinstance(call, ast.Call) and getattr(call.func, "attr", "") in ("Page", "set_page_config"):
+                assert "icon" not in {k.arg for k in call.keywords} and "page_icon" not in {k.arg for k in call.keywords}
+
+
+def test_the_period_defaults_to_the_latest_period_with_data_not_the_wall_clock(tmp_path, monkeypatch):
+    from tests.metrics_fixture import build_metrics_warehouse
+    from warehouse.engine import get_engine
+
+    url = f"sqlite:///{tmp_path / 'small.sqlite'}"
+    build_metrics_warehouse(get_engine(url))  # its data ends on 2024-11-15
+    monkeypatch.setenv("DASHBOARD_DB_URL", url)
+    app = open_app()
+    assert app.sidebar.selectbox(key="period").value == "2024Q4"
+    assert app.sidebar.selectbox(key="period").format_func("2024Q4") == "2024年第四季度"
+    app.sidebar.button_group(key="granularity").set_value("month").run()
+    assert app.sidebar.selectbox(key="period").value == "2024-11"
+
+
+def test_a_link_with_filters_reopens_the_same_view(on_sample):
+    app = open_app("cases", granularity="月", period="2024年5月", township="柳河乡")
+    assert app.sidebar.button_group(key="granularity").value == "month"
+    assert app.sidebar.selectbox(key="period").value == "2024-05"
+    assert app.sidebar.selectbox(key="township").value == "柳河乡"
+    assert "柳河乡 · 2024年5月" in texts(app)
+    trend = figure_titled(app, "立案数趋势（2023年6月至2024年5月）")
+    assert list(trend.data[0].x)[-1] == "2024年5月"
+
+
+def test_a_satisfaction_link_reopens_the_quarter_it_names(on_sample):
+    # the browser writes a changed filter into the URL (tests/test_browser_pages.py); this is the reopening
+    app = open_app("satisfaction", granularity="季", period="2023年第一季度")
+    assert app.sidebar.selectbox(key="period").value == "2023Q1"
+    assert metrics_shown(app)["满意率"] == "82.3%"
+    assert "全县 · 2023年第一季度" in texts(app)
+
+
+def test_a_link_with_an_unknown_period_falls_back_to_the_latest(on_sample):
+    app = open_app("cases", granularity="季", period="2031年第一季度")
+    assert app.sidebar.selectbox(key="period").value == "2026Q4"
+    assert not app.exception
+
+
+def test_changing_the_granularity_keeps_the_period_meaningful(on_sample):
+    app = open_app("cases", granularity="季", period="2024年第三季度")
+    app.sidebar.button_group(key="granularity").set_value("year").run()
+    assert app.sidebar.selectbox(key="period").value == "2024"
+    app.sidebar.button_group(key="granularity").set_value("month").run()
+    assert app.sidebar.selectbox(key="period").value == "2024-12"
+
+
+def test_the_filters_survive_a_page_switch(on_sample):
+    app = open_app("cases", granularity="年", period="2023年")
+    app.switch_page("pages/rectification.py").run()
+    assert not app.exception
+    assert app.sidebar.selectbox(key="period").value == "2023"
+    assert "截至 2023-12-31" in texts(app)
+
+
+def test_meeting_mode_hides_the_sidebar_and_steps_through_the_agenda(on_sample):
+    app = open_app(meeting="1")
+    assert any('[data-testid="stSidebar"]' in h.proto.body and "display: none" in h.proto.body
+               for h in app.get("html"))
+    seen = [app.title[0].value]
+    for _ in range(len(MEETING_AGENDA) - 1):
+        next_button = app.button(key="meeting_next")
+        next_button.click().run()
+        assert not app.exception, [e.value for e in app.exception]
+        seen.append(app.title[0].value)
+        assert app.query_params.get("meeting") in ("1", ["1"])
+    assert seen == [PAGES[p][0] for p in MEETING_AGENDA]
+    assert seen == ["总览", "整改推进", "案件统计", "满意度", "季度排名", "线索热力图"]
+
+
+def test_leaving_meeting_mode_brings_the_sidebar_back(on_sample):
+    app = open_app("overview", meeting="1")
+    app.button(key="meeting_exit").click().run()
+    assert not any("display: none" in h.proto.body for h in app.get("html"))
+    assert "meeting" not in app.query_params
+    assert all(b.key != "meeting_next" for b in app.button)

@@ -1,0 +1,114 @@
+"""Every page runs on the sample county and shows the figures a user would read (AppTest)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.app_helpers import pages_registered_by_navigation  # noqa: F401 - fixture
+from tests.app_helpers import PAGE_FILES, figure_titled, metrics_shown, numbers, open_app, texts
+
+
+@pytest.fixture(autouse=True)
+def _sample_warehouse(sample_db_url, monkeypatch, pages_registered_by_navigation):
+    monkeypatch.setenv("DASHBOARD_DB_URL", sample_db_url)
+
+
+@pytest.mark.parametrize("page", list(PAGE_FILES))
+def test_every_page_runs_without_exception_and_says_where_its_figures_come_from(page):
+    app = open_app(page)
+    assert app.title[0].value
+    if page not in ("heatmap", "bulletin"):  # the other helpers' pages carry their own header
+        assert "数据截至 2026-11-15 · 批次" in texts(app)
+        assert "示范县" in "".join(str(m.value) for m in app.sidebar.markdown)
+
+
+def test_cases_cumulative_view_2023_2024_shows_126_cases_152_people_and_the_funds():
+    app = open_app("cases")
+    app.select_slider(key="cases_year_range").set_value((2023, 2024)).run()
+    shown = metrics_shown(app)
+    assert shown["2023—2024年累计立案"] == "126件"
+    assert shown["2023—2024年累计处理人数"] == "152人"
+    funds = float(shown["2023—2024年累计追缴资金"].removesuffix("万元"))
+    assert 870 <= funds <= 880
+
+
+def test_the_two_years_summed_give_the_same_126_cases():
+    cases_2023 = metrics_shown(open_app("cases", granularity="年", period="2023年"))["立案数"]
+    cases_2024 = metrics_shown(open_app("cases", granularity="年", period="2024年"))["立案数"]
+    assert int(cases_2023.removesuffix("件")) + int(cases_2024.removesuffix("件")) == 126
+
+
+@pytest.mark.parametrize(("quarter", "rate"), [("2023年第一季度", "82.3%"), ("2024年第四季度", "93.6%")])
+def test_satisfaction_page_reads_the_county_rate_of_the_quarter(quarter, rate):
+    app = open_app("satisfaction", granularity="季", period=quarter)
+    assert metrics_shown(app)["满意率"] == rate
+    trend = figure_titled(app, "全县群众满意率")
+    assert rate in list(trend.data[0].text)  # the point of that quarter is labelled with it
+    assert any("目标 90.0%" in (a.text or "") for a in trend.layout.annotations)
+
+
+def test_satisfaction_2024_awareness_is_38_percent():
+    app = open_app("satisfaction", granularity="年", period="2024年")
+    assert metrics_shown(app)["知晓率"] == "38.0%"
+
+
+def test_ranking_flags_liuhe_for_an_interview_after_two_quarters_last():
+    app = open_app("ranking", granularity="季", period="2024年第三季度")
+    assert "建议约谈：柳河乡" in texts(app)
+    scores = figure_titled(app, "2024年第三季度乡镇综合排名")
+    labels = list(scores.data[0].y)
+    assert len(labels) == 12 and labels[-1].startswith("12. 柳河乡") and "建议约谈" in labels[-1]
+
+
+def test_overview_shows_tiles_with_year_on_year_and_the_interview_flag():
+    app = open_app("overview", granularity="季", period="2024年第三季度")
+    shown = metrics_shown(app)
+    assert set(shown) >= {"线索数", "立案数", "处理人数", "追缴资金", "整改完成率", "满意率", "新增线索", "新增立案"}
+    assert any("同比" in str(m.proto.delta) for m in app.metric if m.label == "立案数")
+    assert "柳河乡：连续两个季度综合排名末位" in texts(app)
+    assert figure_titled(app, "各乡镇逾期整改事项").data[0].type == "bar"
+
+
+def test_rectification_overdue_list_carries_red_warnings_and_days_overdue():
+    app = open_app("rectification", granularity="季", period="2024年第三季度")
+    overdue = next(d.value for d in app.dataframe if "预警" in d.value.columns and "逾期天数(天)" in d.value.columns)
+    assert len(overdue) > 0
+    red = overdue[overdue["预警"] == "红"]
+    assert len(red) > 0 and (red["逾期天数(天)"].astype(int) > 0).all()
+    assert set(overdue["预警"]) <= {"红", "黄", "绿"}
+    rates = figure_titled(app, "各乡镇整改完成率与按期完成率")
+    assert [t.name for t in rates.data] == ["整改完成率", "按期完成率"]
+    assert len(rates.data[0].y) == 12
+
+
+def test_a_quarter_drills_into_three_months_that_add_up_to_it():
+    app = open_app("cases", granularity="季", period="2024年第二季度")
+    months = figure_titled(app, "2024年第二季度各月份立案数")
+    assert list(months.data[0].x) == ["2024年4月", "2024年5月", "2024年6月"]
+    quarter_cases = int(metrics_shown(app)["立案数"].removesuffix("件"))
+    assert int(sum(numbers(months.data[0].y))) == quarter_cases > 0
+
+
+def test_a_year_drills_into_four_quarters_that_add_up_to_it():
+    app = open_app("cases", granularity="年", period="2024年")
+    quarters = figure_titled(app, "2024年各季度立案数")
+    assert len(quarters.data[0].x) == 4
+    assert int(sum(numbers(quarters.data[0].y))) == int(metrics_shown(app)["立案数"].removesuffix("件"))
+
+
+def test_drill_up_from_a_month_goes_to_its_quarter_and_then_its_year():
+    app = open_app("cases", granularity="月", period="2024年5月")
+    app.button(key="cases_drill_up").click().run()
+    assert app.session_state["granularity"] == "quarter" and app.session_state["period"] == "2024Q2"
+    figure_titled(app, "2024年第二季度各月份立案数")
+    app.button(key="cases_drill_up").click().run()
+    assert app.session_state["period"] == "2024"
+    figure_titled(app, "2024年各季度立案数")
+
+
+def test_a_township_shows_its_villages():
+    app = open_app("overview", granularity="年", period="2024年", township="柳河乡")
+    assert app.sidebar.selectbox(key="township").value == "柳河乡"
+    assert "柳河乡各村（社区）情况" in texts(app)
+    villages = app.dataframe[-1].value
+    assert "村(社区)" in villages.columns and len(villages) > 5

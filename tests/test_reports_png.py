@@ -84,12 +84,13 @@ def test_the_export_carries_title_unit_date_and_watermark_and_leaves_the_page_fi
     fig = township_figure()
     when = datetime(2026, 11, 25, 9, 30)
     dressed = export_figure(fig, title="各乡镇整改完成率", unit="%", as_of=date(2024, 9, 30), user_name="张纪检",
-                            exported_at=when)
-    assert "各乡镇整改完成率" in dressed.layout.title.text and "（单位：%）" in dressed.layout.title.text
-    assert dressed.layout.title.subtitle.text == "数据截至 2024-09-30"
-    marks = [a.text for a in dressed.layout.annotations]
+                            exported_at=when)["layout"]
+    assert "各乡镇整改完成率" in dressed["title"]["text"] and "（单位：%）" in dressed["title"]["text"]
+    assert dressed["title"]["subtitle"]["text"] == "数据截至 2024-09-30"
+    marks = [a["text"] for a in dressed["annotations"]]
     assert marks and all("内部资料 注意保密" in m and "张纪检" in m and "2026-11-25 09:30" in m for m in marks)
-    assert dressed.layout.font.family == settings.get("chart_font_family")
+    assert dressed["font"]["family"] == settings.get("chart_font_family")
+    assert dressed["yaxis"]["tickformat"] == ".0%"  # the figure's own layout is kept
     assert fig.layout.title.text is None and not fig.layout.annotations  # the page's figure is untouched
 
 

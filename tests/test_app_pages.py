@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.app_helpers import pages_registered_by_navigation  # noqa: F401 - fixture
-from tests.app_helpers import PAGE_FILES, figure_titled, metrics_shown, numbers, open_app, texts
+from tests.app_helpers import PAGE_FILES, figure_titled, figures, metrics_shown, numbers, open_app, spec_json, texts
 
 
 @pytest.fixture(autouse=True)
@@ -17,6 +17,11 @@ def _sample_warehouse(sample_db_url, monkeypatch, pages_registered_by_navigation
 def test_every_page_runs_without_exception_and_says_where_its_figures_come_from(page):
     app = open_app(page)
     assert app.title[0].value
+    drawn = spec_json(app).lower()
+    for fetched in ("topojson", "mathjax", "http://", "https://"):
+        assert fetched not in drawn  # nothing a figure would fetch from a CDN
+    geo_traces = {"scattergeo", "choropleth"}  # these would fetch topojson
+    assert not any(trace.type in geo_traces for fig in figures(app) for trace in fig.data)
     if page not in ("heatmap", "bulletin"):  # the other helpers' pages carry their own header
         assert "数据截至 2026-11-15 · 批次" in texts(app)
         assert "示范县" in "".join(str(m.value) for m in app.sidebar.markdown)

@@ -136,11 +136,11 @@ class MetricScale(MacroElement):
 
 
 class MapLegend(MacroElement):
-    """A Leaflet control in the corner holding the legend's (escaped) HTML."""
+    """A Leaflet control in a corner holding (escaped) HTML: the legend, or an export's title and watermark."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.control({position: "bottomright"});
+        var {{ this.get_name() }} = L.control({position: {{ this.position }}});
         {{ this.get_name() }}.onAdd = function () {
             var div = L.DomUtil.create("div", "map-legend");
             div.style.cssText = "background:rgba(255,255,255,0.9);padding:6px 8px;border-radius:4px;font-size:12px;line-height:1.5;";
@@ -151,10 +151,11 @@ class MapLegend(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, content_html: str):
+    def __init__(self, content_html: str, position: str = "bottomright"):
         super().__init__()
         self._name = "MapLegend"
         self.content = js_json(content_html)
+        self.position = js_json(position)
 
 
 def _village_popup(row, small_number_threshold: int | None) -> str:
@@ -204,12 +205,14 @@ def build_map(
     tiles: TileSource | None = None,
     inline: bool = False,
     simplify_degrees: float = 0.0002,
+    title_lines: tuple[str, ...] = (),
 ) -> folium.Map:
     """Return the county's clue heat map (a folium.Map, not rendered).
 
     villages: ``metrics.map_queries.village_clue_counts``; townships: ``township_clue_rates``;
     outlines: ``boundary_geometries`` (township level). ``small_number_threshold`` is set when
     the user may not see names: village counts below it read "<3" in popups and tooltips.
+    ``title_lines`` (an export's title, period and watermark) are drawn in the top-right corner.
     """
     if weight not in WEIGHT_MODES:
         raise ValueError(f"未知的热力权重：{weight}")
@@ -289,6 +292,8 @@ def build_map(
         fmap.add_child(VillageMarkers(rows))
 
     fmap.add_child(MapLegend(_legend_html(weight, choropleth, top_rate)))
+    if title_lines:
+        fmap.add_child(MapLegend("<br>".join(html.escape(line) for line in title_lines), position="topright"))
 
     bounds = focus_bounds
     if bounds is None and focus_township:

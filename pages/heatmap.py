@@ -4,13 +4,17 @@ the year, and the drilldown township → its villages → a village's clues.
 
 Thin: filters → metrics.map_queries → geo.heatmap.build_map → st_folium. The map never reruns
 the app on pan or zoom (``returned_objects=[]``); the drilldown is driven by the selectboxes.
+The month view is a slider (one map per month) rather than folium's HeatMapWithTime, whose
+plugin needs leaflet-timedimension and iso8601-js-period, which the project does not vendor.
 """
+
+from datetime import datetime
 
 import streamlit as st
 from streamlit_folium import st_folium
 
 from config import settings
-from geo.heatmap import WEIGHT_MODES, build_map
+from geo.heatmap import WEIGHT_MODES, build_map, render_html
 from metrics import map_queries, queries
 from metrics.map_queries import ClueFilters
 from metrics.periods import Period
@@ -83,6 +87,26 @@ if outlines.empty:
 fmap = build_map(villages, townships, outlines, weight=weight, choropleth=choropleth,
                  focus_township=frame.township_code, small_number_threshold=threshold)
 st_folium(fmap, height=620, use_container_width=True, returned_objects=[], key="clue_heatmap")
+
+
+def offline_map_html() -> bytes:
+    """Return the same map as one HTML file with its scripts inside (opens from disk), watermarked and audited."""
+    from reports.archive import record_export
+    from reports.stamps import file_name, watermark_line
+
+    title = f"{frame.township_name}问题线索热力图"
+    lines = (title, f"{period.label} · 热力按{WEIGHT_MODES[weight]}", watermark_line(frame.scope.user_name, datetime.now()))
+    document = render_html(build_map(villages, townships, outlines, weight=weight, choropleth=choropleth,
+                                     focus_township=frame.township_code, small_number_threshold=threshold,
+                                     inline=True, title_lines=lines)).encode("utf-8")
+    record_export(frame.engine, frame.scope.user_name, kind="html", title=title,
+                  file_name=file_name(title, "html"), size_bytes=len(document))
+    return document
+
+
+st.download_button("下载离线地图（HTML，可直接用浏览器打开）", data=offline_map_html,
+                   file_name=f"{frame.township_name}问题线索热力图.html", mime="text/html",
+                   on_click="ignore", key="heatmap_download_html")
 
 placed = int(villages["clue_count"].sum())
 unplaced = int(townships["unplaced_clue_count"].sum())

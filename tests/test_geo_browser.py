@@ -13,12 +13,17 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def map_app(tmp_path_factory):
-    """Yield the base URL of the app served against the map test warehouse."""
+def map_warehouse_url(tmp_path_factory):
     folder = tmp_path_factory.mktemp("map_app")
     url = f"sqlite:///{folder / 'warehouse.sqlite'}"
     build_map_warehouse(url, folder / "boundaries").dispose()
-    process, base_url = start_app(url, log_path=folder / "server.log")
+    return url
+
+
+@pytest.fixture(scope="module")
+def map_app(map_warehouse_url, tmp_path_factory):
+    """Yield the base URL of the app served against the map test warehouse."""
+    process, base_url = start_app(map_warehouse_url, log_path=tmp_path_factory.mktemp("log") / "server.log")
     yield base_url
     stop_app(process)
 
@@ -69,3 +74,36 @@ def test_the_map_page_draws_heat_and_outlines_with_no_request_leaving_the_host(m
     assert local and all(urlparse(u).hostname == "127.0.0.1" for u in local)
     assert any(u.endswith("/app/static/vendor/leaflet/leaflet.js") for u in local)
     assert any(u.endswith("/app/static/vendor/leaflet-heat/leaflet_heat.min.js") for u in local)
+
+
+def test_the_offline_map_download_opens_from_disk_with_no_network(map_app, map_warehouse_url, page, tmp_path):  # noqa: F811
+    from playwright.sync_api import expect
+    from sqlalchemy import create_engine, select
+
+    from warehouse.schema import audit_events
+
+    page.goto(f"{map_app}/heatmap", wait_until="domcontentloaded")
+    button = page.get_by_role("button", name="下载离线地图（HTML，可直接用浏览器打开）")
+    expect(button).to_be_visible(timeout=60_000)
+    with page.expect_download(timeout=60_000) as download_info:
+        button.click()
+    saved = tmp_path / "map.html"
+    download_info.value.save_as(saved)
+    document = saved.read_text(encoding="utf-8")
+    assert "<script src=" not in document and "内部资料 注意保密" in document
+
+    requested_outside: list[str] = []
+    offline = page.context.new_page()
+    offline.context.route("**/*", lambda route: (
+        route.continue_() if route.request.url.startswith("file://")
+        else (requested_outside.append(route.request.url), route.abort())))
+    offline.goto(saved.as_uri())
+    expect(offline.locator("canvas.leaflet-heatmap-layer")).to_have_count(1, timeout=30_000)
+    expect(offline.locator("path.leaflet-interactive")).to_have_count(8)
+    assert requested_outside == []
+
+    engine = create_engine(map_warehouse_url)
+    with engine.connect() as conn:
+        details = conn.execute(select(audit_events.c.action, audit_events.c.detail)).all()
+    engine.dispose()
+    assert any(action == "export" and "问题线索热力图.html" in detail for action, detail in details)

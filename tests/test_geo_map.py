@@ -416,3 +416,34 @@ def test_the_month_view_lists_the_years_months_with_their_counts(map_engine, mon
     assert not app.exception, app.exception
     slider = app.select_slider(key="heatmap_month")
     assert all(str(option).startswith(str(app.session_state["_last_period"].year)) for option in slider.options)
+
+
+@pytest.mark.postgres
+def test_on_postgresql_boundaries_load_as_text_and_the_map_shows_the_same_figures(pg_engine, tmp_path):
+    url = pg_engine.url.render_as_string(hide_password=False)
+    engine = build_map_warehouse(url, tmp_path / "boundaries")  # no PostGIS: geometry is GeoJSON text
+    outlines = map_queries.boundary_geometries(engine, COUNTY, "township")
+    assert list(outlines["division_code"]) == [t[0] for t in TOWNSHIPS]
+    assert shapely.from_geojson(outlines["geometry_geojson"].iloc[0]).equals(shapely.box(*TOWNSHIPS[0][3]))
+    document = render_html(build_map(*map_inputs(engine), tiles=TileSource("none")))
+    assert sorted(heat_layer_data(document)) == expected_heat(engine)
+    monthly = map_queries.monthly_clue_counts(engine, COUNTY, 2024)
+    assert int(monthly["clue_count"].sum()) == len(clue_rows())
+    rates = map_queries.township_clue_rates(engine, COUNTY, YEAR).set_index("township_code")
+    assert rates.loc["990101101", "clue_count"] == 16
+
+
+def test_the_offline_export_carries_its_title_and_watermark_and_opens_from_disk(map_engine):
+    lines = ("全县问题线索热力图", "2024年 · 热力按线索数", f"内部资料 注意保密  {XSS_SCRIPT}  2026-11-25 10:00")
+    document = render_html(build_map(*map_inputs(map_engine), inline=True, tiles=TileSource("none"),
+                                     title_lines=lines))
+    from geo import assets
+
+    embedded = assets.inline_assets(assets.MAP_JS + assets.HEAT_JS, assets.MAP_CSS)
+    assert embedded in document and "<script src=" not in document and "<link " not in document
+    # Leaflet's own text names URLs (comments, the SVG namespace, its attribution link); nothing else does
+    assert external_urls(document.replace(embedded, "")) == []
+    assert "全县问题线索热力图" in document and "内部资料 注意保密" in document
+    assert XSS_SCRIPT not in document  # a user name is text too
+    assert heat_layer_data(document) == heat_layer_data(render_html(build_map(*map_inputs(map_engine),
+                                                                              tiles=TileSource("none"))))

@@ -173,6 +173,7 @@ _MEASURES = {
     "platform": ("problems_reported", "visits"),
 }
 _FLOAT_MEASURES = {"recovered_funds_wan_yuan"}
+_DIRECT_PERIODS = 3  # up to this many distinct periods are queried one by one; more share one month-bucket query
 
 
 def _count_if(condition: ColumnElement) -> ColumnElement:
@@ -260,23 +261,46 @@ def _done_as_of(as_of: date) -> ColumnElement:
                 r.completed_date <= as_of)
 
 
-def _rectification_frame(conn, as_of: date, township, by, where=()) -> pd.DataFrame:
+def _rectification_measures(as_of: date, suffix: str = "") -> list[ColumnElement]:
     r = rectification_items.c
     done = _done_as_of(as_of)
     due = r.deadline_date <= as_of
-    groups = [_group_column(name, r.feedback_date, rectification_items) for name in by]
-    statement = select(
-        *groups,
-        func.count().label("items"),
-        _count_if(done).label("completed"),
-        _count_if(due).label("due_items"),
-        _count_if(and_(due, done, r.completed_date <= r.deadline_date)).label("on_time_items"),
-        _count_if(and_(not_(done), r.deadline_date < as_of)).label("overdue_items"),
-        _count_if(r.is_recurring.is_(True)).label("recurring_items"),
-    ).where(r.feedback_date <= as_of, *_in_township(r.township_code, township), *where)
-    if groups:
-        statement = statement.group_by(*groups)
-    return _run(conn, statement, _MEASURES["rectification"])
+    fed_back = r.feedback_date <= as_of
+    return [
+        _count_if(fed_back).label("items" + suffix),
+        _count_if(and_(fed_back, done)).label("completed" + suffix),
+        _count_if(and_(fed_back, due)).label("due_items" + suffix),
+        _count_if(and_(fed_back, due, done, r.completed_date <= r.deadline_date)).label("on_time_items" + suffix),
+        _count_if(and_(fed_back, not_(done), r.deadline_date < as_of)).label("overdue_items" + suffix),
+        _count_if(and_(fed_back, r.is_recurring.is_(True))).label("recurring_items" + suffix),
+    ]
+
+
+def _rectification_frames(conn, as_ofs: Sequence[date], township, by, where=()) -> list[pd.DataFrame]:
+    """Return one frame of rectification measures per as-of date, from one scan per dozen dates."""
+    r = rectification_items.c
+    frames: list[pd.DataFrame] = []
+    for first in range(0, len(as_ofs), 12):
+        chunk = list(as_ofs[first:first + 12])
+        groups = [_group_column(name, r.feedback_date, rectification_items) for name in by]
+        columns = [column for i, day in enumerate(chunk) for column in _rectification_measures(day, f"__{i}")]
+        statement = select(*groups, *columns).where(
+            r.feedback_date <= max(chunk), *_in_township(r.township_code, township), *where)
+        if groups:
+            statement = statement.group_by(*groups)
+        wide = _run(conn, statement, [f"{m}__{i}" for i in range(len(chunk)) for m in _MEASURES["rectification"]])
+        for i in range(len(chunk)):
+            frame = wide[list(by) + [f"{m}__{i}" for m in _MEASURES["rectification"]]]
+            frame = frame.rename(columns={f"{m}__{i}": m for m in _MEASURES["rectification"]})
+            if by:  # a group with nothing fed back by this date is not a row of it
+                frame = frame[frame["items"] > 0]
+            frames.append(frame.reset_index(drop=True))
+    return frames
+
+
+def _rectification_frame(conn, as_of: date, township, by, where=()) -> pd.DataFrame:
+    """Return the rectification measures as of one date (items fed back on or before it), grouped by ``by``."""
+    return _rectification_frames(conn, [as_of], township, by, where)[0]
 
 
 def _survey_quarters(period: Period) -> list[tuple[int, int]]:
@@ -336,16 +360,21 @@ def _measure_table(conn: Connection, source: str, periods: Sequence[Period], tow
     measures = _MEASURES[source]
     pieces = []
     if source in ("clues", "cases", "platform"):
-        start = min(p.start for p in periods)
-        end = max(p.end for p in periods)
-        reader = {"clues": _clue_frame, "cases": _case_frame, "platform": _platform_frame}[source]
-        if source == "platform":
-            monthly = reader(conn, start, end, township, ["month", *by])
+        distinct = list(dict.fromkeys(periods))
+        if len(distinct) <= _DIRECT_PERIODS:
+            # a few periods (a KPI with its 同比/环比 bases): one plain range query each, no month buckets
+            direct = {p: _dated_frame(conn, source, p.start, p.end, township, by, where) for p in distinct}
+            for period in periods:
+                pieces.append(_sum_rows(direct[period], period, by, measures))
         else:
-            monthly = reader(conn, start, end, township, ["month", *by], where)
-        for period in periods:
-            inside = monthly[(monthly["month"] >= _month_code(period.start)) & (monthly["month"] <= _month_code(period.end))]
-            pieces.append(_sum_rows(inside, period, by, measures))
+            # a series: month buckets over the whole span in one query, added up into each period
+            start = min(p.start for p in periods)
+            end = max(p.end for p in periods)
+            monthly = _dated_frame(conn, source, start, end, township, ["month", *by], where)
+            for period in periods:
+                inside = monthly[(monthly["month"] >= _month_code(period.start))
+                                 & (monthly["month"] <= _month_code(period.end))]
+                pieces.append(_sum_rows(inside, period, by, measures))
     elif source == "surveys":
         wanted = {p: _survey_quarters(p) for p in periods}
         quarters = sorted(q for qs in wanted.values() for q in qs)
@@ -355,12 +384,21 @@ def _measure_table(conn: Connection, source: str, periods: Sequence[Period], tow
             mask = pd.Series([key in wanted[period] for key in keys], index=quarterly.index, dtype=bool)
             pieces.append(_sum_rows(quarterly.loc[mask], period, by, measures))
     elif source == "rectification":
-        for period in periods:
-            day = as_of or effective_as_of(conn, period)
-            pieces.append(_sum_rows(_rectification_frame(conn, day, township, by, where), period, by, measures))
+        days = [as_of or effective_as_of(conn, period) for period in periods]
+        frames = _rectification_frames(conn, days, township, by, where)
+        for period, frame in zip(periods, frames):
+            pieces.append(_sum_rows(frame, period, by, measures))
     else:
         raise ValueError(f"未知的数据来源：{source}")
     return pd.concat(pieces, ignore_index=True)
+
+
+def _dated_frame(conn, source: str, start: date, end: date, township, by, where=()) -> pd.DataFrame:
+    if source == "clues":
+        return _clue_frame(conn, start, end, township, by, where)
+    if source == "cases":
+        return _case_frame(conn, start, end, township, by, where)
+    return _platform_frame(conn, start, end, township, by)
 
 
 def _sum_rows(rows: pd.DataFrame, period: Period, by: list[str], measures: Sequence[str]) -> pd.DataFrame:
@@ -386,7 +424,16 @@ def _metric_from(metric: Metric, row) -> float | int | None:
 
 
 def _metric_column(metric: Metric, table: pd.DataFrame) -> pd.Series:
-    return pd.Series([_metric_from(metric, row) for _, row in table.iterrows()], index=table.index, dtype="object")
+    """The metric for every row (object dtype: int counts, float sums and rates, None without a base)."""
+    numerators = table[metric.numerator].tolist()
+    if metric.denominator:
+        values = [float(n) / float(d) if d and d == d else None
+                  for n, d in zip(numerators, table[metric.denominator].tolist())]
+    elif metric.kind == "sum":
+        values = [round(float(n), 2) for n in numerators]
+    else:
+        values = [int(n) for n in numerators]
+    return pd.Series(values, index=table.index, dtype="object")
 
 
 # ============================================================================================
@@ -403,19 +450,29 @@ def _township_frame(conn, scope: Scope, township_code: str | None = None, whole_
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
+_DATA_AS_OF: dict[tuple, date | None] = {}
+
+
 def _data_as_of(conn) -> date | None:
-    """Return the latest event date in the facts (received, filed, fed back, completed, closed)."""
-    latest = None
-    for column in (clues.c.received_date, cases.c.filed_date, rectification_items.c.feedback_date,
-                   rectification_items.c.completed_date, clues.c.closed_date, cases.c.closed_date):
-        value = conn.execute(select(func.max(column))).scalar()
-        if isinstance(value, str):  # defensive: a raw SQLite text date
-            value = date.fromisoformat(value[:10])
-        if isinstance(value, datetime):
-            value = value.date()
-        if value is not None and (latest is None or value > latest):
-            latest = value
-    return latest
+    """Return the latest event date in the facts (clue received, case filed, item fed back or completed).
+
+    Remembered per database and data version (and the two indexed maxima, so rows written without a
+    load batch are seen too): the rectification columns have no index to read a maximum from.
+    """
+    b = load_batches.c
+    version = conn.execute(select(func.count(b.batch_id), func.max(b.loaded_at))).one()
+    received = conn.execute(select(func.max(clues.c.received_date))).scalar()
+    filed = conn.execute(select(func.max(cases.c.filed_date))).scalar()
+    key = (str(conn.engine.url), tuple(version), received, filed)
+    if key not in _DATA_AS_OF:
+        dates = [received, filed]
+        for column in (rectification_items.c.feedback_date, rectification_items.c.completed_date):
+            dates.append(conn.execute(select(func.max(column))).scalar())
+        dates = [_as_date(d) for d in dates if d is not None]
+        if len(_DATA_AS_OF) > 256:
+            _DATA_AS_OF.clear()
+        _DATA_AS_OF[key] = max(dates) if dates else None
+    return _DATA_AS_OF[key]
 
 
 def effective_as_of(conn_or_engine, period: Period, as_of: date | None = None) -> date:

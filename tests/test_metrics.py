@@ -93,6 +93,17 @@ def test_a_quarter_drills_into_three_months_that_add_up_to_it(engine):
     assert year["value"].tolist() == [0, 1, 4, 1]
 
 
+def test_a_long_series_in_month_buckets_equals_the_periods_one_by_one(engine):
+    months = [Period.month(2023, 7)] + list(Q2.children()) + list(Q3.children()) + [Period.month(2024, 11)]
+    for name in ("clue_count", "clue_closed_rate", "people_handled", "recovered_funds", "platform_problems",
+                 "rectification_completion_rate", "overdue_count", "satisfaction_rate"):
+        series = metrics.metric_series(engine, name, months, COUNTY)  # more than three periods: month buckets
+        one_by_one = [metrics.metric_value(engine, name, month, COUNTY) for month in months]
+        assert series["value"].tolist() == pytest.approx(one_by_one), name
+    trend = metrics.clue_trend(engine, months, COUNTY)
+    assert trend["clue_count"].tolist() == [2, 1, 1, 1, 3, 2, 4, 2]
+
+
 def test_case_breakdowns(engine):
     by_township = metrics.case_breakdown(engine, "township", Q3, COUNTY)
     assert list(by_township.columns) == ["category", "case_count", "people_count", "recovered_funds_wan_yuan", "share"]

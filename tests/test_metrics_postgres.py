@@ -22,6 +22,8 @@ def _figures(engine) -> dict:
     return {
         "values": {name: metrics.metric_value(engine, name, Q3, COUNTY) for name in METRICS},
         "months": metrics.clue_trend(engine, list(Q3.children()), COUNTY),
+        "month_buckets": metrics.clue_trend(engine, list(Period.whole_year(2024).children()) + list(Q3.children()), COUNTY),
+        "completion_series": metrics.metric_series(engine, "rectification_completion_rate", list(Q3.children()) + [Q3], COUNTY),
         "case_trend": metrics.case_trend(engine, list(Q3.children()), COUNTY),
         "overdue": metrics.overdue_items(engine, AS_OF, Scope(role="县领导")),
         "status": metrics.rectification_status_breakdown(engine, date(2024, 7, 1), COUNTY),
@@ -43,13 +45,14 @@ def test_postgres_figures_equal_the_hand_worked_ones_and_sqlite(pg_engine, empty
     assert pg["values"]["on_time_completion_rate"] == pytest.approx(4 / 7)
     for name in METRICS:
         assert pg["values"][name] == pytest.approx(lite["values"][name]), name
-    assert pg["months"]["clue_count"].tolist() == [3, 2, 4]  # year_month on PostgreSQL
+    assert pg["months"]["clue_count"].tolist() == [3, 2, 4]
+    assert pg["month_buckets"]["clue_count"].tolist() == [0, 3, 9, 2, 3, 2, 4]  # year_month on PostgreSQL
     assert pg["overdue"]["days_overdue"].tolist() == [20, 15, -5, -10]
     assert pg["overdue"]["warning"].tolist() == ["红", "红", "黄", "黄"]
     assert pg["ranking"]["township_code"].tolist() == [C, B, A]
     assert pg["ranking"]["suggest_interview"].tolist() == [False, False, True]
     assert pg["q4_overdue"] == 3
-    for key in ("months", "case_trend", "overdue", "status", "ranking", "satisfaction", "villages", "recent",
+    for key in ("months", "month_buckets", "completion_series", "case_trend", "overdue", "status", "ranking", "satisfaction", "villages", "recent",
                 "items_of"):
         pd.testing.assert_frame_equal(pg[key].reset_index(drop=True), lite[key].reset_index(drop=True),
                                       check_dtype=False, obj=key)

@@ -46,7 +46,11 @@ latest_quarter = frame.query(queries.latest_period, "quarter")
 years = frame.query(queries.available_years)
 first_day = date(years[0], 1, 1) if years else latest_quarter.start
 quarters = [p.code for p in reversed(periods_between("quarter", first_day, latest_quarter.end))]
-default_quarter = frame.quarter.code if frame.quarter.code in quarters else quarters[0]
+freshness = frame.query(queries.data_freshness)
+data_as_of = freshness.get("data_as_of")
+# a bulletin reports a finished quarter: default to the latest one the data covers to its last day
+complete = [c for c in quarters if not isinstance(data_as_of, date) or Period.parse(c).end <= data_as_of]
+default_quarter = complete[0] if complete else quarters[0]
 townships = frame.query(queries.township_options, scope)
 names = dict(zip(townships["township_code"], townships["township_name"]))
 
@@ -57,6 +61,10 @@ quarter_code = left.selectbox("季度", quarters, index=quarters.index(default_q
 township_choices = ([] if scope.township_code else [None]) + list(names)
 township_code = right.selectbox("范围", township_choices, format_func=lambda c: names.get(c, "全县") if c else "全县",
                                 key="bulletin_township")
+
+chosen = Period.parse(quarter_code)
+if isinstance(data_as_of, date) and data_as_of < chosen.end:
+    st.caption(f"{chosen.label}尚未结束或数据未报齐：数据截至 {data_as_of.isoformat()}，通报中将注明。")
 
 if not scope.may_produce_bulletin:
     st.warning(f"当前角色（{scope.role}）无权生成季通报，仅纪委、管理员可生成；可下载下方已归档的通报。")
@@ -94,8 +102,6 @@ for item in archive:
                            on_click="ignore")
 
 st.subheader("周调度会材料（PPT）")
-freshness = frame.query(queries.data_freshness)
-data_as_of = freshness.get("data_as_of")
 default_week_end = data_as_of if isinstance(data_as_of, date) else datetime.now().date()
 week_ending = st.date_input("本周截至", value=default_week_end, key="deck_week_ending", format="YYYY-MM-DD")
 deck_township = frame.township_code

@@ -99,6 +99,7 @@ class BulletinContent:
     sections: list[Section]
     attachments: list[tuple[str, list[str], list[list[str]]]]  # (title, headers, rows)
     issuer: str
+    data_as_of: date | None  # the data's last day, when it falls before the quarter's end
     kpis: dict[str, Kpi]
     ranking: pd.DataFrame
     overdue: pd.DataFrame
@@ -258,6 +259,9 @@ def bulletin_content(engine: Engine, quarter: Period, scope: Scope, township_cod
             raise ValueError(f"未找到乡镇代码 {township_code}")
         township_name = str(match.iloc[0]["township_name"])
     area = township_name or "全县"
+    data_as_of = queries.data_freshness(engine).get("data_as_of")
+    if not isinstance(data_as_of, date) or data_as_of >= quarter.end:
+        data_as_of = None
 
     kpis = _kpis(engine, quarter, scope, township_code)
     ranking = queries.quarterly_ranking(engine, quarter, scope)
@@ -292,7 +296,7 @@ def bulletin_content(engine: Engine, quarter: Period, scope: Scope, township_cod
         subtitle=f"（{quarter.label}）",
         quarter=quarter, township_code=township_code, township_name=township_name, county_name=county,
         sections=[overall, ranking_section, problems, next_steps], attachments=attachments,
-        issuer=f"{county}纪委监委", kpis=kpis, ranking=ranking, overdue=overdue,
+        issuer=f"{county}纪委监委", data_as_of=data_as_of, kpis=kpis, ranking=ranking, overdue=overdue,
     )
 
 
@@ -367,8 +371,9 @@ def render_bulletin(content: BulletinContent, *, generated_by: str, generated_at
 
 def _opening(content: BulletinContent) -> str:
     area = content.township_name or "全县各乡镇（街道）"
+    partial = f"（本季度数据截至{cn_date(content.data_as_of)}）" if content.data_as_of else ""
     return (f"为深入推进集中整治群众身边不正之风和腐败问题工作，压紧压实整改责任，现将{content.quarter.label}"
-            f"{area}工作推进情况通报如下。")
+            f"{area}工作推进情况通报如下{partial}。")
 
 
 # --- the one entry point of the page and the command line --------------------------------------

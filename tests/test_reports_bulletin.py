@@ -287,3 +287,19 @@ def test_the_bulletin_page_generates_lists_and_offers_the_archive(writable_sampl
     assert len(archive_lines) == before + 1 and "2024年第三季度·全县" in archive_lines[0]
     labels = [b.proto.label for b in app.get("download_button")]
     assert "下载季通报（Word）" in labels and labels.count("下载") == before + 1
+
+
+def test_a_quarter_the_data_does_not_cover_to_its_end_says_so(engine, scope):
+    from datetime import datetime
+
+    from reports.bulletin import bulletin_content, render_bulletin
+
+    data_as_of = queries.data_freshness(engine)["data_as_of"]
+    quarter = Period.containing("quarter", data_as_of)
+    assert data_as_of < quarter.end  # the sample ends mid-quarter (2026-11-15)
+    content = bulletin_content(engine, quarter, scope, with_chart=False)
+    text = body_text(Document(io.BytesIO(render_bulletin(content, generated_by="王纪检",
+                                                          generated_at=datetime(2026, 11, 25)))))
+    assert f"（本季度数据截至{data_as_of.year}年{data_as_of.month}月{data_as_of.day}日）" in text
+    full = bulletin_content(engine, QUARTER, scope, with_chart=False)
+    assert full.data_as_of is None

@@ -8,9 +8,9 @@ up a handful of grouped rows into periods and joins names.
 Conventions of the returned frames:
 - English snake_case columns; ``COLUMN_LABELS`` gives each a Chinese header with its unit.
 - Rates and shares are fractions (0.823 = 82.3%); NaN/None where the base is 0 ("—").
-- Rectification figures are *as of* a date: the period's last day, or the data's last day when
-  the period is still running (so the current quarter does not count December's deadlines as
-  already missed), or an explicit ``as_of``.
+- Rectification figures are *as of* a date: the period's last day, but never past the data's last
+  day (so the running quarter does not count December's deadlines as already missed), or an
+  explicit ``as_of``.
 - Personal names (被反映人, 责任人) are masked with ``mask_name`` unless ``scope.shows_names``.
 - Free text (summary, description) is returned as stored: escape it when rendering HTML.
 """
@@ -476,8 +476,8 @@ def _data_as_of(conn) -> date | None:
 
 
 def effective_as_of(conn_or_engine, period: Period, as_of: date | None = None) -> date:
-    """Return the as-of date of a period: ``as_of`` if given, else its last day, capped at the data's last day
-    when the period is still running."""
+    """Return the as-of date of a period: ``as_of`` if given, else its last day, but never past the data's
+    last day (a running quarter is measured as of the latest load, not as of a December not yet seen)."""
     if as_of is not None:
         return as_of
     if isinstance(conn_or_engine, Engine):
@@ -485,7 +485,7 @@ def effective_as_of(conn_or_engine, period: Period, as_of: date | None = None) -
             latest = _data_as_of(conn)
     else:
         latest = _data_as_of(conn_or_engine)
-    if latest is not None and period.start <= latest < period.end:
+    if latest is not None and latest < period.end:
         return latest
     return period.end
 

@@ -1098,8 +1098,11 @@ def quarterly_ranking(engine: Engine, quarter: Period, scope: Scope) -> pd.DataF
     if quarter.granularity != "quarter":
         raise ValueError("综合排名按季度计算，请选择季度")
     with engine.connect() as conn:
-        current = _ranked(_ranking_components(conn, quarter))
+        components = _ranking_components(conn, quarter)
+        current = _ranked(components)
         previous = _ranking_of(conn, quarter.previous())
+    if len(current) and not _has_ranking_data(components):
+        current["is_last"] = False  # a quarter with no data at all has nobody last
     if previous is None:
         current["previous_rank"] = pd.array([None] * len(current), dtype="Int64")
         current["suggest_interview"] = False

@@ -312,6 +312,8 @@ def test_a_missing_component_counts_as_zero_and_weights_are_a_setting(engine, mo
     assert q2.loc[B, "score"] == pytest.approx(48.5)  # nothing due yet: 按期完成率 counts 0
     assert q2.loc[C, "score"] == pytest.approx(47.0)
     assert not q2.loc[A, "suggest_interview"]  # 2024Q1 was last for C
+    empty_quarter = metrics.quarterly_ranking(engine, Period.quarter(2022, 4), COUNTY)
+    assert empty_quarter["score"].tolist() == [0, 0, 0] and not empty_quarter["is_last"].any()
     monkeypatch.setenv("DASHBOARD_RANKING_WEIGHTS", '{"整改完成率": 0, "按期完成率": 0, "满意率": 100, "主动发现率": 0}')
     by_satisfaction = metrics.quarterly_ranking(engine, Q3, COUNTY)
     assert by_satisfaction["township_code"].tolist()[0] == A

@@ -310,7 +310,7 @@ def render_bulletin(content: BulletinContent, *, generated_by: str, generated_at
     document = Document()
     fonts = fmt.setup_document(document)
     fmt.add_header_line(document, watermark_line(generated_by, generated_at), fonts["body"])
-    fmt.add_page_number_footer(document, "宋体" if "宋体" in fmt.installed_font_families() else fonts["body"])
+    fmt.add_page_number_footer(document, "宋体")  # GB/T 9704: 4号半角宋体阿拉伯数字
     core = document.core_properties
     core.title = content.title + content.subtitle
     core.author = generated_by

@@ -24,7 +24,7 @@ from metrics import queries
 from metrics.definitions import Kpi
 from metrics.periods import Period
 from metrics.scope import Scope
-from reports.docx_format import resolve_font
+from reports.docx_format import font_chain
 from reports.stamps import as_of_line, watermark_line
 
 SLIDE_WIDTH = Inches(13.333)  # 16:9
@@ -37,8 +37,8 @@ KPI_NAMES = ("clue_count", "case_count", "people_handled", "recovered_funds", "r
 
 
 def deck_font() -> str:
-    """Return the deck's font: the first installed of the chart font stack (settings)."""
-    return resolve_font(settings.get("chart_font_family"))
+    """Return the deck's font: the first of the settings' heading chain (黑体, on every Chinese Windows PC)."""
+    return font_chain(settings.get("font_heading"))[0]
 
 
 def set_run_font(run, font_name: str, size, *, bold: bool = False, color: RGBColor = TEXT_COLOR) -> None:

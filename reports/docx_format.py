@@ -4,15 +4,15 @@ python-docx's ``font.name`` sets only the Latin fonts (w:ascii, w:hAnsi); Word t
 in whatever East-Asian font the theme names (often a Japanese one). Every run and every style
 here gets ``w:eastAsia`` on its ``w:rFonts`` as well.
 
-Fonts come from settings as fallback chains ("方正小标宋简体,方正小标宋_GBK,华文中宋,…"): the first
-font of a chain installed on this machine is written into the document; when none is, the first
-of the chain (the county's preferred font, present on its office PCs) is written.
+Fonts come from settings as fallback chains ("方正小标宋简体,方正小标宋_GBK,华文中宋,…"). The
+document names the chain's first font on every run and style (the font the county's office PCs
+have; Word and WPS use it there), and the font table (word/fontTable.xml) declares each with
+its GB2312 charset, its family and the chain's next font as ``w:altName``, so a PC without
+the first font substitutes a Chinese font of the same kind rather than a Western one. This
+server's fonts do not decide what the document asks for: it is read on the office PCs.
 """
 
 from __future__ import annotations
-
-import subprocess
-from functools import lru_cache
 
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -39,39 +39,44 @@ STYLE_TABLE = "公文表格"
 STYLE_CAPTION = "公文表题"
 
 
-@lru_cache(maxsize=1)
-def installed_font_families() -> frozenset[str]:
-    """Return the font family names fontconfig knows on this machine (empty if fc-list is missing)."""
-    try:
-        out = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, timeout=20).stdout
-    except (OSError, subprocess.SubprocessError):
-        return frozenset()
-    names = set()
-    for line in out.splitlines():
-        for name in line.split(","):
-            if name.strip():
-                names.add(name.strip())
-    return frozenset(names)
+def font_chain(chain: str) -> list[str]:
+    """Return the fonts of a comma-separated settings chain, in order."""
+    return [name.strip() for name in chain.split(",") if name.strip()]
 
 
-def resolve_font(chain: str) -> str:
-    """Return the first font of a comma-separated chain that is installed, else the chain's first."""
-    candidates = [name.strip() for name in chain.split(",") if name.strip()]
-    installed = installed_font_families()
-    for name in candidates:
-        if name in installed:
-            return name
-    return candidates[0]
+FONT_SETTINGS = {"title": "font_title", "body": "font_body", "heading": "font_heading",
+                 "subheading": "font_subheading"}
+# w:family of the font table: 小标宋 is a serif (roman); 仿宋, 黑体 and 楷体 are fixed-pitch CJK (modern)
+FONT_TABLE_FAMILY = {"title": "roman", "body": "modern", "heading": "modern", "subheading": "modern"}
+GB2312_CHARSET = "86"
 
 
 def document_fonts() -> dict[str, str]:
-    """Return the resolved title/body/heading/subheading fonts from settings."""
-    return {
-        "title": resolve_font(settings.get("font_title")),
-        "body": resolve_font(settings.get("font_body")),
-        "heading": resolve_font(settings.get("font_heading")),
-        "subheading": resolve_font(settings.get("font_subheading")),
-    }
+    """Return the title/body/heading/subheading fonts: each settings chain's first font."""
+    return {role: font_chain(settings.get(name))[0] for role, name in FONT_SETTINGS.items()}
+
+
+def declare_fonts(document) -> None:
+    """Declare each chain's first font in word/fontTable.xml with charset, family and altName."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from lxml import etree
+
+    part = next(rel.target_part for rel in document.part.rels.values() if rel.reltype == RT.FONT_TABLE)
+    fonts = etree.fromstring(part.blob)
+    declared = {f.get(qn("w:name")) for f in fonts.findall(qn("w:font"))}
+    for role, setting in FONT_SETTINGS.items():
+        chain = font_chain(settings.get(setting))
+        if chain[0] in declared:
+            continue
+        font = etree.SubElement(fonts, qn("w:font"))
+        font.set(qn("w:name"), chain[0])
+        if len(chain) > 1:
+            etree.SubElement(font, qn("w:altName")).set(qn("w:val"), chain[1])
+        etree.SubElement(font, qn("w:charset")).set(qn("w:val"), GB2312_CHARSET)
+        etree.SubElement(font, qn("w:family")).set(qn("w:val"), FONT_TABLE_FAMILY[role])
+        etree.SubElement(font, qn("w:pitch")).set(qn("w:val"), "variable")
+        declared.add(chain[0])
+    part._blob = etree.tostring(fonts, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def set_east_asian_font(element_with_rpr, font_name: str) -> None:
@@ -145,6 +150,7 @@ def setup_document(document) -> dict[str, str]:
     _paragraph_style(document, STYLE_TABLE, fonts["body"], TABLE_SIZE, alignment=WD_ALIGN_PARAGRAPH.CENTER,
                      line_spacing=Pt(18))
     _paragraph_style(document, STYLE_CAPTION, fonts["heading"], BODY_SIZE, alignment=WD_ALIGN_PARAGRAPH.CENTER)
+    declare_fonts(document)
     return fonts
 
 

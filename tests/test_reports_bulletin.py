@@ -174,8 +174,23 @@ def test_every_run_and_style_carries_the_east_asian_font(document):
         assert east_asian_font_of(document.styles[name].element), name
     title_run = document.paragraphs[0].runs[0]
     assert title_run.font.size.pt == 22  # 2号
+    assert east_asian_font_of(title_run._element) == "方正小标宋简体"  # the first of settings font_title
+    body_run = next(p for p in document.paragraphs if p.text.startswith("本季度全县共受理")).runs[0]
+    assert east_asian_font_of(body_run._element) == "仿宋_GB2312" and body_run.font.size.pt == 16
     heading = next(p for p in document.paragraphs if p.text == "一、总体情况")
     assert heading.style.name == "公文一级标题" and heading.style.font.size.pt == 16
+
+
+def test_the_font_table_declares_each_chain_with_its_fallback(document):
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from lxml import etree
+
+    part = next(r.target_part for r in document.part.rels.values() if r.reltype == RT.FONT_TABLE)
+    fonts = {f.get(qn("w:name")): f for f in etree.fromstring(part.blob).findall(qn("w:font"))}
+    for first, fallback in (("方正小标宋简体", "方正小标宋_GBK"), ("仿宋_GB2312", "仿宋"), ("黑体", "SimHei"),
+                            ("楷体_GB2312", "楷体")):
+        assert fonts[first].find(qn("w:altName")).get(qn("w:val")) == fallback
+        assert fonts[first].find(qn("w:charset")).get(qn("w:val")) == "86"  # GB2312
 
 
 def test_page_is_a4_with_official_margins_and_a_page_number_field(document):

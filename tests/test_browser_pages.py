@@ -1,0 +1,100 @@
+"""The app in a real Chromium on the sample county: pages render, drilldown, meeting mode, offline.
+
+Run with ``SAVE_SCREENSHOTS=1`` to write docs/screenshots/<page>.png (1600x1000, whole page).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+import pytest
+
+from tests.browser import app_server, browser, page, save_screenshot, start_app, stop_app  # noqa: F401 - fixtures
+from ui.frame import MEETING_AGENDA, PAGES
+
+pytestmark = pytest.mark.browser
+TIMEOUT = 60_000
+PLOTTED_PAGES = ("overview", "cases", "rectification", "satisfaction", "ranking")
+
+
+def expect():
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect
+
+
+def wait_for_page(page, title: str) -> None:
+    """Wait until the page's title is shown and Streamlit has finished running the script."""
+    expect()(page.locator("h1").filter(has_text=title).first).to_be_visible(timeout=TIMEOUT)
+    expect()(page.locator("[data-testid=stStatusWidget]")).to_have_count(0, timeout=TIMEOUT)
+
+
+def assert_only_own_host(page, base_url: str) -> None:
+    foreign = sorted({url for url in page.requested_urls if not url.startswith(base_url)
+                      and not url.startswith(("data:", "blob:", "about:"))})
+    assert not foreign, f"requests left the app's host: {foreign[:10]}"
+
+
+@pytest.mark.parametrize("page_id", list(PAGES))
+def test_every_page_renders_its_charts_without_an_exception_and_fetches_nothing_outside(page, app_server, page_id):
+    title = PAGES[page_id][0]
+    page.goto(f"{app_server}/{page_id}?granularity=年&period=2024年")
+    wait_for_page(page, title)
+    if page_id in PLOTTED_PAGES:
+        expect()(page.locator(".js-plotly-plot").first).to_be_visible(timeout=TIMEOUT)
+        expect()(page.locator(".js-plotly-plot .main-svg").first).to_be_visible(timeout=TIMEOUT)
+        assert page.locator(".js-plotly-plot").count() >= 1
+        # the provenance line of the data
+        expect()(page.get_by_text(re.compile(r"数据截至 2026-11-15 · 批次 \d+"))).to_be_visible()
+    expect()(page.locator("[data-testid=stException]")).to_have_count(0)
+    # the sidebar navigation shows the Chinese titles, grouped
+    expect()(page.locator("[data-testid=stSidebarNav]").get_by_text("专题分析")).to_be_visible()
+    save_screenshot(page, page_id)
+    assert_only_own_host(page, app_server)
+
+
+def test_clicking_a_month_of_the_quarter_drills_into_it(page, app_server):
+    page.goto(f"{app_server}/cases?granularity=季&period=2024年第二季度")
+    wait_for_page(page, "案件统计")
+    chart = page.locator(".stPlotlyChart, [data-testid=stPlotlyChart]").filter(
+        has_text="2024年第二季度各月份立案数").first
+    expect()(chart.locator(".js-plotly-plot .bars path").first).to_be_visible(timeout=TIMEOUT)
+    chart.locator(".js-plotly-plot .bars path").nth(1).click(force=True)  # 2024年5月
+    period = page.locator("[data-testid=stSidebar]").get_by_role("combobox", name="统计期间")
+    expect()(period).to_have_value("2024年5月", timeout=TIMEOUT)
+    expect()(page.get_by_text("全县 · 2024年5月")).to_be_visible(timeout=TIMEOUT)
+    assert "period=2024年5月" in unquote(page.url)  # the drilled view is a link too
+    # and back up: 上钻 goes to the quarter
+    page.get_by_role("button", name="上钻到2024年第二季度").click()
+    expect()(period).to_have_value("2024年第二季度", timeout=TIMEOUT)
+    expect()(page.locator("[data-testid=stException]")).to_have_count(0)
+    assert_only_own_host(page, app_server)
+
+
+def test_meeting_mode_hides_the_sidebar_and_steps_through_the_agenda_with_next(page, app_server):
+    page.goto(f"{app_server}/?meeting=1")
+    wait_for_page(page, "总览")
+    expect()(page.locator("[data-testid=stSidebar]")).to_be_hidden()
+    save_screenshot(page, "meeting_overview")
+    for page_id in MEETING_AGENDA[1:]:
+        page.get_by_role("button", name=re.compile("^下一页")).click()
+        wait_for_page(page, PAGES[page_id][0])
+        expect()(page.locator("[data-testid=stSidebar]")).to_be_hidden()
+        assert "meeting=1" in page.url
+        expect()(page.locator("[data-testid=stException]")).to_have_count(0)
+    assert_only_own_host(page, app_server)
+
+
+def test_a_deep_link_to_a_fresh_server_is_framed_by_the_dashboard(page, sample_db_url, tmp_path):
+    process, base_url = start_app(sample_db_url, log_path=tmp_path / "server.log")
+    try:
+        page.goto(f"{base_url}/satisfaction?granularity=季&period=2023年第一季度")
+        wait_for_page(page, "满意度")
+        # the filters of dashboard.py are there, and the page reads them
+        expect()(page.locator("[data-testid=stSidebar]").get_by_text("统计粒度")).to_be_visible()
+        expect()(page.get_by_text("全县 · 2023年第一季度")).to_be_visible()
+        expect()(page.locator("[data-testid=stMetricValue]").first).to_have_text("82.3%", timeout=TIMEOUT)
+        expect()(page.locator("[data-testid=stSidebarNav]").get_by_text("季度排名")).to_be_visible()
+    finally:
+        stop_app(process)

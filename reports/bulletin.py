@@ -301,8 +301,8 @@ def bulletin_content(engine: Engine, quarter: Period, scope: Scope, township_cod
 
 
 # --- layout -----------------------------------------------------------------------------------
-RANKING_WIDTHS_MM = [12, 24, 17, 17, 15, 17, 16, 16, 20]  # 154 mm of the 156 mm type area
-OVERDUE_WIDTHS_MM = [11, 27, 20, 24, 20, 24, 17, 13]
+RANKING_WIDTHS_MM = [11, 22, 18, 18, 18, 18, 15, 14, 20]  # 154 mm of the 156 mm type area
+OVERDUE_WIDTHS_MM = [8, 38, 15, 23, 16, 21, 22, 13]  # 156 mm
 
 
 def render_bulletin(content: BulletinContent, *, generated_by: str, generated_at: datetime) -> bytes:

@@ -128,7 +128,7 @@ def measure(url: str, repeats: int) -> dict:
     import plotly.express as px
     import streamlit_folium
 
-    from geo.heatmap import TileSource, build_map, render_html
+    from geo.heatmap import TileSource, build_map, heat_points, render_html
     from metrics import map_queries
     from metrics.periods import Period
     from metrics.scope import Scope
@@ -167,7 +167,7 @@ def measure(url: str, repeats: int) -> dict:
         "map_total_s": median_time(lambda: render_html(build_map(*map_data(), tiles=tiles)), repeats),
         "html_bytes": len(document.encode()),
         "component_bytes": component_bytes,
-        "heat_points": document.count("],[") + 1,
+        "heat_points": len(heat_points(data[0])),
         "floor_s": median_time(floor, repeats),
         "floor_bytes": len(floor_json.encode()),
     }
@@ -211,7 +211,7 @@ def browser_times(url: str, workdir: Path, repeats: int) -> dict:
 
 def report(name: str, figures: dict) -> None:
     print(f"\n## {name}")
-    print(f"villages {figures['villages']}, clues in {YEAR} {figures['clues']}")
+    print(f"villages {figures['villages']}, clues in {YEAR} {figures['clues']}, heat points {figures['heat_points']}")
     print(f"map: queries {figures['map_query_s'] * 1000:.0f} ms, build+render {figures['map_build_s'] * 1000:.0f} ms, "
           f"total {figures['map_total_s'] * 1000:.0f} ms; HTML {figures['html_bytes'] / 1024:.1f} KB, "
           f"sent to st_folium {figures['component_bytes'] / 1024:.1f} KB")

@@ -353,11 +353,14 @@ def _measure_table(conn: Connection, source: str, periods: Sequence[Period], tow
                    by: Sequence[str] = (), as_of: date | None = None, where=()) -> pd.DataFrame:
     """Return the source's measures per period (and per ``by`` group): columns period_code, *by, measures.
 
-    Dated facts are grouped by month in one query over the periods' span, then the months are
-    added up into each period. Rectification is computed as of each period's effective end.
+    Dated facts: up to three periods are queried one range each; a longer series is grouped by
+    month in one query over the span and the months added up into each period. Surveys are read
+    by quarter. Rectification is computed as of each period's effective end, in one scan.
     """
     by = list(by)
     measures = _MEASURES[source]
+    if not periods:
+        return pd.DataFrame(columns=["period_code", *by, *measures])
     pieces = []
     if source in ("clues", "cases", "platform"):
         distinct = list(dict.fromkeys(periods))

@@ -40,7 +40,7 @@ def header_key(header: Any) -> str:
         return ""
     if isinstance(header, float) and header.is_integer():
         header = int(header)
-    return _SPACES.sub("", nfkc(str(header)))
+    return _SPACES.sub("", nfkc(str(header))).replace("\ufeff", "")
 
 
 def clean_text(value: Any) -> str:
@@ -86,16 +86,29 @@ def is_total_label(value: Any) -> bool:
 def by_distinct(column: pd.Series, parse: Callable[[Any], Parsed]) -> tuple[np.ndarray, np.ndarray]:
     """Return (values, reasons) object arrays for ``column``, parsing each distinct value once."""
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    parsed = [parse(u) for u in uniques]
+    distinct = uniques.to_numpy(dtype=object) if hasattr(uniques, "to_numpy") else np.asarray(uniques, dtype=object)
+    parsed = [parse(u) for u in distinct]
     # the extra trailing slot is what code -1 (a missing cell) picks: (None, None)
-    values = np.empty(len(parsed) + 1, dtype=object)
-    reasons = np.empty(len(parsed) + 1, dtype=object)
-    for i, (value, reason) in enumerate(parsed):
-        values[i] = value
-        reasons[i] = reason
-    values[-1] = None
-    reasons[-1] = None
+    values = np.fromiter((p[0] for p in parsed), dtype=object, count=len(parsed))
+    reasons = np.fromiter((p[1] for p in parsed), dtype=object, count=len(parsed))
+    values = np.append(values, np.array([None], dtype=object))
+    reasons = np.append(reasons, np.array([None], dtype=object))
     return values[codes], reasons[codes]
+
+
+def text_values(column: pd.Series) -> np.ndarray:
+    """Return a text column trimmed and in NFKC (None for empty), without parsing it per distinct value.
+
+    Text columns (ids, summaries, names) are nearly all distinct, so by_distinct would only add
+    a factorize; ASCII cells skip the normalisation call.
+    """
+    values = column.to_numpy(dtype=object, na_value=None) if column.dtype != object else column.to_numpy()
+    cleaned = [
+        ((value if value.isascii() else unicodedata.normalize("NFKC", value)).strip() or None)
+        if type(value) is str else parse_text(value)[0]
+        for value in values
+    ]
+    return np.fromiter(cleaned, dtype=object, count=len(cleaned))
 
 
 # --- parsers, one per Field.kind ----------------------------------------------------------------

@@ -19,11 +19,10 @@ import numpy as np
 import pandas as pd
 
 from data_pipeline.ledgers import IGNORED_HEADERS, LEDGER_KINDS, WHISTLEBLOWER_HEADERS, LedgerKind
-from data_pipeline.normalise import header_key
+from data_pipeline.normalise import header_key, is_total_label
 
 HEADER_SCAN_ROWS = 15
 LEDGER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
-_TOTAL_PATTERN = r"^(合计|总计|小计)([:(（].*)?$"
 _PARENTHESIS_TAIL = re.compile(r"\(.*\)$")
 
 
@@ -115,33 +114,52 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def decode_csv(data: bytes) -> str:
-    """Return the text of a CSV in UTF-8 (with or without BOM) or GBK/GB18030."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise LedgerReadError("无法识别文件编码（应为 UTF-8 或 GBK）") from exc
+def _csv_head(path: Path, encoding: str) -> list[list[str]]:
+    with path.open("rb") as fh:
+        head = fh.read(200_000)
+    text = head.decode(encoding, errors="ignore")
+    return list(csv.reader(io.StringIO(text)))[:HEADER_SCAN_ROWS]
 
 
-def _csv_grid(text: str) -> pd.DataFrame:
-    head = list(csv.reader(io.StringIO(text[:200_000])))[:HEADER_SCAN_ROWS]
-    width = max((len(r) for r in head), default=0)
-    if width == 0:
-        raise LedgerReadError("文件为空")
+def _csv_data(path: Path, encoding: str, skip: int, width: int) -> pd.DataFrame | None:
+    """Return the rows after the header as text columns via pyarrow, or None for a ragged file."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    ragged: list[object] = []
+
+    def on_ragged(row) -> str:
+        ragged.append(row)
+        return "skip"
+
+    names = [f"c{i}" for i in range(width)]
     try:
-        return pd.read_csv(io.StringIO(text), header=None, names=range(width), dtype=str,
-                           keep_default_na=False, skip_blank_lines=False, index_col=False)
-    except (pd.errors.ParserError, ValueError):
-        # a row wider than the header: the slower reader that tolerates ragged rows
-        rows = list(csv.reader(io.StringIO(text)))
-        width = max(len(r) for r in rows)
-        return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+        table = pa_csv.read_csv(
+            str(path),
+            read_options=pa_csv.ReadOptions(skip_rows=skip, column_names=names,
+                                            encoding="utf8" if encoding.startswith("utf-8") else encoding),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
+                                              invalid_row_handler=on_ragged),
+            convert_options=pa_csv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc) and encoding.startswith("utf-8"):
+            raise _NotUtf8() from exc
+        return None
+    if ragged:  # a skipped row would shift every row number after it
+        return None
+    frame = table.to_pandas()
+    frame.columns = range(width)
+    return frame
+
+
+def _csv_rows(path: Path, encoding: str) -> list[list[str]]:
+    """Every record of a CSV, padded to the widest (the slow path for ragged files)."""
+    with path.open(encoding=encoding, newline="") as fh:
+        rows = list(csv.reader(fh))
+    width = max((len(r) for r in rows), default=0)
+    return [r + [""] * (width - len(r)) for r in rows]
 
 
 def _xlsx_grids(path: Path, nrows: int | None = None) -> list[tuple[str, pd.DataFrame | list]]:
@@ -177,11 +195,13 @@ def sniff_kinds(path: Path) -> list[LedgerKind]:
     """Return the ledger kinds of a file's sheets from their first rows (cheap: for ordering)."""
     _check_readable(path)
     if path.suffix.lower() == ".csv":
+        import codecs
+
         with path.open("rb") as fh:
             head = fh.read(200_000)
-        try:
-            text = decode_csv(head)
-        except LedgerReadError:
+        try:  # not final: a character cut at the 200 kB boundary is no error
+            text = codecs.getincrementaldecoder("utf-8-sig")().decode(head)
+        except UnicodeDecodeError:
             text = head.decode("gb18030", errors="ignore")
         grids = [list(csv.reader(io.StringIO(text)))[:HEADER_SCAN_ROWS]]
     else:
@@ -194,23 +214,65 @@ def sniff_kinds(path: Path) -> list[LedgerKind]:
     return kinds
 
 
+class _NotUtf8(Exception):
+    """The body of a CSV whose first 200 kB looked like UTF-8 is not: read it again as GBK."""
+
+
+def _head_encoding(path: Path) -> str:
+    import codecs
+
+    with path.open("rb") as fh:
+        head = fh.read(200_000)
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:  # not final: a character cut at the 200 kB boundary is no error
+        codecs.getincrementaldecoder("utf-8")().decode(head)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
+def _read_csv(path: Path, encoding: str, sheets: list) -> list[tuple[str | None, list]]:
+    """Append the CSV's sheet to ``sheets`` (fast path) or return its rows as a grid (slow path)."""
+    head = _csv_head(path, encoding)
+    if not any(any(cell.strip() for cell in row) for row in head):
+        raise LedgerReadError("文件为空")
+    found = detect_header(head)
+    if not found:
+        return [(None, head)]
+    header_index = found[0]
+    header_cells = head[header_index]
+    frame = _csv_data(path, encoding, header_index + 1, len(header_cells))
+    if frame is None:
+        return [(None, _csv_rows(path, encoding))]
+    sheets.append(_build_sheet(path.name, None, found, header_cells, frame, header_index + 1 + len(frame)))
+    return []
+
+
 def read_ledger(path: Path) -> list[ParsedSheet]:
     """Return every ledger sheet of ``path``; raise LedgerReadError when none can be read."""
     path = Path(path)
     _check_readable(path)
+    sheets: list[ParsedSheet] = []
+    grids: list[tuple[str | None, list]] = []
     if path.suffix.lower() == ".csv":
-        text = decode_csv(path.read_bytes())
-        if not text.strip():
-            raise LedgerReadError("文件为空")
-        grids: list[tuple[str | None, pd.DataFrame | list]] = [(None, _csv_grid(text))]
-        del text
+        encoding = _head_encoding(path)
+        try:
+            grids = _read_csv(path, encoding, sheets)
+        except (_NotUtf8, UnicodeDecodeError):
+            if encoding == "gb18030":
+                raise LedgerReadError("无法识别文件编码（应为 UTF-8 或 GBK）") from None
+            sheets.clear()
+            grids = _read_csv(path, "gb18030", sheets)
     else:
         grids = list(_xlsx_grids(path))
-    sheets = []
     for sheet_name, grid in grids:
-        sheet = _parse_grid(path.name, sheet_name, grid)
-        if sheet is not None:
-            sheets.append(sheet)
+        found = detect_header(grid[:HEADER_SCAN_ROWS])
+        if found is None:
+            continue
+        header_index = found[0]
+        frame = pd.DataFrame(grid[header_index + 1:], dtype=object)
+        sheets.append(_build_sheet(path.name, sheet_name, found, grid[header_index], frame, len(grid)))
     if not sheets:
         if all(len(g) == 0 for _, g in grids):
             raise LedgerReadError("文件为空")
@@ -219,29 +281,49 @@ def read_ledger(path: Path) -> list[ParsedSheet]:
     return sheets
 
 
-def _cell_text(column: pd.Series) -> pd.Series:
-    """Return a column as stripped text ('' for empty), vectorised."""
-    if column.dtype == object:
-        column = column.where(column.notna(), "").astype(str)
-    return column.str.strip()
+def _arrow(column: pd.Series):
+    """Return the pyarrow array behind an arrow-backed text column, or None."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        return column.array.__arrow_array__()
+    return None
 
 
-def _parse_grid(file_name: str, sheet_name: str | None, grid) -> ParsedSheet | None:
-    head = grid[:HEADER_SCAN_ROWS] if isinstance(grid, list) else grid.iloc[:HEADER_SCAN_ROWS].values.tolist()
-    found = detect_header(head)
-    if found is None:
-        return None
-    header_index, kind, mapping = found
-    if isinstance(grid, list):
-        rows_read = len(grid)
-        frame = pd.DataFrame(grid[header_index + 1:], dtype=object)
-        header_cells = grid[header_index]
+def _has_content(column: pd.Series) -> np.ndarray:
+    """Return, per cell, whether it holds anything but whitespace (vectorised)."""
+    arrow = _arrow(column)
+    if arrow is not None:
+        import pyarrow.compute as pc
+
+        filled = pc.and_(pc.greater(pc.binary_length(arrow), 0), pc.invert(pc.utf8_is_space(arrow)))
+        return filled.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+    texts = column.where(column.notna(), "").astype(str).str.strip()
+    return (texts != "").to_numpy(dtype=bool)
+
+
+def _total_cells(column: pd.Series) -> np.ndarray:
+    """Return, per cell, whether it is a 合计/总计/小计 label; the regex only where a 计 appears."""
+    arrow = _arrow(column)
+    if arrow is not None:
+        import pyarrow.compute as pc
+
+        candidates = pc.match_substring(arrow, "计").fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
     else:
-        rows_read = len(grid)
-        header_cells = grid.iloc[header_index].tolist()
-        frame = grid.iloc[header_index + 1:]
-    del grid
+        candidates = column.map(lambda v: isinstance(v, str) and "计" in v).to_numpy(dtype=bool)
+    candidates = np.array(candidates, dtype=bool)  # a writable copy
+    if candidates.any():
+        candidates[candidates] = [is_total_label(v) for v in column.to_numpy(dtype=object)[candidates]]
+    return candidates
+
+
+def _build_sheet(file_name: str, sheet_name: str | None, found: tuple[int, LedgerKind, dict[str, int]],
+                 header_cells: list, frame: pd.DataFrame, rows_read: int) -> ParsedSheet:
+    """Return the ParsedSheet of the rows below a found header (``frame``: positional columns)."""
+    header_index, kind, mapping = found
     frame.index = np.arange(header_index + 2, header_index + 2 + len(frame))
+    if frame.shape[1] < len(header_cells):
+        for position in range(frame.shape[1], len(header_cells)):
+            frame[position] = ""
 
     # name each kept column after its header; whistleblower columns go at once, unread
     field_by_position = {position: header for header, position in mapping.items()}
@@ -264,22 +346,18 @@ def _parse_grid(file_name: str, sheet_name: str | None, grid) -> ParsedSheet | N
 
     # blank: nothing but a running number (序号/备注) — pre-numbered empty rows are common;
     # 合计/总计/小计 may stand in any column, the 序号 column included
-    texts = {name: _cell_text(frame[name]) for name in frame.columns}
-    content = [t for name, t in texts.items() if name not in ignored]
-    if content:
-        blank = np.logical_and.reduce([(t == "").to_numpy(dtype=bool) for t in content])
-    else:
-        blank = np.ones(len(frame), dtype=bool)
+    content_cells = {name: _has_content(frame[name]) for name in frame.columns}
+    content = [cells for name, cells in content_cells.items() if name not in ignored]
+    blank = ~np.logical_or.reduce(content) if content else np.ones(len(frame), dtype=bool)
     total = np.zeros(len(frame), dtype=bool)
-    for t in texts.values():
-        total |= (t.str.contains("计", regex=False).to_numpy(dtype=bool)
-                  & t.str.replace(r"\s+", "", regex=True).str.match(_TOTAL_PATTERN).to_numpy(dtype=bool))
+    for name in frame.columns:
+        total |= _total_cells(frame[name])
     blank &= ~total
     structural = blank | total
     data = frame[~structural]
     # keep columns with a header, or without one but holding data; the 序号 column goes
     keep = [c for c in data.columns if c not in ignored
-            and (not (c.startswith("第") and c.endswith("列")) or (texts[c][~structural] != "").any())]
+            and (not (c.startswith("第") and c.endswith("列")) or content_cells[c][~structural].any())]
     return ParsedSheet(
         file_name=file_name,
         sheet_name=sheet_name,

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import String
 
-from config import settings
 from data_pipeline import normalise as nz
 from data_pipeline.ledgers import LedgerKind
 from data_pipeline.reader import ParsedSheet
@@ -144,14 +143,10 @@ def _parser_for(field_kind: str, choices: tuple[str, ...], header: str) -> Calla
     if field_kind == "enum":
         return nz.enum_parser(choices)
     if field_kind == "township_code":
-        county = str(settings.get("county_code"))
-
         def parse_township_code(value):
             code, reason = nz.parse_code(value, 9, "乡镇代码")
             if code is None:
                 return None, reason
-            if not code.startswith(county):
-                return None, f"乡镇代码“{code}”不属于本县（前6位应为{county}）"
             try:
                 vocab.township_kind(code)
             except ValueError:
@@ -199,9 +194,11 @@ def validate_sheet(sheet: ParsedSheet, places: Places) -> ValidatedSheet:
                 township_codes = np.full(n, None, dtype=object)
             values, reasons = _pairs_by_distinct(
                 township_codes, column, lambda t, v: _resolve_village(t, v, places))
+        elif f.kind == "text":
+            values, reasons = nz.text_values(column), None
         else:
             values, reasons = nz.by_distinct(column, _parser_for(f.kind, f.choices, f.header))
-        failed = _present(reasons)
+        failed = _present(reasons) if reasons is not None else np.zeros(n, dtype=bool)
         errors.add(failed, f.header, reasons)
         present = _present(values)
         if f.required:
@@ -220,7 +217,8 @@ def validate_sheet(sheet: ParsedSheet, places: Places) -> ValidatedSheet:
             errors.add(negative, f.header, "不能为负数")
         typed[f.column] = values
 
-    typed_frame = pd.DataFrame(typed, index=raw.index)
+    # object columns on purpose: pandas would turn text into arrow strings, only to turn them back
+    typed_frame = pd.DataFrame(typed, index=raw.index, dtype=object)
     for mask, header, reasons in CROSS_FIELD_RULES.get(kind.name, _no_rules)(typed_frame):
         errors.add(mask, header, reasons)
 

@@ -79,6 +79,21 @@ def _slide(prs, title: str, font_name: str, footer: str):
     return slide
 
 
+def recent_line(recent: dict, week_ending: date) -> str:
+    """Return the 近7天新增 line, labelled with the days it really counts.
+
+    ``metrics.recent_activity`` counts the data's last 7 days; when the chosen week ends before
+    that, the line says which days it is about rather than pass them off as the chosen week.
+    """
+    as_of = recent.get("as_of")
+    counts = f"线索 {recent.get('new_clues', 0)}件，立案 {recent.get('new_cases', 0)}件"
+    if as_of is None:
+        return f"近7天新增：{counts}"
+    if as_of <= week_ending:
+        return f"近7天新增（截至 {as_of.isoformat()}）：{counts}"
+    return f"数据最近7天新增（截至 {as_of.isoformat()}，晚于所选周）：{counts}"
+
+
 def _kpi_change(kpi: Kpi) -> str:
     return f"同比 {kpi.formatted_yoy}　环比 {kpi.formatted_mom}"
 
@@ -111,7 +126,7 @@ def build_deck(engine: Engine, week_ending: date, scope: Scope, township_code: s
                *, generated_at: datetime | None = None) -> bytes:
     """Return the .pptx bytes of the weekly meeting deck."""
     from charts.townships import ranking_score_bar, township_bar
-    from reports.png import chart_png
+    from reports.png import chart_png, png_size
 
     generated_at = generated_at or datetime.now()
     township_code = scope.narrowed_to(township_code)
@@ -144,18 +159,20 @@ def build_deck(engine: Engine, week_ending: date, scope: Scope, township_code: s
             (_kpi_change(kpi), 14, False, MUTED_COLOR),
         ], font_name)
         box.line.color.rgb = RGBColor(0xDD, 0xDD, 0xDD)
-    recent = figures.recent
-    recent_as_of = recent.get("as_of")
-    _text_box(slide, Inches(0.5), Inches(5.6), Inches(12.3), Inches(1.2), [
-        (f"近7天新增（截至 {recent_as_of.isoformat() if recent_as_of else '—'}）：线索 {recent.get('new_clues', 0)}件，"
-         f"立案 {recent.get('new_cases', 0)}件", 22, True, TEXT_COLOR),
-    ], font_name)
+    _text_box(slide, Inches(0.5), Inches(5.6), Inches(12.3), Inches(1.2),
+              [(recent_line(figures.recent, week_ending), 22, True, TEXT_COLOR)], font_name)
 
     def chart_slide(title: str, fig) -> None:
         chart = _slide(prs, title, font_name, footer)
         png = chart_png(fig, title=title, as_of=figures.as_of, user_name=scope.user_name, exported_at=generated_at,
-                        width=1150, height=560)
-        chart.shapes.add_picture(io.BytesIO(png), Inches(0.6), Inches(1.2), width=Inches(12.1))
+                        width=960, height=480)  # larger type on the projector
+        width_px, height_px = png_size(png)
+        # fit the box between the slide title and the footer, keeping the image's proportions
+        box_width, box_height = Inches(12.3), Inches(5.6)
+        scale = min(box_width / width_px, box_height / height_px)
+        width, height = int(width_px * scale), int(height_px * scale)
+        left = Inches(0.5) + (box_width - width) // 2
+        chart.shapes.add_picture(io.BytesIO(png), left, Inches(1.25), width=width, height=height)
 
     by_township = queries.rectification_by_township(engine, figures.as_of, scope)
     chart_slide("各乡镇逾期整改事项", township_bar(by_township, "overdue_items", "各乡镇逾期整改事项",

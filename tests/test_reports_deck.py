@@ -98,3 +98,11 @@ def _stop_browser_after_module():
     from reports.png import renderer
 
     renderer().stop()
+
+
+def test_the_recent_days_line_says_which_days_it_counts(deck, deck_db_url):
+    recent = queries.recent_activity(get_engine(deck_db_url), Scope.county(user_name="赵书记", role="县领导"), days=7)
+    texts = "\n".join(slide_texts(deck.slides[1]))
+    counts = f"线索 {recent['new_clues']}件，立案 {recent['new_cases']}件"
+    assert recent["as_of"] > WEEK_ENDING  # the sample runs on past the chosen week
+    assert f"数据最近7天新增（截至 {recent['as_of'].isoformat()}，晚于所选周）：{counts}" in texts

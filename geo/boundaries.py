@@ -53,6 +53,10 @@ NAME_SUFFIXES = {
     "village": ("村民委员会", "居民委员会", "村委会", "居委会", "社区", "村"),
 }
 CODE_LENGTH = {"township": 9, "village": 12}
+# a village file may say which township each village is in: that separates same-named villages
+VILLAGE_TOWNSHIP_CODE_FIELDS = ("乡镇代码", "乡镇区划代码", "乡镇（街道）代码", "乡镇(街道)代码", "XZDM")
+VILLAGE_TOWNSHIP_NAME_FIELDS = ("乡镇名称", "乡镇", "乡镇（街道）", "乡镇(街道)", "所属乡镇", "乡镇（街道）名称",
+                                "乡镇(街道)名称", "XZMC")
 
 # Where stored points and outlines may lie: China with a margin. A file whose declared CRS is
 # wrong (or missing) lands far outside it after reprojection.
@@ -275,13 +279,19 @@ class DivisionMatcher:
             self._by_name.setdefault(full, set()).add(code)
             self._by_short.setdefault(short_name(full, level), set()).add(code)
 
-    def match(self, code: str, name: str) -> tuple[str | None, str]:
-        """Return (division code or None, how: 'code', 'name' or the reason it failed)."""
+    def match(self, code: str, name: str, township_code: str | None = None) -> tuple[str | None, str]:
+        """Return (division code or None, how: 'code', 'name' or the reason it failed).
+
+        ``township_code`` (a village file's own 乡镇 column, resolved) separates villages of the
+        same name in different townships.
+        """
         if code and code in self.names:
             return code, "code"
         full = normalise_name(name)
         if full:
             for index in (self._by_name.get(full), self._by_short.get(short_name(full, self.level))):
+                if index and len(index) > 1 and township_code:
+                    index = {c for c in index if c.startswith(township_code)}
                 if index and len(index) == 1:
                     return next(iter(index)), "name"
                 if index and len(index) > 1:
@@ -370,12 +380,13 @@ def load_boundary_file(
         code_field=code_column, name_field=name_column, feature_count=len(frame),
     )
     matcher = DivisionMatcher(divisions, level)
+    township_of = _village_township_resolver(engine, columns, level)
     loaded_at = datetime.now().replace(microsecond=0)
     rows: dict[str, dict] = {}
     for number, (_, feature) in enumerate(frame.iterrows(), start=1):
         code = normalise_code(feature[code_column], level) if code_column else ""
         name = normalise_name(feature[name_column]) if name_column else ""
-        division_code, how = matcher.match(code, name)
+        division_code, how = matcher.match(code, name, township_of(feature))
         if division_code is None:
             report.unmatched.append(UnmatchedFeature(number, code, name, how))
             continue
@@ -408,6 +419,22 @@ def load_boundary_file(
         if level == "village":
             report.villages_located = _fill_missing_village_points(conn, rows)
     return report
+
+
+def _village_township_resolver(engine: Engine, columns: list[str], level: str):
+    """Return feature → its township code from a village file's own 乡镇 columns (None when it has none)."""
+    code_column = find_field(columns, VILLAGE_TOWNSHIP_CODE_FIELDS) if level == "village" else None
+    name_column = find_field(columns, VILLAGE_TOWNSHIP_NAME_FIELDS) if level == "village" else None
+    if not code_column and not name_column:
+        return lambda feature: None
+    townships = DivisionMatcher(_divisions(engine, "township"), "township")
+
+    def township_of(feature) -> str | None:
+        code = normalise_code(feature[code_column], "township") if code_column else ""
+        name = normalise_name(feature[name_column]) if name_column else ""
+        return townships.match(code, name)[0]
+
+    return township_of
 
 
 def _fill_missing_village_points(conn, rows: dict[str, dict]) -> int:

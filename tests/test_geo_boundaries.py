@@ -264,3 +264,17 @@ def test_the_sample_county_boundaries_load_by_the_readme_commands(sample_engine)
     assert len(townships) == 12 and len(villages) == 233  # DOMAIN.md's sample county
     assert {c for c, r in stored.items() if r["division_level"] == "township"} == set(townships)
     assert {c for c, r in stored.items() if r["division_level"] == "village"} == set(villages)
+
+
+def test_same_named_villages_are_told_apart_by_the_files_township_column(tmp_path, divisions_engine):
+    with divisions_engine.begin() as conn:  # a second 新华村, in 白沙镇
+        conn.execute(insert(schema.villages), [{"village_code": "990101102202", "village_name": "新华村",
+                                                "village_kind": "行政村", "township_code": "990101102"}])
+    points = gpd.GeoDataFrame({"村名称": ["新华村", "新华"], "乡镇名称": ["白沙", None]},
+                              geometry=[shapely.Point(111.36, 30.56), shapely.Point(111.26, 30.46)], crs=4326)
+    path = tmp_path / "named.geojson"
+    pyogrio.write_dataframe(points, path, driver="GeoJSON")
+    report = load_boundary_file(path, "village", divisions_engine)
+    assert report.matched_by_name == 1 and set(stored_boundaries(divisions_engine)) == {"990101102202"}
+    assert report.unmatched[0].feature_number == 2
+    assert "名称对应多个村（社区）（990101101202、990101102202）" in report.unmatched[0].reason

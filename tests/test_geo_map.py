@@ -447,3 +447,24 @@ def test_the_offline_export_carries_its_title_and_watermark_and_opens_from_disk(
     assert XSS_SCRIPT not in document  # a user name is text too
     assert heat_layer_data(document) == heat_layer_data(render_html(build_map(*map_inputs(map_engine),
                                                                               tiles=TileSource("none"))))
+
+
+def test_a_township_user_sees_their_villages_with_small_counts_hidden_and_names_masked(map_engine, monkeypatch):
+    import ui.frame
+
+    own = Scope(user_name="青石镇纪委", role="乡镇", township_code="990101101")
+    monkeypatch.setattr(ui.frame, "current_scope", lambda: own)
+    app = run_heatmap_page(monkeypatch, str(map_engine.url))
+    assert not app.exception, app.exception
+    assert not [s for s in app.selectbox if s.key == "heatmap_township"]  # nothing else to drill into
+    period = app.session_state["_last_period"]
+    villages = app.dataframe[0].value
+    assert set(villages["村（社区）"]) == {"石桥村", "新华村", XSS_VILLAGE}
+    counts = map_queries.village_clue_counts(map_engine, own, period).set_index("village_name")["clue_count"]
+    for name, shown in zip(villages["村（社区）"], villages["线索数"]):
+        expected = "<3" if 0 < counts[name] < 3 else counts[name]
+        assert str(shown) == str(expected), name
+    assert "<3" in [str(v) for v in villages["线索数"]]  # the data has a village with 1 or 2 clues
+    app.selectbox(key="heatmap_village").set_value("990101101201").run()
+    listed = app.dataframe[1].value
+    assert len(listed) == counts["石桥村"] and set(listed["被反映人"]) == {"张**"}

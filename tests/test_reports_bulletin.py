@@ -318,3 +318,22 @@ def test_a_quarter_the_data_does_not_cover_to_its_end_says_so(engine, scope):
     assert f"（本季度数据截至{data_as_of.year}年{data_as_of.month}月{data_as_of.day}日）" in text
     full = bulletin_content(engine, QUARTER, scope, with_chart=False)
     assert full.data_as_of is None
+
+
+def test_the_archive_keeps_the_exact_bytes_on_postgresql_too(pg_engine):
+    from reports.archive import archive_bulletin
+
+    data = bytes(range(256)) * 300  # every byte value, as a .docx (a zip) may hold
+    first = archive_bulletin(pg_engine, data=data, generated_by="王纪检", quarter_label="2024Q3",
+                             township_code=None, file_name="示范县季通报_2024Q3.docx")
+    second = archive_bulletin(pg_engine, data=data[::-1], generated_by="王纪检", quarter_label="2024Q3",
+                              township_code="990101101", file_name="示范县青石镇季通报_2024Q3.docx")
+    assert archived_bytes(pg_engine, first) == data
+    assert archived_bytes(pg_engine, second) == data[::-1]
+    listed = list_bulletins(pg_engine)
+    assert [b.bulletin_id for b in listed] == [second, first]
+    assert listed[1].size_bytes == len(data)
+    assert [b.bulletin_id for b in list_bulletins(pg_engine, township_code="990101101", county_wide=False)] == [second]
+    with pg_engine.connect() as conn:
+        actions = conn.execute(select(audit_events.c.action)).scalars().all()
+    assert actions.count("bulletin") == 2

@@ -17,10 +17,10 @@ class _ChineseArgumentParser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _ChineseArgumentParser(prog="python -m geo", description="导入乡镇、村边界（GeoJSON、Shapefile、GeoPackage）")
+    parser = _ChineseArgumentParser(prog="python -m geo", description="导入乡镇、村边界（GeoJSON、Shapefile、GeoPackage，可为 .zip 压缩包）")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_ChineseArgumentParser)
     load = commands.add_parser("load-boundaries", help="导入一个边界文件")
-    load.add_argument("file", type=Path, help="边界文件（.geojson / .shp / .gpkg）")
+    load.add_argument("file", type=Path, help="边界文件（.geojson / .shp / .gpkg，或装有其一的 .zip）")
     load.add_argument("--level", required=True, choices=("township", "village"), help="区划级别：township 乡镇，village 村")
     load.add_argument("--code-field", help="代码字段名（默认自动识别 XZQDM、ZLDWDM、乡镇代码、村代码、code 等）")
     load.add_argument("--name-field", help="名称字段名（默认自动识别 XZQMC、ZLDWMC、乡镇名称、村名称、name 等）")

@@ -32,7 +32,7 @@ from warehouse import schema
 from warehouse.engine import upsert_rows
 
 LEVELS = {"township": "乡镇", "village": "村（社区）"}
-SUPPORTED_SUFFIXES = (".geojson", ".json", ".shp", ".gpkg")
+SUPPORTED_SUFFIXES = (".geojson", ".json", ".shp", ".gpkg")  # and a .zip holding one of them
 
 # Field names as they come in real files, most specific first, per level.
 CODE_FIELDS = {
@@ -170,8 +170,11 @@ def read_boundary_file(path: Path, *, encoding: str | None = None, crs: str | No
     path = Path(path)
     if not path.exists():
         raise BoundaryError(f"找不到边界文件：{path}")
+    if path.suffix.lower() == ".zip":
+        return _read_zipped(path, encoding=encoding, crs=crs)
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise BoundaryError(f"不支持的边界文件类型“{path.suffix}”：请提供 GeoJSON（.geojson）、Shapefile（.shp）或 GeoPackage（.gpkg）")
+        raise BoundaryError(f"不支持的边界文件类型“{path.suffix}”：请提供 GeoJSON（.geojson）、Shapefile（.shp，"
+                            f"可打包为 .zip）或 GeoPackage（.gpkg）")
     used_encoding = encoding
     if path.suffix.lower() == ".shp" and encoding is None and _sidecar(path, ".cpg") is None:
         dbf = _sidecar(path, ".dbf")
@@ -213,6 +216,25 @@ def read_boundary_file(path: Path, *, encoding: str | None = None, crs: str | No
             f"纬度 {bounds[1]:.2f}～{bounds[3]:.2f}）：坐标系声明有误或缺失，请用 --crs 指定正确的坐标系"
         )
     return frame, crs_label, used_encoding
+
+
+def _read_zipped(path: Path, *, encoding: str | None, crs: str | None):
+    """Read the one GIS file inside a .zip (a Shapefile's parts travel zipped)."""
+    import tempfile
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise BoundaryError(f"压缩包 {path.name} 已损坏，无法解压") from exc
+    with archive, tempfile.TemporaryDirectory(prefix="boundary_zip_") as folder:
+        archive.extractall(folder)  # zipfile drops absolute paths and ".." from member names
+        found = [p for p in Path(folder).rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES
+                 and not p.name.startswith(".")]
+        if len(found) != 1:
+            listed = "、".join(sorted(p.name for p in found)) or "无"
+            raise BoundaryError(f"压缩包 {path.name} 中应恰有一个边界文件（.shp/.geojson/.gpkg），实有：{listed}")
+        return read_boundary_file(found[0], encoding=encoding, crs=crs)
 
 
 # --- fields, codes and names ------------------------------------------------------------------

@@ -278,3 +278,21 @@ def test_same_named_villages_are_told_apart_by_the_files_township_column(tmp_pat
     assert report.matched_by_name == 1 and set(stored_boundaries(divisions_engine)) == {"990101102202"}
     assert report.unmatched[0].feature_number == 2
     assert "名称对应多个村（社区）（990101101202、990101102202）" in report.unmatched[0].reason
+
+
+def test_a_zipped_gbk_shapefile_loads_like_the_shapefile(tmp_path, divisions_engine):
+    import zipfile
+
+    (tmp_path / "parts").mkdir()
+    shp = write_gbk_shapefile(tmp_path / "parts" / "乡镇.shp", township_frame(4546))
+    archive = tmp_path / "乡镇边界.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for part in shp.parent.iterdir():
+            bundle.write(part, f"边界/{part.name}")
+    report = load_boundary_file(archive, "township", divisions_engine)
+    assert report.stored == 2 and report.encoding == "gbk" and report.source_file == "乡镇边界.zip"
+    with zipfile.ZipFile(tmp_path / "two.zip", "w") as bundle:
+        bundle.writestr("a.geojson", "{}")
+        bundle.writestr("b.geojson", "{}")
+    with pytest.raises(BoundaryError, match="应恰有一个边界文件.*a.geojson、b.geojson"):
+        load_boundary_file(tmp_path / "two.zip", "township", divisions_engine)

@@ -468,3 +468,13 @@ def test_a_township_user_sees_their_villages_with_small_counts_hidden_and_names_
     app.selectbox(key="heatmap_village").set_value("990101101201").run()
     listed = app.dataframe[1].value
     assert len(listed) == counts["石桥村"] and set(listed["被反映人"]) == {"张**"}
+
+
+def test_an_empty_warehouse_shows_the_page_with_a_hint_not_an_error(empty_engine, monkeypatch):
+    app = run_heatmap_page(monkeypatch, str(empty_engine.url))
+    assert not app.exception, app.exception
+    assert any("尚未导入乡镇边界" in i.value for i in app.info)
+    empty = build_map(map_queries.village_clue_counts(empty_engine, COUNTY, YEAR),
+                      map_queries.township_clue_rates(empty_engine, COUNTY, YEAR),
+                      map_queries.boundary_geometries(empty_engine, COUNTY), tiles=TileSource("none"))
+    assert heat_layer_data(render_html(empty)) == []

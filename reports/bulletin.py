@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from config import settings
 from metrics import queries
-from metrics.definitions import Kpi, format_value, get_metric
+from metrics.definitions import Kpi, format_value
 from metrics.periods import Period
 from metrics.scope import Scope
 from reports import docx_format as fmt

@@ -10,14 +10,11 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
-from docx.shared import Mm
 from sqlalchemy import func, select
 
 from metrics import queries

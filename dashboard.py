@@ -7,11 +7,7 @@ no icons (an icon from the Material font would be fetched from a CDN). The pages
 groups are declared in ``ui.frame`` (PAGES, NAVIGATION, MEETING_AGENDA).
 """
 
-import streamlit as st
-
 from ui.frame import navigation, render_frame
-
-st.set_page_config(page_title="正风反腐数据看板", layout="wide", initial_sidebar_state="expanded")
 
 page = navigation()
 render_frame()

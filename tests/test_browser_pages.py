@@ -27,7 +27,9 @@ def expect():
 def wait_for_page(page, title: str) -> None:
     """Wait until the page's title is shown and Streamlit has finished running the script."""
     expect()(page.locator("h1").filter(has_text=title).first).to_be_visible(timeout=TIMEOUT)
-    expect()(page.locator("[data-testid=stStatusWidget]")).to_have_count(0, timeout=TIMEOUT)
+    expect()(page.locator("[data-testid=stApp]")).to_have_attribute("data-test-script-state", "notRunning",
+                                                                     timeout=TIMEOUT)
+    expect()(page.locator("[data-stale=true]")).to_have_count(0, timeout=TIMEOUT)
 
 
 def assert_only_own_host(page, base_url: str) -> None:
@@ -39,15 +41,19 @@ def assert_only_own_host(page, base_url: str) -> None:
 @pytest.mark.parametrize("page_id", list(PAGES))
 def test_every_page_renders_its_charts_without_an_exception_and_fetches_nothing_outside(page, app_server, page_id):
     title = PAGES[page_id][0]
-    page.goto(f"{app_server}/{page_id}?granularity=年&period=2024年")
+    path = "" if page_id == "overview" else page_id  # the default page lives at the root
+    page.goto(f"{app_server}/{path}?granularity=年&period=2024年")
     wait_for_page(page, title)
     if page_id in PLOTTED_PAGES:
         expect()(page.locator(".js-plotly-plot").first).to_be_visible(timeout=TIMEOUT)
         expect()(page.locator(".js-plotly-plot .main-svg").first).to_be_visible(timeout=TIMEOUT)
         assert page.locator(".js-plotly-plot").count() >= 1
         # the provenance line of the data
-        expect()(page.get_by_text(re.compile(r"数据截至 2026-11-15 · 批次 \d+"))).to_be_visible()
+        expect()(page.get_by_text(re.compile(r"数据截至 2026-11-15 · 批次 \d+")).first).to_be_visible()
+    if page_id == "heatmap":  # the geo work's offline map, in its iframe
+        expect()(page.frame_locator("iframe").first.locator(".leaflet-container")).to_be_visible(timeout=TIMEOUT)
     expect()(page.locator("[data-testid=stException]")).to_have_count(0)
+    expect()(page.get_by_text("Page not found")).to_have_count(0)
     # the sidebar navigation shows the Chinese titles, grouped
     expect()(page.locator("[data-testid=stSidebarNav]").get_by_text("专题分析")).to_be_visible()
     save_screenshot(page, page_id)
@@ -76,6 +82,7 @@ def test_meeting_mode_hides_the_sidebar_and_steps_through_the_agenda_with_next(p
     page.goto(f"{app_server}/?meeting=1")
     wait_for_page(page, "总览")
     expect()(page.locator("[data-testid=stSidebar]")).to_be_hidden()
+    expect()(page.locator(".js-plotly-plot .main-svg").first).to_be_visible(timeout=TIMEOUT)
     save_screenshot(page, "meeting_overview")
     for page_id in MEETING_AGENDA[1:]:
         page.get_by_role("button", name=re.compile("^下一页")).click()

@@ -50,7 +50,12 @@ def page_header(frame: Frame, title: str, page_id: str, *, period_note: str | No
     st.title(title)
     note = period_note or frame.period.label
     st.markdown(f"**{frame.township_name} · {note}**")
-    st.caption(provenance_line(frame.query(queries.data_freshness)))
+    freshness = frame.query(queries.data_freshness)
+    st.caption(provenance_line(freshness))
+    data_as_of = freshness.get("data_as_of")
+    if isinstance(data_as_of, date) and frame.period.start <= data_as_of < frame.period.end:
+        st.caption(f"注意：{frame.period.label}尚未结束（数据截至 {data_as_of.isoformat()}），"
+                   "本期数字及同比、环比为期间至今的数据，与整期比较时请留意。")
 
 
 def _meeting_bar(page_id: str) -> None:

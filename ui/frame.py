@@ -111,6 +111,7 @@ class Frame:
 
 def navigation():
     """Register the pages, grouped, with st.navigation and return the page to run (dashboard.py runs it)."""
+    st.set_page_config(page_title="正风反腐数据看板", layout="wide", initial_sidebar_state="expanded")
     pages = {
         section: [st.Page(PAGES[page_id][1], title=PAGES[page_id][0], url_path=page_id, default=page_id == "overview")
                   for page_id in page_ids]
@@ -266,8 +267,8 @@ def _meeting_css() -> None:
     html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
     [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
     [data-testid="stMetric"] { padding: 0.6rem 1rem; border: 1px solid #ddd; border-radius: 0.5rem; }
-    [data-testid="stMetricValue"] { font-size: 3rem !important; }
+    [data-testid="stMetricValue"], [data-testid="stMetricValue"] p { font-size: 3.2rem !important; line-height: 1.15; }
     [data-testid="stMetricLabel"] p { font-size: 1.3rem !important; }
-    [data-testid="stMetricDelta"] { font-size: 1.1rem !important; }
+    [data-testid="stMetricDelta"], [data-testid="stMetricDelta"] p { font-size: 1.15rem !important; }
     h1 { font-size: 2.6rem !important; }
     </style>""")

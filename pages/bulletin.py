@@ -74,7 +74,7 @@ elif st.button("生成季通报", type="primary", key="bulletin_generate"):
     with st.spinner("正在生成季通报（统计数据、绘制图表、排版）……"):
         try:
             result = generate_bulletin(engine, quarter_code, scope, township_code)
-        except (ValueError, PermissionError) as error:
+        except (ValueError, PermissionError, RuntimeError) as error:  # RuntimeError: no Chromium for the chart
             st.error(f"生成失败：{error}")
         else:
             st.session_state[_LAST_KEY] = (result.bulletin_id, result.file_name, len(result.data), result.sha256)

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
                     parser.error("取回归档文件需要 --out")
                 args.out.write_bytes(archived_bytes(engine, args.id))
                 print(f"已取回归档 {args.id} → {args.out}")
-    except (ValueError, PermissionError, LookupError) as error:
+    except (ValueError, PermissionError, LookupError, RuntimeError) as error:
         print(f"错误：{error}", file=sys.stderr)
         return 2
     finally:

@@ -43,6 +43,10 @@ def browser_path() -> str | None:
     return os.environ.get("BROWSER_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+class BrowserMissingError(RuntimeError):
+    """No Chromium to render with (the message is Chinese: users read it)."""
+
+
 class ChartRenderer:
     """One Chromium, opened once, that turns plotly figures into PNG bytes."""
 
@@ -79,8 +83,10 @@ class ChartRenderer:
                 pass
         options = {"mathjax": False, "plotlyjs": local_plotly_js(), "n": 1}
         path = browser_path()
-        if path:
-            options["path"] = path
+        if not path:
+            raise BrowserMissingError("未找到 Chromium 浏览器，无法在服务器端生成图表图片："
+                                      "请安装 chromium（apt-get install chromium）或设置环境变量 BROWSER_PATH。")
+        options["path"] = path
         k = kaleido.Kaleido(**options)
         await k.open()
         return k

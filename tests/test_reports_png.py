@@ -104,3 +104,16 @@ def test_the_toolbar_button_saves_a_chinese_file_name_at_scale_two():
 def _stop_browser_after_module():
     yield
     renderer().stop()
+
+
+def test_without_a_browser_the_export_says_so_in_chinese(monkeypatch):
+    from reports.png import BrowserMissingError, ChartRenderer
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    lonely = ChartRenderer()
+    try:
+        with pytest.raises(BrowserMissingError, match="未找到 Chromium"):
+            lonely.render(township_figure())
+    finally:
+        lonely.stop()

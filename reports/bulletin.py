@@ -260,8 +260,12 @@ def bulletin_content(engine: Engine, quarter: Period, scope: Scope, township_cod
         township_name = str(match.iloc[0]["township_name"])
     area = township_name or "全县"
     data_as_of = queries.data_freshness(engine).get("data_as_of")
-    if not isinstance(data_as_of, date) or data_as_of >= quarter.end:
-        data_as_of = None
+    if not isinstance(data_as_of, date):
+        raise ValueError("数据库中还没有台账数据，无法生成季通报")
+    if data_as_of < quarter.start:
+        raise ValueError(f"{quarter.label}尚无数据（数据截至{cn_date(data_as_of)}），无法生成季通报")
+    if data_as_of >= quarter.end:
+        data_as_of = None  # the quarter is covered to its last day: nothing to note
 
     kpis = _kpis(engine, quarter, scope, township_code)
     ranking = queries.quarterly_ranking(engine, quarter, scope)

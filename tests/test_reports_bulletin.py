@@ -334,3 +334,10 @@ def test_the_archive_keeps_the_exact_bytes_on_postgresql_too(pg_engine):
     with pg_engine.connect() as conn:
         actions = conn.execute(select(audit_events.c.action)).scalars().all()
     assert actions.count("bulletin") == 2
+
+
+def test_a_quarter_after_the_data_is_refused_in_chinese(engine, scope, empty_engine):
+    with pytest.raises(ValueError, match="2030年第一季度尚无数据"):
+        generate_bulletin(engine, "2030Q1", scope)
+    with pytest.raises(ValueError, match="还没有台账数据"):
+        generate_bulletin(empty_engine, "2024Q3", scope)

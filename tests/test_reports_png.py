@@ -117,3 +117,13 @@ def test_without_a_browser_the_export_says_so_in_chinese(monkeypatch):
             lonely.render(township_figure())
     finally:
         lonely.stop()
+
+
+def test_the_export_page_loads_nothing_from_the_network():
+    from urllib.parse import unquote, urlparse
+
+    chart_png(township_figure(), title="离线", user_name="张纪检")
+    index_uri = renderer()._kaleido._index  # the page kaleido drives, written when the browser opened
+    html = open(unquote(urlparse(index_uri).path), encoding="utf-8").read()
+    assert "plotly" in html and "file://" in html  # plotly.js from the installed package
+    assert "http://" not in html and "https://" not in html  # no CDN: no MathJax, no remote plotly.js

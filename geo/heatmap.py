@@ -228,7 +228,7 @@ def build_map(
     fmap.add_child(MetricScale())
     points = heat_points(villages, weight)
     heat_plugin = folium.plugins.HeatMap(
-        points, name="线索热力", min_opacity=0.35, radius=28, blur=20, max_zoom=13, gradient=HEAT_GRADIENT,
+        points, name="线索热力", min_opacity=0.4, radius=28, blur=20, max_zoom=10, gradient=HEAT_GRADIENT,
         max=max((p[2] for p in points), default=1.0),  # Leaflet.heat saturates above "max" (default 1)
     )
     if inline:

@@ -29,7 +29,7 @@ from config import settings
 from data_pipeline import normalise as nz
 from data_pipeline.ledgers import DIVISIONS, LedgerKind
 from data_pipeline.reader import LEDGER_SUFFIXES, LedgerReadError, ParsedSheet, file_sha256, read_ledger, sniff_kinds
-from data_pipeline.validate import Places, ValidatedSheet, validate_sheet
+from data_pipeline.validate import Places, ValidatedSheet, mark_repeats_of_earlier_sheets, validate_sheet
 from warehouse import schema
 from warehouse import vocabulary as vocab
 from warehouse.engine import upsert_rows
@@ -156,9 +156,12 @@ def load_file(path: Path, engine: Engine, loaded_by: str = "命令行", progress
             if conn.dialect.name == "sqlite":
                 # a large page cache keeps 1M-row index inserts off the disk (per connection, memory only)
                 conn.exec_driver_sql("PRAGMA cache_size=-262144")
+            keys_seen: dict[str, dict[tuple, str]] = {}  # per kind: natural key → where it was first
             for sheet in sheets:  # already in load order: a divisions sheet first
                 places = known_places(conn)
                 checked = validate_sheet(sheet, places)
+                if sum(1 for other in sheets if other.kind is sheet.kind) > 1:
+                    mark_repeats_of_earlier_sheets(checked, keys_seen.setdefault(sheet.kind.name, {}))
                 reports.append(_write_sheet(conn, checked, sha, loaded_by, progress))
     except Exception as exc:
         message = f"「{name}」入库失败，已回滚，数据库未改动：{_one_line(exc)}"

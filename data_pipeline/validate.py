@@ -285,6 +285,37 @@ def _duplicates(kind: LedgerKind, typed: pd.DataFrame, errors: _Errors) -> np.nd
     return repeated
 
 
+def mark_repeats_of_earlier_sheets(checked: ValidatedSheet, keys_seen: dict[tuple, str]) -> None:
+    """Reject accepted rows whose natural key an earlier sheet of the same file already holds.
+
+    ``keys_seen`` (natural key → '工作表“X”第N行') is shared by the sheets of one kind in one file
+    and grows with this sheet's accepted keys. Only multi-sheet workbooks pay for the loop.
+    """
+    kind = checked.sheet.kind
+    keys = [k for k in kind.natural_key if k in checked.typed.columns]
+    if len(keys) != len(kind.natural_key) or not checked.accepted.any():
+        return
+    accepted_keys = checked.typed.loc[checked.accepted, keys]
+    rows = accepted_keys.index.to_numpy()
+    tuples = list(zip(*(accepted_keys[k].to_numpy() for k in keys)))
+    if keys_seen:
+        headers = {f.column: f.header for f in kind.fields}
+        label = "、".join(headers.get(k, k) for k in keys)
+        column = headers.get(keys[0], keys[0])
+        repeated = [(row, keys_seen[key]) for row, key in zip(rows, tuples) if key in keys_seen]
+        if repeated:
+            extra = pd.DataFrame({"row": [r for r, _ in repeated], "column": column,
+                                  "reason": [f"与{where}的{label}重复" for _, where in repeated]})
+            checked.errors = pd.concat([checked.errors, extra], ignore_index=True).sort_values(
+                "row", kind="stable").reset_index(drop=True)
+            hit = np.isin(checked.typed.index.to_numpy(), [r for r, _ in repeated])
+            checked.accepted = checked.accepted & ~hit
+            checked.duplicate = checked.duplicate | hit
+    sheet_name = checked.sheet.sheet_name
+    for row, key in zip(rows, tuples):
+        keys_seen.setdefault(key, f"工作表“{sheet_name}”第{int(row)}行")
+
+
 # --- cross-field rules of DOMAIN.md: each yields (mask, column, reason) -------------------------
 
 def _no_rules(_typed: pd.DataFrame):

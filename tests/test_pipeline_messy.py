@@ -220,3 +220,35 @@ def test_files_load_in_kind_order_whatever_order_given(tmp_path, empty_engine):
     reports = load_paths([clues, divisions], empty_engine)
     assert [r.ledger_kind for r in reports] == ["divisions", "clues"]
     assert reports[1].rows_loaded == 1, reports[1].rejections
+
+
+def test_a_key_repeated_on_a_second_sheet_of_the_same_file_is_rejected(county):
+    folder, engine = county
+    path = write_xlsx(folder / "线索.xlsx", {"一季度": (CLUE_HEADER, [clue_row(1), clue_row(2)]),
+                                             "二季度": (CLUE_HEADER, [clue_row(3), clue_row(4, clue_id="XS-2024-0002")])})
+    reports = load_paths([path], engine)
+    assert [(r.sheet_name, r.rows_loaded, r.rows_rejected, r.rows_duplicate) for r in reports] == [
+        ("一季度", 2, 0, 0), ("二季度", 1, 1, 1)]
+    assert reports[1].rejections == ["「线索.xlsx」工作表“二季度”第3行“线索编号”：与工作表“一季度”第3行的线索编号重复"]
+    assert stored_clues(engine)["XS-2024-0002"]["summary"] == "反映第2号问题"
+
+
+def test_a_csv_with_a_short_title_line_and_a_ragged_row(county):
+    folder, engine = county
+    lines = ["青石镇问题线索台账", ",".join(CLUE_HEADER)]
+    lines += [",".join("" if v is None else str(v) for v in clue_row(i)) for i in (1, 2)]
+    lines[-1] += ",多出的一格"
+    lines += ["", ",".join("" if v is None else str(v) for v in clue_row(3))]
+    path = folder / "线索.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    [report] = load_paths([path], engine)
+    assert (report.rows_read, report.rows_loaded, report.rows_rejected, report.rows_structural) == (6, 3, 0, 3)
+    assert set(stored_clues(engine)) == {"XS-2024-0001", "XS-2024-0002", "XS-2024-0003"}
+
+
+def test_a_progress_bar_on_request(county, capsys):
+    folder, engine = county
+    path = write_xlsx(folder / "线索.xlsx", {"线索": (CLUE_HEADER, [clue_row(i) for i in range(1, 4)])})
+    load_paths([path], engine, progress=True)
+    err = capsys.readouterr().err
+    assert "线索.xlsx 问题线索台账 [####################] 100% 3/3" in err

@@ -1,0 +1,134 @@
+"""Benchmark: the validated load of the 100-county clue ledger (~1M rows) vs a naive load.
+
+    .venv/bin/python benchmarks/bench_load.py            # SQLite and PostgreSQL
+    .venv/bin/python benchmarks/bench_load.py --sqlite-only
+
+Generates the sample (``python -m data_pipeline sample --counties 100``) into benchmarks/out/
+when absent. Each measurement runs in its own process so its peak memory (ru_maxrss) is its own:
+
+- naive:    ``pd.read_csv`` + ``DataFrame.to_sql`` of the same file, no validation at all;
+- pipeline: ``load_paths`` of the clue ledger (header detection, normalisation, validation,
+            place resolution, rejected rows, upsert, audit) after the divisions are loaded.
+
+Prints rows/s, seconds and peak memory, and the pipeline/naive time ratio of the same run.
+Goals (docs/bench/load.md): ≥ 50,000 validated rows/s into SQLite; ratio ≤ 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+OUT = ROOT / "benchmarks" / "out"
+LEDGERS = OUT / "ledgers"
+CLUES = LEDGERS / "基准100县问题线索台账.csv"
+DIVISIONS = LEDGERS / "基准100县区划名录.csv"
+
+
+def ensure_sample() -> None:
+    if CLUES.exists() and DIVISIONS.exists():
+        return
+    from data_pipeline.sample import write_sample
+
+    print("生成 100 个县的基准台账（首次运行）……", flush=True)
+    write_sample(OUT, counties=100)
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def run_naive(url: str) -> dict:
+    import pandas as pd
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    start = time.perf_counter()
+    frame = pd.read_csv(CLUES)
+    frame.to_sql("clues_naive", engine, if_exists="replace", index=False, chunksize=50_000)
+    seconds = time.perf_counter() - start
+    engine.dispose()
+    return {"rows": len(frame), "seconds": seconds}
+
+
+def run_pipeline(url: str) -> dict:
+    from data_pipeline.load import load_paths
+    from warehouse.engine import get_engine
+
+    engine = get_engine(url)
+    [divisions] = load_paths([DIVISIONS], engine)
+    assert divisions.committed, divisions.error
+    start = time.perf_counter()
+    [report] = load_paths([CLUES], engine)
+    seconds = time.perf_counter() - start
+    assert report.committed, report.error
+    assert report.balanced
+    return {"rows": report.rows_read, "loaded": report.rows_loaded, "rejected": report.rows_rejected,
+            "seconds": seconds}
+
+
+def child(kind: str, url: str) -> None:
+    result = run_naive(url) if kind == "naive" else run_pipeline(url)
+    result["peak_mb"] = peak_mb()
+    print(json.dumps(result))
+
+
+def measure(kind: str, url: str) -> dict:
+    completed = subprocess.run([sys.executable, __file__, "--child", kind, url], capture_output=True, text=True,
+                               cwd=ROOT)
+    if completed.returncode != 0:
+        raise SystemExit(f"{kind} 失败：{completed.stderr.strip().splitlines()[-1:]}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def report_line(database: str, kind: str, result: dict) -> str:
+    rate = result["rows"] / result["seconds"]
+    return (f"{database:<11} {kind:<9} {result['rows']:>9,d} 行  {result['seconds']:7.1f} s  "
+            f"{rate:>9,.0f} 行/s  峰值内存 {result['peak_mb']:7.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--child", nargs=2, metavar=("KIND", "URL"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    ensure_sample()
+    print(f"文件：{CLUES.relative_to(ROOT)}（{CLUES.stat().st_size / 1e6:.0f} MB）")
+    lines, ratios = [], []
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
+        targets = [("SQLite", lambda name: f"sqlite:///{Path(folder) / name}.sqlite")]
+        cluster = None
+        if not args.sqlite_only:
+            from tests.postgres_cluster import PostgresCluster
+
+            cluster = PostgresCluster().start()
+            targets.append(("PostgreSQL", cluster.create_database))
+        try:
+            for database, make_url in targets:
+                naive = measure("naive", make_url("naive"))
+                pipeline = measure("pipeline", make_url("pipeline"))
+                lines += [report_line(database, "naive", naive), report_line(database, "pipeline", pipeline)]
+                ratio = pipeline["seconds"] / naive["seconds"]
+                ratios.append(f"{database}: 校验入库耗时 / 直接入库耗时 = {ratio:.2f}"
+                              f"（入库 {pipeline['loaded']:,d} 行，拒收 {pipeline['rejected']:,d} 行）")
+                print(lines[-2], lines[-1], ratios[-1], sep="\n", flush=True)
+        finally:
+            if cluster is not None:
+                cluster.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -46,6 +46,11 @@ def register_townships(township_codes: Iterable[str]) -> None:
     _township_order.update({code: i for i, code in enumerate(codes)})
 
 
+def township_order() -> tuple[str, ...]:
+    """Return the registered township codes in colour order (a cache key of built figures)."""
+    return tuple(_township_order)
+
+
 def township_color(township_code: str | None) -> str:
     """Return the township's colour: the same on every page and in every export."""
     if not township_code:

@@ -23,20 +23,20 @@ left, right = st.columns(2)
 left.metric("新增线索", f"{recent['new_clues']}件", border=True)
 right.metric("新增立案", f"{recent['new_cases']}件", border=True)
 with st.expander("查看近7天新增线索与案件明细"):
-    show_table(recent["clues"], "近7天新增线索", "overview_recent_clues", warning_column="management_level",
+    show_table(frame, recent["clues"], "近7天新增线索", "overview_recent_clues", warning_column="management_level",
                bool_columns=("is_supervised",))
-    show_table(recent["cases"], "近7天新增案件", "overview_recent_cases", money_columns=("recovered_funds_wan_yuan",))
+    show_table(frame, recent["cases"], "近7天新增案件", "overview_recent_cases", money_columns=("recovered_funds_wan_yuan",))
 
 st.subheader("红色及挂牌督办线索（在办）")
 priority = frame.query(queries.priority_clues, frame.period, frame.scope, frame.township_code)
 st.caption(f"{frame.period.label}受理、尚未办结的红色（重点）或挂牌督办线索 {len(priority)} 件。")
-show_table(priority, "红色及挂牌督办线索", "overview_priority", warning_column="management_level",
+show_table(frame, priority, "红色及挂牌督办线索", "overview_priority", warning_column="management_level",
            bool_columns=("is_supervised",), empty_text="本期没有在办的红色或挂牌督办线索。")
 
 st.subheader(f"逾期整改事项（截至 {frame.as_of.isoformat()}）")
 by_township = frame.query(queries.rectification_by_township, frame.as_of, frame.scope)
 overdue_key = "overview_overdue_by_township"
-fig = township_bar(by_township, "overdue_items", "各乡镇逾期整改事项", value_name="逾期事项", unit="件")
+fig = frame.figure(township_bar, by_township, "overdue_items", "各乡镇逾期整改事项", value_name="逾期事项", unit="件")
 show_chart(frame, fig, by_township, "各乡镇逾期整改事项", overdue_key,
            on_select=partial(drill_to_township, overdue_key) if frame.township_code is None else None)
 
@@ -53,7 +53,7 @@ if frame.township_code:
     st.subheader(f"{frame.township_name}各村（社区）情况（{frame.period.label}）")
     st.button("返回全县", key="overview_back_to_county", on_click=set_township, args=(COUNTY_WIDE,))
     villages = frame.query(queries.village_table, frame.township_code, frame.period, frame.scope)
-    show_table(villages, f"{frame.township_name}各村（社区）情况", "overview_villages")
+    show_table(frame, villages, f"{frame.township_name}各村（社区）情况", "overview_villages")
 else:
     st.caption("点击上图中的乡镇，可下钻查看该乡镇各村（社区）的情况。")
 

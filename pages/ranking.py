@@ -23,12 +23,13 @@ for name, quarters in zip(flags["township_name"], flags["quarters"]):
     st.error(f"建议约谈：{name}（连续两个季度综合排名末位：{quarters}）")
 
 title = f"{quarter.label}乡镇综合排名"
-show_chart(frame, ranking_score_bar(ranking, title), ranking, title, "ranking_scores")
+show_chart(frame, frame.figure(ranking_score_bar, ranking, title), ranking, title, "ranking_scores")
 
-shown = ranking.copy()
+shown = ranking.copy()  # display formatting only: 93.2分, ↑3
 if len(shown):
+    shown["score"] = [f"{v:.1f}" for v in shown["score"].astype(float)]
     shown["rank_change"] = [("—" if c != c or c is None else ("持平" if int(c) == 0 else
                              (f"↑{int(c)}" if c > 0 else f"↓{-int(c)}"))) for c in shown["rank_change"]]
-show_table(shown, title, "ranking_table",
+show_table(frame, shown, title, "ranking_table",
            percent_columns=("rectification_completion_rate", "on_time_completion_rate", "satisfaction_rate",
                             "proactive_discovery_rate"), bool_columns=("is_last", "suggest_interview"))

@@ -21,33 +21,33 @@ kpi_tiles(frame.query(queries.kpi_tiles, frame.period, scope, township,
 st.subheader("各乡镇整改完成率与按期完成率")
 by_township = frame.query(queries.rectification_by_township, as_of, scope)
 title = f"各乡镇整改完成率与按期完成率（截至 {as_of.isoformat()}）"
-show_chart(frame, township_rate_pair(by_township, {"completion_rate": "整改完成率", "on_time_rate": "按期完成率"},
+show_chart(frame, frame.figure(township_rate_pair, by_township, {"completion_rate": "整改完成率", "on_time_rate": "按期完成率"},
                                      title), by_township, title, "rect_by_township")
-show_table(by_township, "各乡镇整改情况", "rect_by_township_table",
+show_table(frame, by_township, "各乡镇整改情况", "rect_by_township_table",
            percent_columns=("completion_rate", "on_time_rate"))
 
 left, right = st.columns(2)
 with left:
     statuses = frame.query(queries.rectification_status_breakdown, as_of, scope, township)
     title = "整改状态分布"
-    show_chart(frame, share_donut(statuses, "items", title, value_name="整改事项", unit="件", category_column="status"),
+    show_chart(frame, frame.figure(share_donut, statuses, "items", title, value_name="整改事项", unit="件", category_column="status"),
                statuses, title, "rect_status")
 with right:
     sources = frame.query(queries.rectification_by_source, as_of, scope, township)
     title = "按问题来源分布"
-    show_chart(frame, category_bar(sources, "items", title, value_name="整改事项", unit="件",
+    show_chart(frame, frame.figure(category_bar, sources, "items", title, value_name="整改事项", unit="件",
                                    category_column="issue_source"), sources, title, "rect_sources")
-    show_table(sources, "按问题来源整改情况", "rect_sources_table", percent_columns=("completion_rate",))
+    show_table(frame, sources, "按问题来源整改情况", "rect_sources_table", percent_columns=("completion_rate",))
 
 st.subheader("逾期及临期整改事项")
 overdue = frame.query(queries.overdue_items, as_of, scope, township)
 st.caption("红：已逾期；黄：距整改时限不足临期天数；绿：正常推进。按逾期天数从多到少排列。")
-show_table(overdue, "逾期及临期整改事项", "rect_overdue", warning_column="warning", height=420,
+show_table(frame, overdue, "逾期及临期整改事项", "rect_overdue", warning_column="warning", height=420,
            empty_text="没有逾期或临期的整改事项。")
 
 st.subheader("反复出现的问题")
 recurring = frame.query(queries.recurring_items, as_of, scope, township)
-show_table(recurring, "反复出现的问题", "rect_recurring", height=360, empty_text="没有标记为反复出现的整改事项。")
+show_table(frame, recurring, "反复出现的问题", "rect_recurring", height=360, empty_text="没有标记为反复出现的整改事项。")
 
 st.subheader("单个乡镇整改台账")
 townships = frame.query(queries.township_options, scope)
@@ -57,5 +57,5 @@ if names:
     default = codes.index(township) if township in codes else 0
     chosen = st.selectbox("选择乡镇", options=codes, index=default, format_func=names.get, key="rect_township")
     items = frame.query(queries.rectification_items_of, chosen, as_of, scope)
-    show_table(items, f"{names[chosen]}整改台账", "rect_items_of", warning_column="warning",
+    show_table(frame, items, f"{names[chosen]}整改台账", "rect_items_of", warning_column="warning",
                bool_columns=("is_recurring",), height=420, empty_text="该乡镇截至当日没有整改事项。")

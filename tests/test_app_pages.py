@@ -78,6 +78,7 @@ def test_rectification_overdue_list_carries_red_warnings_and_days_overdue():
     app = open_app("rectification", granularity="季", period="2024年第三季度")
     overdue = next(d.value for d in app.dataframe if "预警" in d.value.columns and "逾期天数(天)" in d.value.columns)
     assert len(overdue) > 0
+    overdue["预警"] = [list(v)[0] for v in overdue["预警"]]  # shown as one coloured pill per row
     red = overdue[overdue["预警"] == "红"]
     assert len(red) > 0 and (red["逾期天数(天)"].astype(int) > 0).all()
     assert set(overdue["预警"]) <= {"红", "黄", "绿"}

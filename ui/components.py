@@ -94,21 +94,34 @@ def _format(kpi: Kpi, value: float | None) -> str:
 def show_chart(frame: Frame, fig, table: pd.DataFrame | None, title: str, key: str,
                on_select: Callable | None = None) -> None:
     """Render a figure (click-selectable when ``on_select`` is given) and its download buttons."""
-    shown = fig
-    if frame.meeting:  # larger type on the projector; the exported figure keeps the house size
-        shown = copy.deepcopy(fig)
-        shown.update_layout(font={"size": 17}, title={"font": {"size": 24}},
-                            height=int((fig.layout.height or 420) * 1.15))
+    shown = _meeting_variant(fig) if frame.meeting else fig
+    # theme=None: the house theme of charts/theme.py, the same as in the PNG and Word exports
     if on_select is not None:
         st.plotly_chart(shown, key=key, on_select=on_select, selection_mode="points", config=PLOTLY_CONFIG,
-                        width="stretch")
+                        width="stretch", theme=None)
     else:
-        st.plotly_chart(shown, key=key, config=PLOTLY_CONFIG, width="stretch")
+        st.plotly_chart(shown, key=key, config=PLOTLY_CONFIG, width="stretch", theme=None)
     chart_download_buttons(fig, table, title, key)
 
 
 # a code column is dropped from display when its name column is there (both would read 期间/乡镇)
 _CODE_BESIDE_NAME = {"period_code": "period_label", "township_code": "township_name", "village_code": "village_name"}
+
+
+_MEETING_VARIANTS: dict[int, tuple[Any, Any]] = {}
+
+
+def _meeting_variant(fig):
+    """Return the figure with larger type for the projector (the exported figure keeps the house size)."""
+    entry = _MEETING_VARIANTS.get(id(fig))
+    if entry is not None and entry[0] is fig:
+        return entry[1]
+    shown = copy.deepcopy(fig)
+    shown.update_layout(font={"size": 17}, title={"font": {"size": 24}}, height=int((fig.layout.height or 420) * 1.15))
+    if len(_MEETING_VARIANTS) > 200:
+        _MEETING_VARIANTS.clear()
+    _MEETING_VARIANTS[id(fig)] = (fig, shown)
+    return shown
 
 
 def labelled(df: pd.DataFrame) -> pd.DataFrame:
@@ -146,25 +159,38 @@ def display_table(df: pd.DataFrame, *, percent_columns: tuple[str, ...] = (), mo
     return shown
 
 
-WARNING_BACKGROUNDS = {"红": "#F8D7DA", "黄": "#FFF3CD", "绿": "#D4EDDA", "蓝": "#D6E6F5"}
+WARNING_OPTIONS = ("红", "黄", "绿", "蓝")
 
 
-def show_table(df: pd.DataFrame, title: str, key: str, *, warning_column: str | None = None,
-               percent_columns: tuple[str, ...] = (), money_columns: tuple[str, ...] = (),
-               bool_columns: tuple[str, ...] = (), height: int | str = "auto", empty_text: str = "暂无记录") -> None:
-    """Render a table with Chinese headers (warning cells coloured 红/黄/绿) and its download button."""
-    if df is None or df.empty:
-        st.info(empty_text)
-        return
+def _table_for_display(df: pd.DataFrame, percent_columns: tuple[str, ...], money_columns: tuple[str, ...],
+                       bool_columns: tuple[str, ...], warning_column: str | None) -> pd.DataFrame:
+    """Return the table as shown: formatted, Chinese headers, the warning as a one-pill list (coloured)."""
     shown = labelled(display_table(df, percent_columns=percent_columns, money_columns=money_columns,
                                    bool_columns=bool_columns))
     if warning_column and warning_column in df.columns:
         header = queries.COLUMN_LABELS.get(warning_column, warning_column)
-        styled = shown.style.map(lambda v: f"background-color: {WARNING_BACKGROUNDS.get(v, 'transparent')};"
-                                           f" font-weight: 600", subset=[header])
-        st.dataframe(styled, hide_index=True, width="stretch", height=height, key=key)
-    else:
-        st.dataframe(shown, hide_index=True, width="stretch", height=height, key=key)
+        shown[header] = shown[header].map(lambda v: [v] if isinstance(v, str) and v else [])
+    return shown
+
+
+def show_table(frame: Frame, df: pd.DataFrame, title: str, key: str, *, warning_column: str | None = None,
+               percent_columns: tuple[str, ...] = (), money_columns: tuple[str, ...] = (),
+               bool_columns: tuple[str, ...] = (), height: int | str = "auto", empty_text: str = "暂无记录") -> None:
+    """Render a table with Chinese headers (warnings as 红/黄/绿 pills in their colours) and its download button."""
+    if df is None or df.empty:
+        st.info(empty_text)
+        return
+    shown = frame.figure(_table_for_display, df, tuple(percent_columns), tuple(money_columns), tuple(bool_columns),
+                         warning_column)
+    column_config = None
+    if warning_column and warning_column in df.columns:
+        header = queries.COLUMN_LABELS.get(warning_column, warning_column)
+        column_config = {header: st.column_config.MultiselectColumn(
+            header, options=WARNING_OPTIONS, color=[theme.LEVEL_COLORS.get(w, theme.WARNING_COLORS.get(w))
+                                                    for w in WARNING_OPTIONS], width="small")}
+    if height == "auto":  # every row up to 12, then scroll
+        height = 38 + 35 * min(len(shown), 12)
+    st.dataframe(shown, hide_index=True, width="stretch", height=height, key=key, column_config=column_config)
     table_download_button(labelled(df), title, key)
 
 

@@ -10,10 +10,14 @@ Meeting mode is ``?meeting=1``.
 
 from __future__ import annotations
 
+import pickle
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
@@ -50,6 +54,41 @@ MEETING_AGENDA = ("overview", "rectification", "cases", "satisfaction", "ranking
 @st.cache_resource(show_spinner=False)
 def _engine_for(url: str) -> Engine:
     return get_engine(url)
+
+
+_FIGURES: "OrderedDict[tuple, Any]" = OrderedDict()
+_FIGURES_LOCK = threading.Lock()
+_FIGURES_MAX = 400
+
+
+def _figure_key_part(value: Any) -> Any:
+    if isinstance(value, pd.DataFrame):
+        try:
+            digest = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
+        except TypeError:  # a cell pandas cannot hash (a list): fall back to the pickled frame
+            digest = pickle.dumps(value)
+        return ("df", tuple(map(str, value.columns)), tuple(map(str, value.dtypes)), digest)
+    if isinstance(value, dict):
+        return tuple((k, _figure_key_part(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return tuple(_figure_key_part(v) for v in value)
+    return value
+
+
+def cached_figure(builder: Callable, *args, **kwargs):
+    """Return the figure ``builder`` makes of these inputs, from a small LRU when they were seen before."""
+    key = (builder.__module__, builder.__qualname__, theme.font_family(), theme.township_order(),
+           _figure_key_part(args), _figure_key_part(tuple(sorted(kwargs.items()))))
+    with _FIGURES_LOCK:
+        if key in _FIGURES:
+            _FIGURES.move_to_end(key)
+            return _FIGURES[key]
+    fig = builder(*args, **kwargs)
+    with _FIGURES_LOCK:
+        _FIGURES[key] = fig
+        while len(_FIGURES) > _FIGURES_MAX:
+            _FIGURES.popitem(last=False)
+    return fig
 
 
 def current_engine() -> Engine:
@@ -102,6 +141,14 @@ class Frame:
         quarter = Period.containing("quarter", self.period.end)
         latest = self.query(queries.latest_period, "quarter")
         return min(quarter, latest) if latest.granularity == "quarter" else quarter
+
+    def figure(self, builder: Callable, *args, **kwargs):
+        """Return ``builder(*args, **kwargs)`` (a charts/ builder), reused while its inputs are unchanged.
+
+        Building a plotly figure (validation, the template) costs more than reading a cached
+        result, so a warm page reuses the figure built from equal data. Do not mutate it.
+        """
+        return cached_figure(builder, *args, **kwargs)
 
     def query(self, function: Callable, *args, **kwargs) -> Any:
         """Return ``function(engine, *args, **kwargs)`` cached by the data version (scope is in args)."""

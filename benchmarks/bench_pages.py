@@ -59,12 +59,11 @@ def _clear_result_caches() -> None:
     import streamlit as st
 
     from metrics.cache import clear_cache
-    from ui import frame
+    from ui.frame import clear_caches
 
     st.cache_data.clear()
     clear_cache()
-    with frame._FIGURES_LOCK:
-        frame._FIGURES.clear()
+    clear_caches()
 
 
 def _timed(run) -> float:

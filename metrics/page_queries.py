@@ -32,3 +32,16 @@ def case_totals(engine: Engine, first_year: int, last_year: int, scope: Scope,
         if len(by_year) else 0.0,
         "by_year": by_year,
     }
+
+
+def drill_totals(engine: Engine, period: Period, scope: Scope, township_code: str | None = None) -> dict[str, Any]:
+    """Return {children, children_case_count, case_count}: a period's cases against the sum of its children's.
+
+    Shown under the drilldown chart, so a reader sees that the drilled figures add up to the parent.
+    """
+    children = list(period.children())
+    by_child = queries.case_trend(engine, children, scope, township_code) if children else None
+    total = int(by_child["case_count"].fillna(0).sum()) if by_child is not None and len(by_child) else 0
+    parent = queries.metric_value(engine, "case_count", period, scope, township_code)
+    return {"children": len(children), "children_case_count": total,
+            "case_count": int(parent) if parent is not None else 0}

@@ -33,10 +33,9 @@ if children:
     fig = frame.figure(bar_with_rate, child_df, "case_count", "proactive_rate", title, count_name="立案数", count_unit="件",
                         rate_name="主动发现率")
     show_chart(frame, fig, child_df, title, key, on_select=partial(drill_to_selected, key))
-    parent_kpi = frame.query(queries.kpi, "case_count", period, scope, township)
-    st.caption(f"{len(children)}个{GRANULARITY_CHILD_LABEL[period.granularity]}立案合计 "
-               f"{int(child_df['case_count'].sum()) if len(child_df) else 0}件；{period.label}立案 "
-               f"{parent_kpi.formatted_value}。")
+    totals = frame.query(page_queries.drill_totals, period, scope, township)
+    st.caption(f"{totals['children']}个{GRANULARITY_CHILD_LABEL[period.granularity]}立案合计 "
+               f"{totals['children_case_count']}件；{period.label}立案 {totals['case_count']}件。")
 else:
     st.caption("月度是最细的时间层级，可点击“上钻”返回季度。")
 

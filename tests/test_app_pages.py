@@ -93,6 +93,7 @@ def test_a_quarter_drills_into_three_months_that_add_up_to_it():
     assert list(months.data[0].x) == ["2024年4月", "2024年5月", "2024年6月"]
     quarter_cases = int(metrics_shown(app)["立案数"].removesuffix("件"))
     assert int(sum(numbers(months.data[0].y))) == quarter_cases > 0
+    assert f"3个月份立案合计 {quarter_cases}件；2024年第二季度立案 {quarter_cases}件。" in texts(app)
 
 
 def test_a_year_drills_into_four_quarters_that_add_up_to_it():
@@ -118,3 +119,18 @@ def test_a_township_shows_its_villages():
     assert "柳河乡各村（社区）情况" in texts(app)
     villages = app.dataframe[-1].value
     assert "村(社区)" in villages.columns and len(villages) > 5
+
+
+@pytest.mark.parametrize("name", ["clue_count", "case_count", "people_handled", "recovered_funds"])
+def test_every_drilled_period_adds_up_to_its_parent_on_the_sample(sample_engine, name):
+    from metrics import queries
+    from metrics.periods import Period
+    from metrics.scope import Scope
+
+    scope = Scope.county()
+    for year in (2023, 2024, 2025):
+        for parent in (Period.whole_year(year), *Period.whole_year(year).children()):
+            children = queries.drill_children(sample_engine, name, parent, scope)
+            total = queries.metric_value(sample_engine, name, parent, scope)
+            assert len(children) == len(parent.children())
+            assert round(sum(float(v) for v in children["value"]), 2) == round(float(total), 2), parent.label

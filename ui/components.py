@@ -21,7 +21,7 @@ from metrics.periods import Period
 from ui.downloads import chart_download_buttons, table_download_button
 from ui.frame import MEETING_AGENDA, PAGES, Frame, drill_up, set_meeting_mode, set_period, set_township
 
-PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"], "locale": "zh-CN"}
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 GRANULARITY_CHILD_LABEL = {"year": "季度", "quarter": "月份"}
 
 

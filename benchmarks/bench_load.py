@@ -73,7 +73,8 @@ def run_pipeline(url: str) -> dict:
     seconds = time.perf_counter() - start
     assert report.committed, report.error
     assert report.balanced
-    return {"rows": report.rows_read, "loaded": report.rows_loaded, "rejected": report.rows_rejected,
+    return {"rows": report.rows_loaded + report.rows_rejected, "loaded": report.rows_loaded,
+            "rejected": report.rows_rejected,
             "seconds": seconds}
 
 

@@ -194,7 +194,7 @@ def known_places(conn: Connection) -> Places:
 def _write_sheet(conn: Connection, checked: ValidatedSheet, sha: str, loaded_by: str,
                  progress: bool) -> FileReport:
     sheet, kind = checked.sheet, checked.sheet.kind
-    accepted = checked.typed[checked.accepted]
+    accepted = checked.typed if checked.accepted.all() else checked.typed[checked.accepted]
     report = FileReport(
         file_name=sheet.file_name, sheet_name=sheet.sheet_name, ledger_kind=kind.name,
         rows_read=sheet.rows_read, rows_loaded=checked.rows_loaded, rows_rejected=checked.rows_rejected,

@@ -58,7 +58,8 @@ def _command_load(args) -> int:
     from warehouse.engine import get_engine
 
     engine = get_engine(args.db)
-    reports = load_paths([Path(p) for p in args.paths], engine, loaded_by=args.by, progress=args.progress)
+    reports = load_paths([Path(p) for p in args.paths], engine, loaded_by=args.by, progress=args.progress,
+                         force=args.force)
     if not reports:
         print("错误：没有找到可载入的台账文件（.xlsx 或 .csv）", file=sys.stderr)
         return 1
@@ -127,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--db", default=None, help="数据库连接串（默认：DASHBOARD_DB_URL、secrets.toml 或内置 SQLite）")
     load.add_argument("--by", default="命令行", help="操作人（写入审计日志）")
     load.add_argument("--progress", action="store_true", help="显示进度条")
+    load.add_argument("--force", action="store_true", help="重新载入已载入过的文件（如补充区划名录后重载拒收的台账）")
     load.set_defaults(handler=_command_load)
 
     rejects = commands.add_parser("rejects", help="导出拒收行（.xlsx）")

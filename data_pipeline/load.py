@@ -28,7 +28,7 @@ from sqlalchemy import Column, Connection, Date, Engine, MetaData, Numeric, Tabl
 from config import settings
 from data_pipeline import normalise as nz
 from data_pipeline.ledgers import DIVISIONS, LedgerKind
-from data_pipeline.reader import LEDGER_SUFFIXES, LedgerReadError, ParsedSheet, file_sha256, read_ledger, sniff_kinds
+from data_pipeline.reader import LEDGER_SUFFIXES, LedgerReadError, file_sha256, read_ledger, sniff_kinds
 from data_pipeline.validate import Places, ValidatedSheet, mark_repeats_of_earlier_sheets, validate_sheet
 from warehouse import schema
 from warehouse import vocabulary as vocab
@@ -68,10 +68,6 @@ class FileReport:
         return self.rows_read == self.rows_loaded + self.rows_rejected + self.rows_structural
 
 
-class LoadFailed(Exception):
-    """A file's transaction failed and was rolled back."""
-
-
 def ledger_files(paths: Iterable[Path]) -> list[Path]:
     """Return the files named by ``paths``, folders expanded recursively (.xlsx/.csv)."""
     files: list[Path] = []
@@ -107,8 +103,12 @@ class Progress:
 
 
 def load_paths(paths: list[Path], engine: Engine, loaded_by: str = "命令行",
-               progress: bool = False) -> list[FileReport]:
-    """Return one FileReport per sheet loaded (or per file skipped or failed), loading in kind order."""
+               progress: bool = False, force: bool = False) -> list[FileReport]:
+    """Return one FileReport per sheet loaded (or per file skipped or failed), loading in kind order.
+
+    ``force`` loads a file again even when its sha256 was loaded before (e.g. after the divisions
+    that its rejected rows lacked have arrived); its rows are upserted by key as usual.
+    """
     ordered: list[tuple[int, int, Path]] = []
     reports: list[FileReport] = []
     for position, path in enumerate(ledger_files(paths)):
@@ -123,11 +123,12 @@ def load_paths(paths: list[Path], engine: Engine, loaded_by: str = "命令行",
         order = min((k.load_order for k in kinds), default=99)
         ordered.append((order, position, path))
     for _, _, path in sorted(ordered):
-        reports.extend(load_file(path, engine, loaded_by=loaded_by, progress=progress))
+        reports.extend(load_file(path, engine, loaded_by=loaded_by, progress=progress, force=force))
     return reports
 
 
-def load_file(path: Path, engine: Engine, loaded_by: str = "命令行", progress: bool = False) -> list[FileReport]:
+def load_file(path: Path, engine: Engine, loaded_by: str = "命令行", progress: bool = False,
+              force: bool = False) -> list[FileReport]:
     """Return the reports of loading one file in one transaction (or why it was skipped/failed)."""
     path = Path(path)
     name = path.name
@@ -140,7 +141,7 @@ def load_file(path: Path, engine: Engine, loaded_by: str = "命令行", progress
             select(schema.load_batches.c.ledger_kind, schema.load_batches.c.batch_id)
             .where(schema.load_batches.c.file_sha256 == sha).order_by(schema.load_batches.c.batch_id)
         ).all()
-    if earlier:
+    if earlier and not force:
         return [FileReport(file_name=name, path=path, ledger_kind=kind, committed=True, skipped=True,
                            batch_id=batch_id, warnings=["已加载，跳过"]) for kind, batch_id in earlier]
     try:
@@ -158,6 +159,8 @@ def load_file(path: Path, engine: Engine, loaded_by: str = "命令行", progress
                 conn.exec_driver_sql("PRAGMA cache_size=-262144")
             keys_seen: dict[str, dict[tuple, str]] = {}  # per kind: natural key → where it was first
             for sheet in sheets:  # already in load order: a divisions sheet first
+                if progress or sheet.rows_read > PROGRESS_THRESHOLD:
+                    sys.stderr.write(f"{sheet.where()}已读取 {sheet.rows_read} 行，校验中……\n")
                 places = known_places(conn)
                 checked = validate_sheet(sheet, places)
                 if sum(1 for other in sheets if other.kind is sheet.kind) > 1:

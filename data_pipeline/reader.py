@@ -12,7 +12,7 @@ import csv
 import hashlib
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +44,6 @@ class ParsedSheet:
     rows_title: int
     rows_blank: int
     rows_total: int
-    extra: dict = field(default_factory=dict)
 
     @property
     def rows_structural(self) -> int:

@@ -320,3 +320,14 @@ def test_a_failed_load_rolls_back_on_postgresql(pg_engine, tmp_path, monkeypatch
                           pg_engine)
     assert report.error == "「线索.xlsx」入库失败，已回滚，数据库未改动：连接中断"
     assert table_contents(pg_engine) == before
+
+
+def test_a_file_rejected_for_want_of_divisions_loads_with_force_once_they_arrive(tmp_path, empty_engine):
+    clues = write_xlsx(tmp_path / "线索.xlsx", {"线索": (CLUE_HEADER, [clue_row(1)])})
+    [first] = load_paths([clues], empty_engine)
+    assert (first.rows_loaded, first.rows_rejected) == (0, 1)
+    load_paths([write_divisions(tmp_path)], empty_engine)
+    [skipped] = load_paths([clues], empty_engine)
+    assert skipped.skipped
+    [forced] = load_paths([clues], empty_engine, force=True)
+    assert (forced.skipped, forced.rows_loaded, forced.rows_rejected) == (False, 1, 0)

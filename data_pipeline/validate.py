@@ -22,6 +22,7 @@ from data_pipeline.reader import ParsedSheet
 from warehouse import vocabulary as vocab
 
 REQUIRED_MISSING = "必填项为空"
+COORDINATE_RANGES = {"longitude": (-180, 180), "latitude": (-90, 90)}  # degrees, EPSG:4326
 
 
 @dataclass
@@ -215,6 +216,10 @@ def validate_sheet(sheet: ParsedSheet, places: Places) -> ValidatedSheet:
         if f.kind == "int" or (f.kind == "decimal" and f.column.endswith("wan_yuan")):
             negative = present & (pd.Series(values, dtype=object).fillna(0).to_numpy(dtype=float) < 0)
             errors.add(negative, f.header, "不能为负数")
+        if f.column in COORDINATE_RANGES and present.any():
+            low, high = COORDINATE_RANGES[f.column]
+            numbers = pd.Series(values, dtype=object).fillna(low).to_numpy(dtype=float)
+            errors.add(present & ((numbers < low) | (numbers > high)), f.header, f"应在{low}到{high}之间")
         typed[f.column] = values
 
     # object columns on purpose: pandas would turn text into arrow strings, only to turn them back

@@ -331,3 +331,19 @@ def test_a_file_rejected_for_want_of_divisions_loads_with_force_once_they_arrive
     assert skipped.skipped
     [forced] = load_paths([clues], empty_engine, force=True)
     assert (forced.skipped, forced.rows_loaded, forced.rows_rejected) == (False, 1, 0)
+
+
+def test_coordinates_out_of_range_and_bad_codes_in_the_divisions(tmp_path, empty_engine):
+    from tests.ledger_files import DIVISION_HEADER
+
+    rows = [["示范县", "990101101", "青石镇", "990101101201", "青石村", "行政村", 117.1, 31.1, 100],
+            ["示范县", "990101101", "青石镇", "990101101202", "石桥村", "行政村", 31.1, 117.1, 100],
+            ["示范县", "99010110", "青石镇", "990101101203", "河口村", "村", None, None, -5]]
+    [report] = load_paths([write_xlsx(tmp_path / "区划.xlsx", {"区划": (DIVISION_HEADER, rows)})], empty_engine)
+    assert report.rows_loaded == 1
+    assert report.rejections == [
+        "「区划.xlsx」工作表“区划”第3行“纬度”：应在-90到90之间",
+        "「区划.xlsx」工作表“区划”第4行“乡镇代码”：乡镇代码应为9位数字，实为“99010110”",
+        "「区划.xlsx」工作表“区划”第4行“村类型”：“村”不在可选值中（可选：行政村、社区）",
+        "「区划.xlsx」工作表“区划”第4行“户籍人口”：不能为负数",
+    ]

@@ -347,3 +347,21 @@ def test_coordinates_out_of_range_and_bad_codes_in_the_divisions(tmp_path, empty
         "「区划.xlsx」工作表“区划”第4行“村类型”：“村”不在可选值中（可选：行政村、社区）",
         "「区划.xlsx」工作表“区划”第4行“户籍人口”：不能为负数",
     ]
+
+
+def test_the_clerk_fixes_the_rejects_file_and_loads_it_back(county, tmp_path):
+    folder, engine = county
+    load_paths([write_xlsx(folder / "线索.xlsx", {"线索": (CLUE_HEADER, [clue_row(1), clue_row(2, 受理日期="7月3日")])})],
+               engine)
+    fixed = tmp_path / "拒收行_已改.xlsx"
+    export_rejects(engine, fixed)
+    workbook = openpyxl.load_workbook(fixed)
+    sheet = workbook.active
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=2, column=header.index("受理日期") + 1, value="2024-07-03")
+    workbook.save(fixed)
+    [report] = load_paths([fixed], engine)
+    assert (report.ledger_kind, report.rows_loaded, report.rows_rejected) == ("clues", 1, 0)
+    with engine.connect() as conn:
+        assert conn.execute(select(schema.clues.c.received_date).where(schema.clues.c.clue_id == "XS-2024-0002")
+                            ).scalar_one() == dt.date(2024, 7, 3)

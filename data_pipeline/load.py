@@ -14,6 +14,7 @@ The accepted rows are written with one compiled upsert and executemany of plain 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import sys
 from contextlib import contextmanager
@@ -260,17 +261,18 @@ def write_rows(conn: Connection, table: Table, arrays: dict[str, np.ndarray],
     total = len(next(iter(arrays.values()))) if arrays else 0
     if not total:
         return
-    if conn.dialect.name == "postgresql":
-        writer = _write_chunk_postgresql
-    else:
-        writer = _write_chunk_sqlite
+    postgresql = conn.dialect.name == "postgresql"
+    if not postgresql:
         # SQLite's Date storage is ISO text; converting each distinct date once is cheap
         arrays = {name: (_iso_dates(values) if isinstance(table.c[name].type, Date) else values)
                   for name, values in arrays.items()}
     for start in range(0, total, WRITE_CHUNK):
-        chunk = list(zip(*(values[start:start + WRITE_CHUNK] for values in arrays.values())))
-        writer(conn, table, columns, chunk)
-        advance(len(chunk))
+        part = {name: values[start:start + WRITE_CHUNK] for name, values in arrays.items()}
+        if postgresql:
+            _write_chunk_postgresql(conn, table, columns, part)
+        else:
+            _write_chunk_sqlite(conn, table, columns, list(zip(*part.values())))
+        advance(min(WRITE_CHUNK, total - start))
 
 
 @contextmanager
@@ -320,23 +322,42 @@ def _write_chunk_sqlite(conn: Connection, table: Table, columns: Sequence[str], 
     conn.exec_driver_sql(str(compiled), chunk)
 
 
-def _write_chunk_postgresql(conn: Connection, table: Table, columns: Sequence[str], chunk: list[tuple]) -> None:
-    """COPY the chunk into a temporary table, then one INSERT … ON CONFLICT DO UPDATE from it."""
+def _arrow_type(column_type):
+    import pyarrow as pa
+    from sqlalchemy import Boolean, Float, Integer
+
+    if isinstance(column_type, Date):
+        return pa.date32()
+    if isinstance(column_type, Boolean):
+        return pa.bool_()
+    if isinstance(column_type, Integer):
+        return pa.int64()
+    if isinstance(column_type, (Float, Numeric)):
+        return pa.float64()
+    return pa.string()
+
+
+def _write_chunk_postgresql(conn: Connection, table: Table, columns: Sequence[str],
+                            part: dict[str, np.ndarray]) -> None:
+    """COPY the chunk (as CSV written by pyarrow) into a temporary table, then one INSERT … ON CONFLICT."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
     from psycopg import sql as pgsql
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
 
     staging = Table(f"staging_{table.name}", MetaData(),
                     *[Column(name, table.c[name].type) for name in columns],
                     prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
     staging.create(conn, checkfirst=False)
-    cursor = conn.connection.driver_connection.cursor()
-    copy_sql = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
+    batch = pa.table([pa.array(part[name], type=_arrow_type(table.c[name].type)) for name in columns],
+                     names=list(columns))
+    buffer = io.BytesIO()
+    # nulls are written unquoted-empty, which COPY's CSV format reads as NULL
+    pa_csv.write_csv(batch, buffer, pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
+    copy_sql = pgsql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
         pgsql.Identifier(staging.name), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns))
-    with cursor.copy(copy_sql) as copy:
-        for row in chunk:
-            copy.write_row(row)
-    cursor.close()
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-
+    with conn.connection.driver_connection.cursor() as cursor, cursor.copy(copy_sql) as copy:
+        copy.write(buffer.getvalue())
     keys = [c.name for c in table.primary_key.columns]
     from_staging = pg_insert(table).from_select(list(columns), select(*[staging.c[c] for c in columns]))
     updates = {name: from_staging.excluded[name] for name in columns if name not in keys}

@@ -96,18 +96,22 @@ def by_distinct(column: pd.Series, parse: Callable[[Any], Parsed]) -> tuple[np.n
     return values[codes], reasons[codes]
 
 
-def text_values(column: pd.Series) -> np.ndarray:
+def text_values(column: pd.Series, normalise: bool = True) -> np.ndarray:
     """Return a text column trimmed and in NFKC (None for empty), without parsing it per distinct value.
 
     Text columns (ids, summaries, names) are nearly all distinct, so by_distinct would only add
-    a factorize; ASCII cells skip the normalisation call.
+    a factorize; ASCII cells skip the normalisation call. ``normalise=False`` keeps prose as
+    written (NFKC would turn its Chinese ，：“” into ASCII punctuation) and only trims it.
     """
     values = column.to_numpy(dtype=object, na_value=None) if column.dtype != object else column.to_numpy()
-    cleaned = [
-        ((value if value.isascii() else unicodedata.normalize("NFKC", value)).strip() or None)
-        if type(value) is str else parse_text(value)[0]
-        for value in values
-    ]
+    if normalise:
+        cleaned = [
+            ((value if value.isascii() else unicodedata.normalize("NFKC", value)).strip() or None)
+            if type(value) is str else parse_text(value)[0]
+            for value in values
+        ]
+    else:
+        cleaned = [(value.strip() or None) if type(value) is str else parse_text(value)[0] for value in values]
     return np.fromiter(cleaned, dtype=object, count=len(cleaned))
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String
+from sqlalchemy import String, Text
 
 from data_pipeline import normalise as nz
 from data_pipeline.ledgers import LedgerKind
@@ -196,7 +196,9 @@ def validate_sheet(sheet: ParsedSheet, places: Places) -> ValidatedSheet:
             values, reasons = _pairs_by_distinct(
                 township_codes, column, lambda t, v: _resolve_village(t, v, places))
         elif f.kind == "text":
-            values, reasons = nz.text_values(column), None
+            # prose (Text columns: 问题摘要, 问题描述, 整改措施) keeps its Chinese punctuation
+            prose = f.column in kind.table.c and isinstance(kind.table.c[f.column].type, Text)
+            values, reasons = nz.text_values(column, normalise=not prose), None
         else:
             values, reasons = nz.by_distinct(column, _parser_for(f.kind, f.choices, f.header))
         failed = _present(reasons) if reasons is not None else np.zeros(n, dtype=bool)

@@ -365,3 +365,20 @@ def test_the_clerk_fixes_the_rejects_file_and_loads_it_back(county, tmp_path):
     with engine.connect() as conn:
         assert conn.execute(select(schema.clues.c.received_date).where(schema.clues.c.clue_id == "XS-2024-0002")
                             ).scalar_one() == dt.date(2024, 7, 3)
+
+
+@pytest.mark.postgres
+def test_awkward_text_survives_the_copy_into_postgresql(pg_engine, tmp_path):
+    load_paths([write_divisions(tmp_path)], pg_engine)
+    summary = '他说："补贴，没发"\n第二行\\N 以及 NULL, 全角ＡＢＣ'  # prose keeps its punctuation
+    rows = [clue_row(1, 问题摘要=summary, 挂牌督办="是", **{"所属村(社区)": None, "涉及金额(万元)": None}),
+            clue_row(2, 问题摘要="NULL", 被反映人=None)]
+    [report] = load_paths([write_xlsx(tmp_path / "线索.xlsx", {"线索": (CLUE_HEADER, rows)})], pg_engine)
+    assert report.rows_loaded == 2, report.rejections
+    with pg_engine.connect() as conn:
+        stored = {r.clue_id: r for r in conn.execute(select(schema.clues)).all()}
+    first, second = stored["XS-2024-0001"], stored["XS-2024-0002"]
+    assert first.summary == summary
+    assert (first.village_code, first.amount_wan_yuan, first.is_supervised) == (None, None, True)
+    assert (second.summary, second.reported_person_name, second.is_supervised) == ("NULL", None, False)
+    assert first.received_date == dt.date(2024, 7, 3)

@@ -121,6 +121,63 @@ class VillageMarkers(MacroElement):
         self.rows = js_json(rows)
 
 
+class MonthlyHeatPlayer(MacroElement):
+    """A 播放/暂停 control that steps the heat layer through the year's months in the browser.
+
+    Every month's points travel with the map (at most 12 x villages), so playing never reruns
+    the app; the heat's "max" is the year's, so months compare with one another.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var heat = {{ this.heat_layer.get_name() }};
+            var months = {{ this.months }};
+            var frames = {{ this.frames }};
+            var player = L.control({position: "topright"});
+            player.onAdd = function () {
+                var box = L.DomUtil.create("div", "monthly-heat-player");
+                box.style.cssText = "background:rgba(255,255,255,0.92);padding:6px 8px;border-radius:4px;font-size:13px;";
+                var button = L.DomUtil.create("button", "monthly-heat-play", box);
+                button.type = "button";
+                button.textContent = "播放";
+                var label = L.DomUtil.create("span", "monthly-heat-label", box);
+                label.style.cssText = "display:inline-block;min-width:7em;margin:0 6px;font-weight:600;";
+                var slider = L.DomUtil.create("input", "monthly-heat-slider", box);
+                slider.type = "range"; slider.min = 0; slider.max = months.length - 1; slider.step = 1;
+                L.DomEvent.disableClickPropagation(box);
+                var timer = null;
+                function show(index) {
+                    slider.value = index;
+                    label.textContent = months[index];
+                    heat.setLatLngs(frames[index]);
+                }
+                slider.addEventListener("input", function () { show(parseInt(slider.value, 10)); });
+                button.addEventListener("click", function () {
+                    if (timer) { clearInterval(timer); timer = null; button.textContent = "播放"; return; }
+                    button.textContent = "暂停";
+                    timer = setInterval(function () { show((parseInt(slider.value, 10) + 1) % months.length); },
+                                        {{ this.interval_ms }});
+                });
+                show({{ this.start_index }});
+                return box;
+            };
+            player.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, heat_layer, month_labels: list[str], frames: list[list[list[float]]], start_index: int,
+                 interval_ms: int = 1200):
+        super().__init__()
+        self._name = "MonthlyHeatPlayer"
+        self.heat_layer = heat_layer  # named at render time: st_folium renames the layers' variables
+        self.months = js_json([html.escape(label) for label in month_labels])
+        self.frames = js_json(frames)
+        self.start_index = int(start_index)
+        self.interval_ms = int(interval_ms)
+
+
 class MetricScale(MacroElement):
     """A scale bar in kilometres only (folium's shows miles too)."""
 
@@ -184,6 +241,20 @@ def _choropleth_colour(value, top) -> str:
     return CHOROPLETH_COLOURS[index]
 
 
+def _monthly_frames(villages: pd.DataFrame, monthly: pd.DataFrame, weight: str) -> dict[str, list[list[float]]]:
+    """Return {'2024-01': heat points, …} for every month of the year in ``monthly`` (empty months too)."""
+    column = {"count": "clue_count", "amount": "amount_wan_yuan", "red": "red_clue_count"}[weight]
+    points = {code: (lat, lon) for code, lat, lon in zip(villages["village_code"], villages["latitude"],
+                                                        villages["longitude"]) if pd.notna(lat) and pd.notna(lon)}
+    years = sorted({m[:4] for m in monthly["month"]})
+    frames: dict[str, list[list[float]]] = {f"{year}-{m:02d}": [] for year in years for m in range(1, 13)}
+    for month, code, value in zip(monthly["month"], monthly["village_code"], monthly[column]):
+        if code in points and value > 0:
+            lat, lon = points[code]
+            frames[month].append([round(float(lat), 6), round(float(lon), 6), round(float(value), 2)])
+    return frames
+
+
 def heat_points(villages: pd.DataFrame, weight: str = "count") -> list[list[float]]:
     """Return [[lat, lon, weight], …] for the villages with a point and a positive weight."""
     column = {"count": "clue_count", "amount": "amount_wan_yuan", "red": "red_clue_count"}[weight]
@@ -206,6 +277,8 @@ def build_map(
     inline: bool = False,
     simplify_degrees: float = 0.0002,
     title_lines: tuple[str, ...] = (),
+    monthly: pd.DataFrame | None = None,
+    start_month: str | None = None,
 ) -> folium.Map:
     """Return the county's clue heat map (a folium.Map, not rendered).
 
@@ -213,6 +286,8 @@ def build_map(
     outlines: ``boundary_geometries`` (township level). ``small_number_threshold`` is set when
     the user may not see names: village counts below it read "<3" in popups and tooltips.
     ``title_lines`` (an export's title, period and watermark) are drawn in the top-right corner.
+    ``monthly`` (``map_queries.monthly_village_counts`` of a year) adds the month-by-month player,
+    starting at ``start_month`` ('2024-07').
     """
     if weight not in WEIGHT_MODES:
         raise ValueError(f"未知的热力权重：{weight}")
@@ -227,9 +302,12 @@ def build_map(
     fmap = folium.Map(location=[0, 0], zoom_start=10, tiles=None, control_scale=False, prefer_canvas=False)
     fmap.add_child(MetricScale())
     points = heat_points(villages, weight)
+    frames = _monthly_frames(villages, monthly, weight) if monthly is not None else None
+    top_weight = max((p[2] for frame in (frames or {}).values() for p in frame), default=0) if frames else 0
     heat_plugin = folium.plugins.HeatMap(
         points, name="线索热力", min_opacity=0.4, radius=28, blur=20, max_zoom=10, gradient=HEAT_GRADIENT,
-        max=max((p[2] for p in points), default=1.0),  # Leaflet.heat saturates above "max" (default 1)
+        # Leaflet.heat saturates above "max" (default 1); a year's months share the year's maximum
+        max=top_weight or max((p[2] for p in points), default=1.0),
     )
     if inline:
         assets.localise(fmap, js=(), css=())
@@ -275,6 +353,11 @@ def build_map(
         fmap.add_child(TownshipOutlines(features))
 
     heat_plugin.add_to(fmap)
+    if frames:
+        months = list(frames)
+        start = months.index(start_month) if start_month in months else 0
+        labels = [f"{int(m[:4])}年{int(m[5:])}月" for m in months]
+        fmap.add_child(MonthlyHeatPlayer(heat_plugin, labels, list(frames.values()), start))
 
     # --- village markers ----------------------------------------------------------------------
     placed = villages.dropna(subset=["longitude", "latitude"])

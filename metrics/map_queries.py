@@ -218,3 +218,29 @@ def clue_filter_options() -> dict[str, tuple[str, ...]]:
     return {"problem_domains": vocab.PROBLEM_DOMAINS, "management_levels": vocab.MANAGEMENT_LEVELS,
             "clue_sources": vocab.CLUE_SOURCES}
 
+
+
+def monthly_village_counts(engine: Engine, scope: Scope, year: int, filters: ClueFilters = ClueFilters(),
+                           township_code: str | None = None) -> pd.DataFrame:
+    """Return DataFrame[month, village_code, clue_count, red_clue_count, amount_wan_yuan]: one row per month and village with clues.
+
+    The map's month-by-month animation: at most 12 x villages rows, whatever the number of clues.
+    """
+    clues = schema.clues
+    year_period = Period.whole_year(year)
+    month = year_month(clues.c.received_date)
+    statement = (
+        select(month.label("month"), clues.c.village_code, func.count().label("clue_count"),
+               func.sum(case((clues.c.management_level == RED, 1), else_=0)).label("red_clue_count"),
+               func.coalesce(func.sum(clues.c.amount_wan_yuan), 0).label("amount_wan_yuan"))
+        .where(and_(*_clue_conditions(scope, year_period.start, year_period.end, filters, township_code)),
+               clues.c.village_code.is_not(None))
+        .group_by(month, clues.c.village_code)
+        .order_by(month, clues.c.village_code)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(statement).all()
+    return pd.DataFrame(
+        [(m, v, int(n), int(red or 0), round(float(amount or 0), 2)) for m, v, n, red, amount in rows],
+        columns=["month", "village_code", "clue_count", "red_clue_count", "amount_wan_yuan"],
+    )

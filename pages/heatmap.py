@@ -4,8 +4,9 @@ the year, and the drilldown township → its villages → a village's clues.
 
 Thin: filters → metrics.map_queries → geo.heatmap.build_map → st_folium. The map never reruns
 the app on pan or zoom (``returned_objects=[]``); the drilldown is driven by the selectboxes.
-The month view is a slider (one map per month) rather than folium's HeatMapWithTime, whose
-plugin needs leaflet-timedimension and iso8601-js-period, which the project does not vendor.
+The month view is a slider (the tables follow it) and a 播放 control inside the map that steps
+the heat through the year's months in the browser (geo.heatmap.MonthlyHeatPlayer), rather than
+folium's HeatMapWithTime, whose plugin needs jQuery, leaflet-timedimension and iso8601-js-period.
 """
 
 from datetime import datetime
@@ -56,6 +57,7 @@ by_month = third.toggle("逐月查看（本年度）", value=False, key="heatmap
                         help="在所选年度内逐月拖动，看线索在哪些村集中、如何移动。")
 
 period = frame.period
+monthly_villages = None
 if by_month:
     monthly = query(map_queries.monthly_clue_counts, frame.scope, frame.period.year, filters, frame.township_code)
     months = [m for m, n in zip(monthly["month"], monthly["clue_count"]) if n > 0] or list(monthly["month"])
@@ -65,6 +67,8 @@ if by_month:
                               format_func=lambda m: f"{Period.parse(m).label}（{counts.get(m, 0)}条）",
                               key="heatmap_month")
     period = Period.parse(chosen)
+    monthly_villages = query(map_queries.monthly_village_counts, frame.scope, frame.period.year, filters, None)
+    st.caption("地图右上角的“播放”按月依次显示全年热力分布（在浏览器中播放，不刷新页面）；下方列表随所选月份变化。")
 
 # --- drilldown: a township (the global filter, so every page follows) ---------------------------
 townships = query(map_queries.township_clue_rates, frame.scope, period, filters)
@@ -85,7 +89,8 @@ if outlines.empty:
     st.info("尚未导入乡镇边界，地图只显示村点位。导入方法：python -m geo load-boundaries 边界文件 --level township")
 
 fmap = build_map(villages, townships, outlines, weight=weight, choropleth=choropleth,
-                 focus_township=frame.township_code, small_number_threshold=threshold)
+                 focus_township=frame.township_code, small_number_threshold=threshold,
+                 monthly=monthly_villages, start_month=period.code if by_month else None)
 st_folium(fmap, height=620, use_container_width=True, returned_objects=[], key="clue_heatmap")
 
 
@@ -98,7 +103,8 @@ def offline_map_html() -> bytes:
     lines = (title, f"{period.label} · 热力按{WEIGHT_MODES[weight]}", watermark_line(frame.scope.user_name, datetime.now()))
     document = render_html(build_map(villages, townships, outlines, weight=weight, choropleth=choropleth,
                                      focus_township=frame.township_code, small_number_threshold=threshold,
-                                     inline=True, title_lines=lines)).encode("utf-8")
+                                     inline=True, title_lines=lines, monthly=monthly_villages,
+                                     start_month=period.code if by_month else None)).encode("utf-8")
     record_export(frame.engine, frame.scope.user_name, kind="html", title=title,
                   file_name=file_name(title, "html"), size_bytes=len(document))
     return document

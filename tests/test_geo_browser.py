@@ -68,6 +68,26 @@ def test_the_map_page_draws_heat_and_outlines_with_no_request_leaving_the_host(m
     expect(shown).to_contain_text(XSS_IMG)  # shown as characters
     assert map_frame.locator(".leaflet-tooltip img").count() == 0
 
+    # the month view: the page's toggle, then the player inside the map steps through the year
+    switch = page.get_by_role("switch", name="逐月查看（本年度）")
+    track = page.locator('[data-testid="stCheckbox"]').filter(has_text="逐月查看").locator("label > div").first
+    for _ in range(3):  # a click during the app's first rerun can be lost
+        track.click()
+        try:
+            expect(switch).to_be_checked(timeout=5_000)
+            break
+        except AssertionError:
+            continue
+    expect(switch).to_be_checked()
+    map_frame = page.frame_locator("iframe[title*='st_folium']")
+    month_label = map_frame.locator(".monthly-heat-label")
+    expect(month_label).to_have_count(1, timeout=30_000)
+    first_month = month_label.text_content()
+    assert first_month.startswith("2024年") and first_month.endswith("月")
+    map_frame.get_by_role("button", name="播放").click()
+    expect(month_label).not_to_have_text(first_month, timeout=5_000)
+    map_frame.get_by_role("button", name="暂停").click()
+
     assert attempted_outside == []
     assert dialogs == []
     local = [u for u in page.requested_urls if not u.startswith(("data:", "blob:", "about:"))]
@@ -107,3 +127,32 @@ def test_the_offline_map_download_opens_from_disk_with_no_network(map_app, map_w
         details = conn.execute(select(audit_events.c.action, audit_events.c.detail)).all()
     engine.dispose()
     assert any(action == "export" and "问题线索热力图.html" in detail for action, detail in details)
+
+
+def test_the_month_player_steps_through_the_year_in_a_map_opened_from_disk(map_warehouse_url, page, tmp_path):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from geo.heatmap import TileSource, build_map, render_html
+    from metrics import map_queries
+    from metrics.periods import Period
+    from metrics.scope import Scope
+    from warehouse.engine import get_engine
+
+    engine = get_engine(map_warehouse_url)
+    scope = Scope.county()
+    fmap = build_map(map_queries.village_clue_counts(engine, scope, Period.month(2024, 1)),
+                     map_queries.township_clue_rates(engine, scope, Period.month(2024, 1)),
+                     map_queries.boundary_geometries(engine, scope), tiles=TileSource("none"), inline=True,
+                     monthly=map_queries.monthly_village_counts(engine, scope, 2024), start_month="2024-01")
+    saved = tmp_path / "months.html"
+    saved.write_text(render_html(fmap), encoding="utf-8")
+    page.goto(saved.as_uri())
+    label = page.locator(".monthly-heat-label")
+    expect(label).to_have_text("2024年1月")
+    page.locator(".monthly-heat-slider").fill("6")
+    expect(label).to_have_text("2024年7月")
+    page.get_by_role("button", name="播放").click()
+    expect(label).to_have_text("2024年8月", timeout=5_000)  # one step every 1.2 s
+    page.get_by_role("button", name="暂停").click()
+    expect(page.locator("canvas.leaflet-heatmap-layer")).to_have_count(1)
+    assert all(u.startswith("file://") for u in page.requested_urls)

@@ -478,3 +478,35 @@ def test_an_empty_warehouse_shows_the_page_with_a_hint_not_an_error(empty_engine
                       map_queries.township_clue_rates(empty_engine, COUNTY, YEAR),
                       map_queries.boundary_geometries(empty_engine, COUNTY), tiles=TileSource("none"))
     assert heat_layer_data(render_html(empty)) == []
+
+
+# --- month by month -------------------------------------------------------------------------------
+
+def player_data(document: str) -> tuple[list[str], list[list[list[float]]]]:
+    months = re.search(r"var months = (\[.*?\]);", document, re.S)
+    frames = re.search(r"var frames = (\[.*?\]);\n", document, re.S)
+    assert months and frames, "no month player in the map"
+    return json.loads(months.group(1)), json.loads(frames.group(1))
+
+
+def test_the_month_player_carries_each_months_clues_per_village(map_engine):
+    monthly = map_queries.monthly_village_counts(map_engine, COUNTY, 2024)
+    villages, townships, outlines = map_inputs(map_engine, period=Period.month(2024, 7))
+    document = render_html(build_map(villages, townships, outlines, tiles=TileSource("none"),
+                                     monthly=monthly, start_month="2024-07"))
+    labels, frames = player_data(document)
+    assert labels == [f"2024年{m}月" for m in range(1, 13)]
+    assert "show(6);" in document  # starts at July
+    with map_engine.connect() as conn:
+        clues = pd.read_sql(select(schema.clues), conn)
+    clues["month"] = pd.to_datetime(clues["received_date"]).dt.month
+    located = {v[0]: (v[5], v[4]) for v in VILLAGES if v[4] is not None}
+    for month in range(1, 13):
+        expected = clues[(clues["month"] == month) & clues["village_code"].isin(located)].groupby("village_code").size()
+        assert sorted(frames[month - 1]) == sorted(
+            [located[code][0], located[code][1], float(n)] for code, n in expected.items()), month
+    # the year's maximum: months compare with one another
+    options = re.search(r"L\.heatLayer\(.*?(\{.*?\})\s*\);", document, re.S).group(1)
+    assert f'"max": {max(p[2] for frame in frames for p in frame)}' in options
+    assert "monthly-heat-player" not in render_html(build_map(*map_inputs(map_engine), tiles=TileSource("none")))
+    assert "monthly-heat-player" in document

@@ -159,7 +159,10 @@ def measure(url: str, repeats: int) -> dict:
         return px.bar(rates, x="township_name", y="clue_count", title="各乡镇线索数").to_json()
 
     floor_json = floor()
+    monthly = map_queries.monthly_village_counts(engine, scope, YEAR)
+    month_view = render_html(build_map(*data, tiles=tiles, monthly=monthly, start_month=f"{YEAR}-12"))
     return {
+        "month_view_bytes": len(month_view.encode()),
         "villages": len(data[0]),
         "clues": int(data[1]["clue_count"].sum()),
         "map_query_s": median_time(map_data, repeats),
@@ -215,6 +218,7 @@ def report(name: str, figures: dict) -> None:
     print(f"map: queries {figures['map_query_s'] * 1000:.0f} ms, build+render {figures['map_build_s'] * 1000:.0f} ms, "
           f"total {figures['map_total_s'] * 1000:.0f} ms; HTML {figures['html_bytes'] / 1024:.1f} KB, "
           f"sent to st_folium {figures['component_bytes'] / 1024:.1f} KB")
+    print(f"month view (the year's 12 months in the 播放 control): HTML {figures['month_view_bytes'] / 1024:.1f} KB")
     print(f"floor (one aggregate query + one plotly bar): {figures['floor_s'] * 1000:.0f} ms, "
           f"{figures['floor_bytes'] / 1024:.1f} KB; map/floor time {figures['map_total_s'] / figures['floor_s']:.2f}x")
 

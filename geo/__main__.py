@@ -27,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--encoding", help="属性表编码（默认自动识别 UTF-8 / GBK / GB18030）")
     load.add_argument("--crs", help="文件的坐标系，如 EPSG:4490、EPSG:4545（文件未声明坐标系时必须指定）")
     load.add_argument("--db", help="数据库连接串（默认用设置 db_url 或内置 SQLite）")
+    load.add_argument("--by", default="命令行", help="操作人（写入审计日志）")
     return parser
 
 
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         report = load_boundary_file(
             args.file, args.level, engine,
             code_field=args.code_field, name_field=args.name_field, encoding=args.encoding, crs=args.crs,
+            loaded_by=args.by,
         )
     except BoundaryError as exc:
         print(f"错误：{exc}", file=sys.stderr)

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Engine, bindparam, or_, select, update
+from sqlalchemy import Engine, bindparam, insert, or_, select, update
 
 from warehouse import schema
 from warehouse.engine import upsert_rows
@@ -376,8 +376,9 @@ def load_boundary_file(
     name_field: str | None = None,
     encoding: str | None = None,
     crs: str | None = None,
+    loaded_by: str = "命令行",
 ) -> BoundaryLoadReport:
-    """Return the report of loading one boundary file's features into ``boundaries`` (one transaction)."""
+    """Return the report of loading one boundary file's features into ``boundaries`` (one transaction, audited)."""
     if level not in LEVELS:
         raise BoundaryError(f"未知的区划级别“{level}”，应为 township（乡镇）或 village（村）")
     path = Path(path)
@@ -440,6 +441,13 @@ def load_boundary_file(
         upsert_rows(conn, schema.boundaries, list(rows.values()))
         if level == "village":
             report.villages_located = _fill_missing_village_points(conn, rows)
+        conn.execute(insert(schema.audit_events).values(
+            event_time=datetime.now(), user_name=loaded_by, action="load",
+            detail=json.dumps({"文件": path.name, "边界级别": LEVELS[level], "坐标系": crs_label,
+                               "要素": report.feature_count, "写入": report.stored,
+                               "未匹配": len(report.unmatched), "补填村点位": report.villages_located},
+                              ensure_ascii=False),
+        ))
     return report
 
 

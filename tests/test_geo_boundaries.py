@@ -115,6 +115,11 @@ def test_a_gbk_shapefile_without_cpg_in_gauss_kruger_loads_with_its_chinese_name
     assert set(stored) == {"990101101", "990101102"}
     assert stored["990101102"]["division_name"] == "白沙镇"  # "白沙" matched by its name variant
     assert stored["990101101"]["source_file"] == "乡镇边界.shp"
+    with divisions_engine.connect() as conn:
+        audit = conn.execute(select(schema.audit_events)).mappings().all()
+    assert [(a["action"], a["user_name"]) for a in audit] == [("load", "命令行")]
+    assert json.loads(audit[0]["detail"]) == {"文件": "乡镇边界.shp", "边界级别": "乡镇", "坐标系": "EPSG:4546",
+                                              "要素": 3, "写入": 2, "未匹配": 1, "补填村点位": 0}
 
     lon, lat = first_vertex(stored["990101101"]["geometry_geojson"])
     expected_lon, expected_lat = pyproj.Transformer.from_crs(4546, 4326, always_xy=True).transform(*KNOWN_GK_111E)

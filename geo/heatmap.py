@@ -31,6 +31,7 @@ from geo import assets
 from geo.gcj02 import geometry_to_gcj02, wgs84_to_gcj02_arrays
 
 WEIGHT_MODES = {"count": "线索数", "amount": "涉及金额（万元）", "red": "红色线索数"}
+WEIGHT_COLUMNS = {"count": "clue_count", "amount": "amount_wan_yuan", "red": "red_clue_count"}
 HEAT_GRADIENT = {0.2: "#2c7bb6", 0.45: "#abd9e9", 0.65: "#fdae61", 0.85: "#f46d43", 1.0: "#d7191c"}
 CHOROPLETH_COLOURS = ("#fee5d9", "#fcbba1", "#fc9272", "#fb6a4a", "#de2d26", "#a50f15")
 OUTLINE_COLOUR = "#555555"
@@ -243,7 +244,7 @@ def _choropleth_colour(value, top) -> str:
 
 def _monthly_frames(villages: pd.DataFrame, monthly: pd.DataFrame, weight: str) -> dict[str, list[list[float]]]:
     """Return {'2024-01': heat points, …} for every month of the year in ``monthly`` (empty months too)."""
-    column = {"count": "clue_count", "amount": "amount_wan_yuan", "red": "red_clue_count"}[weight]
+    column = WEIGHT_COLUMNS[weight]
     points = {code: (lat, lon) for code, lat, lon in zip(villages["village_code"], villages["latitude"],
                                                         villages["longitude"]) if pd.notna(lat) and pd.notna(lon)}
     years = sorted({m[:4] for m in monthly["month"]})
@@ -257,7 +258,7 @@ def _monthly_frames(villages: pd.DataFrame, monthly: pd.DataFrame, weight: str) 
 
 def heat_points(villages: pd.DataFrame, weight: str = "count") -> list[list[float]]:
     """Return [[lat, lon, weight], …] for the villages with a point and a positive weight."""
-    column = {"count": "clue_count", "amount": "amount_wan_yuan", "red": "red_clue_count"}[weight]
+    column = WEIGHT_COLUMNS[weight]
     placed = villages.dropna(subset=["longitude", "latitude"])
     placed = placed[placed[column] > 0]
     return [[round(float(lat), 6), round(float(lon), 6), round(float(w), 2)]
@@ -302,12 +303,12 @@ def build_map(
     fmap = folium.Map(location=[0, 0], zoom_start=10, tiles=None, control_scale=False, prefer_canvas=False)
     fmap.add_child(MetricScale())
     points = heat_points(villages, weight)
-    frames = _monthly_frames(villages, monthly, weight) if monthly is not None else None
-    top_weight = max((p[2] for frame in (frames or {}).values() for p in frame), default=0) if frames else 0
+    frames = _monthly_frames(villages, monthly, weight) if monthly is not None else {}
+    # Leaflet.heat saturates above "max" (default 1); a year's months share the year's maximum
+    shown_points = [p for frame in frames.values() for p in frame] or points
     heat_plugin = folium.plugins.HeatMap(
         points, name="线索热力", min_opacity=0.4, radius=28, blur=20, max_zoom=10, gradient=HEAT_GRADIENT,
-        # Leaflet.heat saturates above "max" (default 1); a year's months share the year's maximum
-        max=top_weight or max((p[2] for p in points), default=1.0),
+        max=max((p[2] for p in shown_points), default=1.0),
     )
     if inline:
         assets.localise(fmap, js=(), css=())

@@ -30,8 +30,8 @@ if children:
     child_df = frame.query(queries.case_trend, children, scope, township)
     title = f"{period.label}各{GRANULARITY_CHILD_LABEL[period.granularity]}立案数与主动发现率"
     key = "cases_drill_chart"
-    fig = frame.figure(bar_with_rate, child_df, "case_count", "proactive_rate", title, count_name="立案数", count_unit="件",
-                        rate_name="主动发现率")
+    fig = frame.figure(bar_with_rate, child_df, "case_count", "proactive_rate", title, count_name="立案数",
+                       count_unit="件", rate_name="主动发现率")
     show_chart(frame, fig, child_df, title, key, on_select=partial(drill_to_selected, key))
     totals = frame.query(page_queries.drill_totals, period, scope, township)
     st.caption(f"{totals['children']}个{GRANULARITY_CHILD_LABEL[period.granularity]}立案合计 "
@@ -44,9 +44,9 @@ window = trend_window(frame)
 trend = frame.query(queries.case_trend, window, scope, township)
 trend_title = f"立案数趋势（{window[0].label}至{window[-1].label}）"
 trend_key = "cases_trend_chart"
-show_chart(frame, frame.figure(period_bar, trend, "case_count", trend_title, value_name="立案数", unit="件",
-                             selected_code=period.code),
-           trend, trend_title, trend_key, on_select=partial(drill_to_selected, trend_key))
+fig = frame.figure(period_bar, trend, "case_count", trend_title, value_name="立案数", unit="件",
+                   selected_code=period.code)
+show_chart(frame, fig, trend, trend_title, trend_key, on_select=partial(drill_to_selected, trend_key))
 
 # --- breakdowns -----------------------------------------------------------------------------------
 st.subheader(f"案件构成（{period.label}）")
@@ -54,39 +54,42 @@ left, right = st.columns(2)
 with left:
     domains = frame.query(queries.case_breakdown, "problem_domain", period, scope, township)
     title = "按问题领域分布"
-    show_chart(frame, frame.figure(category_bar, domains, "case_count", title, value_name="立案数", unit="件"), domains, title,
-               "cases_by_domain")
+    fig = frame.figure(category_bar, domains, "case_count", title, value_name="立案数", unit="件")
+    show_chart(frame, fig, domains, title, "cases_by_domain")
 with right:
     methods = frame.query(queries.case_breakdown, "discovery_method", period, scope, township)
     proactive = frame.query(queries.kpi, "proactive_discovery_rate", period, scope, township)
     title = f"按发现方式分布（主动发现率 {proactive.formatted_value}）"
-    show_chart(frame, frame.figure(category_bar, methods, "case_count", title, value_name="立案数", unit="件", color=None),
-               methods, title, "cases_by_method")
+    fig = frame.figure(category_bar, methods, "case_count", title, value_name="立案数", unit="件", color=None)
+    show_chart(frame, fig, methods, title, "cases_by_method")
 left, right = st.columns(2)
 with left:
     violations = frame.query(queries.case_breakdown, "violation_type", period, scope, township)
     title = "按违纪类型分布"
-    show_chart(frame, frame.figure(category_bar, violations, "case_count", title, value_name="立案数", unit="件"), violations,
-               title, "cases_by_violation")
+    fig = frame.figure(category_bar, violations, "case_count", title, value_name="立案数", unit="件")
+    show_chart(frame, fig, violations, title, "cases_by_violation")
 with right:
     by_township = frame.query(queries.metric_by_township, "case_count", period, scope)
     title = "各乡镇立案数"
     key = "cases_by_township"
-    show_chart(frame, frame.figure(township_bar, by_township, "value", title, value_name="立案数", unit="件"), by_township, title,
-               key, on_select=partial(drill_to_township, key) if township is None else None)
+    fig = frame.figure(township_bar, by_township, "value", title, value_name="立案数", unit="件")
+    show_chart(frame, fig, by_township, title, key,
+               on_select=partial(drill_to_township, key) if township is None else None)
 
 st.subheader(f"处理人员（{period.label}）")
 left, right = st.columns(2)
 with left:
     forms = frame.query(queries.people_by_form, period, scope, township)
     title = "运用监督执纪“四种形态”"
-    show_chart(frame, frame.figure(share_donut, forms, "people", title, value_name="处理人数", unit="人",
-                                  category_column="discipline_form"), forms, title, "cases_forms")
+    fig = frame.figure(share_donut, forms, "people", title, value_name="处理人数", unit="人",
+                       category_column="discipline_form")
+    show_chart(frame, fig, forms, title, "cases_forms")
 with right:
     sanctions = frame.query(queries.people_by_sanction, period, scope, township)
     title = "处分种类分布"
-    show_chart(frame, frame.figure(category_bar, sanctions, "people", title, value_name="处理人数", unit="人",
-                                   category_column="sanction_type"), sanctions, title, "cases_sanctions")
+    fig = frame.figure(category_bar, sanctions, "people", title, value_name="处理人数", unit="人",
+                       category_column="sanction_type")
+    show_chart(frame, fig, sanctions, title, "cases_sanctions")
 
 st.subheader(f"典型案例（{period.label}）")
 typical = frame.query(queries.typical_cases, period, scope, township)
@@ -106,7 +109,7 @@ if years:
     a.metric(f"{span}累计立案", f"{totals['case_count']}件", border=True)
     b.metric(f"{span}累计处理人数", f"{totals['people_count']}人", border=True)
     c.metric(f"{span}累计追缴资金", format_wan_yuan(totals["recovered_funds_wan_yuan"]), border=True)
-    show_table(frame, totals["by_year"], f"{span}分年度案件统计", "cases_by_year", percent_columns=("proactive_rate",),
-               money_columns=("recovered_funds_wan_yuan",))
+    show_table(frame, totals["by_year"], f"{span}分年度案件统计", "cases_by_year",
+               percent_columns=("proactive_rate",), money_columns=("recovered_funds_wan_yuan",))
 else:
     st.info("尚未导入案件台账。")

@@ -23,9 +23,10 @@ left, right = st.columns(2)
 left.metric("新增线索", f"{recent['new_clues']}件", border=True)
 right.metric("新增立案", f"{recent['new_cases']}件", border=True)
 with st.expander("查看近7天新增线索与案件明细"):
-    show_table(frame, recent["clues"], "近7天新增线索", "overview_recent_clues", warning_column="management_level",
-               bool_columns=("is_supervised",))
-    show_table(frame, recent["cases"], "近7天新增案件", "overview_recent_cases", money_columns=("recovered_funds_wan_yuan",))
+    show_table(frame, recent["clues"], "近7天新增线索", "overview_recent_clues",
+               warning_column="management_level", bool_columns=("is_supervised",))
+    show_table(frame, recent["cases"], "近7天新增案件", "overview_recent_cases",
+               money_columns=("recovered_funds_wan_yuan",))
 
 st.subheader("红色及挂牌督办线索（在办）")
 priority = frame.query(queries.priority_clues, frame.period, frame.scope, frame.township_code)
@@ -36,7 +37,8 @@ show_table(frame, priority, "红色及挂牌督办线索", "overview_priority", 
 st.subheader(f"逾期整改事项（截至 {frame.as_of.isoformat()}）")
 by_township = frame.query(queries.rectification_by_township, frame.as_of, frame.scope)
 overdue_key = "overview_overdue_by_township"
-fig = frame.figure(township_bar, by_township, "overdue_items", "各乡镇逾期整改事项", value_name="逾期事项", unit="件")
+fig = frame.figure(township_bar, by_township, "overdue_items", "各乡镇逾期整改事项", value_name="逾期事项",
+                   unit="件")
 show_chart(frame, fig, by_township, "各乡镇逾期整改事项", overdue_key,
            on_select=partial(drill_to_township, overdue_key) if frame.township_code is None else None)
 

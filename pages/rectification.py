@@ -5,13 +5,15 @@ import streamlit as st
 
 from charts.breakdowns import category_bar, share_donut
 from charts.townships import township_rate_pair
+from config import settings
 from metrics import queries
 from ui.components import kpi_tiles, page_header, show_chart, show_table
 from ui.frame import current_frame
 
 frame = current_frame()
 as_of = frame.as_of
-page_header(frame, "整改推进", "rectification", period_note=f"截至 {as_of.isoformat()}（{frame.period.label}末）")
+page_header(frame, "整改推进", "rectification",
+            period_note=f"截至 {as_of.isoformat()}（{frame.period.label}末）")
 scope, township = frame.scope, frame.township_code
 
 kpi_tiles(frame.query(queries.kpi_tiles, frame.period, scope, township,
@@ -21,8 +23,9 @@ kpi_tiles(frame.query(queries.kpi_tiles, frame.period, scope, township,
 st.subheader("各乡镇整改完成率与按期完成率")
 by_township = frame.query(queries.rectification_by_township, as_of, scope)
 title = f"各乡镇整改完成率与按期完成率（截至 {as_of.isoformat()}）"
-show_chart(frame, frame.figure(township_rate_pair, by_township, {"completion_rate": "整改完成率", "on_time_rate": "按期完成率"},
-                                     title), by_township, title, "rect_by_township")
+fig = frame.figure(township_rate_pair, by_township, {"completion_rate": "整改完成率", "on_time_rate": "按期完成率"},
+                   title)
+show_chart(frame, fig, by_township, title, "rect_by_township")
 show_table(frame, by_township, "各乡镇整改情况", "rect_by_township_table",
            percent_columns=("completion_rate", "on_time_rate"))
 
@@ -30,24 +33,29 @@ left, right = st.columns(2)
 with left:
     statuses = frame.query(queries.rectification_status_breakdown, as_of, scope, township)
     title = "整改状态分布"
-    show_chart(frame, frame.figure(share_donut, statuses, "items", title, value_name="整改事项", unit="件", category_column="status"),
-               statuses, title, "rect_status")
+    fig = frame.figure(share_donut, statuses, "items", title, value_name="整改事项", unit="件",
+                       category_column="status")
+    show_chart(frame, fig, statuses, title, "rect_status")
 with right:
     sources = frame.query(queries.rectification_by_source, as_of, scope, township)
     title = "按问题来源分布"
-    show_chart(frame, frame.figure(category_bar, sources, "items", title, value_name="整改事项", unit="件",
-                                   category_column="issue_source"), sources, title, "rect_sources")
-    show_table(frame, sources, "按问题来源整改情况", "rect_sources_table", percent_columns=("completion_rate",))
+    fig = frame.figure(category_bar, sources, "items", title, value_name="整改事项", unit="件",
+                       category_column="issue_source")
+    show_chart(frame, fig, sources, title, "rect_sources")
+    show_table(frame, sources, "按问题来源整改情况", "rect_sources_table",
+               percent_columns=("completion_rate",))
 
 st.subheader("逾期及临期整改事项")
 overdue = frame.query(queries.overdue_items, as_of, scope, township)
-st.caption("红：已逾期；黄：距整改时限不足临期天数；绿：正常推进。按逾期天数从多到少排列。")
+st.caption(f"红：已逾期；黄：距整改时限不足 {settings.get('due_soon_days')} 天；绿：正常推进。"
+           "按逾期天数从多到少排列。")
 show_table(frame, overdue, "逾期及临期整改事项", "rect_overdue", warning_column="warning", height=420,
            empty_text="没有逾期或临期的整改事项。")
 
 st.subheader("反复出现的问题")
 recurring = frame.query(queries.recurring_items, as_of, scope, township)
-show_table(frame, recurring, "反复出现的问题", "rect_recurring", height=360, empty_text="没有标记为反复出现的整改事项。")
+show_table(frame, recurring, "反复出现的问题", "rect_recurring", height=360,
+           empty_text="没有标记为反复出现的整改事项。")
 
 st.subheader("单个乡镇整改台账")
 townships = frame.query(queries.township_options, scope)

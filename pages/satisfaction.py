@@ -26,21 +26,22 @@ quarters = periods_between("quarter", Period.whole_year(years[0]).start if years
 series = frame.query(queries.satisfaction_series, quarters, scope, township)
 place = frame.township_name
 title = f"{place}群众满意率（按季度，目标 {target:.0%}）"
-show_chart(frame, frame.figure(period_lines, series, {"satisfaction_rate": "满意率"}, title, y_title="满意率", percent=True,
-                               target=target, target_name="目标"), series, title, "satisfaction_trend")
+fig = frame.figure(period_lines, series, {"satisfaction_rate": "满意率"}, title, y_title="满意率", percent=True,
+                   target=target, target_name="目标")
+show_chart(frame, fig, series, title, "satisfaction_trend")
 
 left, right = st.columns([3, 2])
 with left:
     title = f"{place}监督平台知晓率（按季度）"
-    show_chart(frame, frame.figure(period_lines, series, {"awareness_rate": "知晓率"}, title, y_title="知晓率", percent=True),
-               series, title, "satisfaction_awareness")
+    fig = frame.figure(period_lines, series, {"awareness_rate": "知晓率"}, title, y_title="知晓率", percent=True)
+    show_chart(frame, fig, series, title, "satisfaction_awareness")
 with right:
     st.markdown("**测评样本**")
     show_table(frame, series, f"{place}满意度测评样本", "satisfaction_samples",
-               percent_columns=("satisfaction_rate", "awareness_rate"), height=380)
+               percent_columns=("satisfaction_rate", "awareness_rate"))
 
 st.subheader("各乡镇满意率")
 by_township = frame.query(queries.satisfaction_by_township, quarters[-8:], scope)
 title = f"各乡镇满意率（{quarters[-8:][0].label}至{quarters[-1].label}）"
-show_chart(frame, frame.figure(township_heat_table, by_township, "satisfaction_rate", title, value_name="满意率", target=target),
-           by_township, title, "satisfaction_townships")
+fig = frame.figure(township_heat_table, by_township, "satisfaction_rate", title, value_name="满意率", target=target)
+show_chart(frame, fig, by_township, title, "satisfaction_townships")

@@ -59,13 +59,13 @@ by_month = third.toggle("逐月查看（本年度）", value=False, key="heatmap
 period = frame.period
 monthly_villages = None
 if by_month:
-    monthly = query(map_queries.monthly_clue_counts, frame.scope, frame.period.year, filters, frame.township_code)
-    months = [m for m, n in zip(monthly["month"], monthly["clue_count"]) if n > 0] or list(monthly["month"])
+    monthly = query(map_queries.monthly_clue_counts, frame.scope, frame.period.year, filters, None)
+    months = list(monthly["month"])  # all twelve: the options stay the same whatever the filters
     counts = dict(zip(monthly["month"], monthly["clue_count"]))
-    default = max((m for m in months if Period.parse(m).start <= frame.period.end), default=months[0])
-    chosen = st.select_slider(f"{frame.period.year}年月份", options=months, value=default,
+    with_clues = [m for m in months if counts[m] > 0 and Period.parse(m).start <= frame.period.end]
+    chosen = st.select_slider(f"{frame.period.year}年月份", options=months, value=(with_clues or months)[-1],
                               format_func=lambda m: f"{Period.parse(m).label}（{counts.get(m, 0)}条）",
-                              key="heatmap_month")
+                              key=f"heatmap_month_{frame.period.year}")
     period = Period.parse(chosen)
     monthly_villages = query(map_queries.monthly_village_counts, frame.scope, frame.period.year, filters, None)
     st.caption("地图右上角的“播放”按月依次显示全年热力分布（在浏览器中播放，不刷新页面）；下方列表随所选月份变化。")

@@ -414,8 +414,18 @@ def test_the_month_view_lists_the_years_months_with_their_counts(map_engine, mon
     app = run_heatmap_page(monkeypatch, str(map_engine.url))
     app.toggle(key="heatmap_by_month").set_value(True).run()
     assert not app.exception, app.exception
-    slider = app.select_slider(key="heatmap_month")
-    assert all(str(option).startswith(str(app.session_state["_last_period"].year)) for option in slider.options)
+    year = app.session_state["_last_period"].year
+    slider = app.select_slider(key=f"heatmap_month_{year}")
+    monthly = map_queries.monthly_clue_counts(map_engine, COUNTY, year)
+    assert slider.options == [f"{Period.parse(m).label}（{n}条）" for m, n in zip(monthly["month"], monthly["clue_count"])]
+    slider.set_value("2024-07").run()
+    assert not app.exception, app.exception
+    captions = " ".join(c.value for c in app.caption)
+    july = map_queries.village_clue_counts(map_engine, COUNTY, Period.month(2024, 7))
+    located = july.dropna(subset=["longitude"])
+    assert f"2024年7月：热力图显示已关联到村的线索 {int(located['clue_count'].sum())} 条" in captions
+    app.multiselect(key="heatmap_domains").set_value(["惠民惠农补贴"]).run()  # options stay, no error
+    assert not app.exception, app.exception
 
 
 @pytest.mark.postgres

@@ -80,7 +80,9 @@ def share_donut(df: pd.DataFrame, value_column: str, title: str, *, value_name: 
         textinfo="label+percent", texttemplate="%{label}<br>%{percent:.1%}",
         hovertemplate=f"%{{label}}<br>{value_name}：%{{value}}{unit}<br>占比：%{{percent:.1%}}<extra></extra>",
     ))
-    return apply_theme(fig, title, legend=True, height=380)
+    apply_theme(fig, title, legend=True, height=380)
+    fig.update_layout(legend={"orientation": "v", "x": 1.0, "xanchor": "left", "y": 0.5, "yanchor": "middle"})
+    return fig
 
 
 def stacked_category_bar(df: pd.DataFrame, category_column: str, stack_column: str, value_column: str,

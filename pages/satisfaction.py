@@ -1,6 +1,8 @@
 """满意度 — the county 满意率 by quarter against the target, every township's trend (a heat table),
 知晓率 and the sample sizes behind each figure."""
 
+from functools import partial
+
 import streamlit as st
 
 from charts.townships import township_heat_table
@@ -8,7 +10,7 @@ from charts.trends import period_lines
 from config import settings
 from metrics import queries
 from metrics.periods import Period, periods_between
-from ui.components import kpi_tiles, page_header, show_chart, show_table
+from ui.components import drill_to_selected, kpi_tiles, page_header, show_chart, show_table
 from ui.frame import current_frame
 
 frame = current_frame()
@@ -28,7 +30,8 @@ place = frame.township_name
 title = f"{place}群众满意率（按季度，目标 {target:.0%}）"
 fig = frame.figure(period_lines, series, {"satisfaction_rate": "满意率"}, title, y_title="满意率", percent=True,
                    target=target, target_name="目标")
-show_chart(frame, fig, series, title, "satisfaction_trend")
+show_chart(frame, fig, series, title, "satisfaction_trend",
+           on_select=partial(drill_to_selected, "satisfaction_trend"))  # a point → that quarter
 
 left, right = st.columns([3, 2])
 with left:

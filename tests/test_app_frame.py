@@ -120,3 +120,11 @@ def test_leaving_meeting_mode_brings_the_sidebar_back(on_sample):
     assert not any("display: none" in h.proto.body for h in app.get("html"))
     assert "meeting" not in app.query_params
     assert all(b.key != "meeting_next" for b in app.button)
+
+
+@pytest.mark.parametrize("page", ["overview", "cases", "rectification", "satisfaction", "ranking"])
+def test_every_page_runs_on_an_empty_warehouse_and_says_nothing_is_loaded(tmp_path, monkeypatch, page):
+    monkeypatch.setenv("DASHBOARD_DB_URL", f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    app = open_app(page)
+    assert "尚未导入任何台账" in texts(app)
+    assert all(value in ("—", "0件", "0人", "0.00万元") for value in metrics_shown(app).values())

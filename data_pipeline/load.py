@@ -262,6 +262,8 @@ def write_rows(conn: Connection, table: Table, arrays: dict[str, np.ndarray],
     if not total:
         return
     postgresql = conn.dialect.name == "postgresql"
+    # an empty table cannot conflict (keys are unique within a file): COPY straight into it
+    copy_directly = postgresql and conn.execute(select(func.count()).select_from(table)).scalar_one() == 0
     if not postgresql:
         # SQLite's Date storage is ISO text; converting each distinct date once is cheap
         arrays = {name: (_iso_dates(values) if isinstance(table.c[name].type, Date) else values)
@@ -269,7 +271,7 @@ def write_rows(conn: Connection, table: Table, arrays: dict[str, np.ndarray],
     for start in range(0, total, WRITE_CHUNK):
         part = {name: values[start:start + WRITE_CHUNK] for name, values in arrays.items()}
         if postgresql:
-            _write_chunk_postgresql(conn, table, columns, part)
+            _write_chunk_postgresql(conn, table, columns, part, copy_directly)
         else:
             _write_chunk_sqlite(conn, table, columns, list(zip(*part.values())))
         advance(min(WRITE_CHUNK, total - start))
@@ -338,17 +340,23 @@ def _arrow_type(column_type):
 
 
 def _write_chunk_postgresql(conn: Connection, table: Table, columns: Sequence[str],
-                            part: dict[str, np.ndarray]) -> None:
-    """COPY the chunk (as CSV written by pyarrow) into a temporary table, then one INSERT … ON CONFLICT."""
+                            part: dict[str, np.ndarray], copy_directly: bool = False) -> None:
+    """COPY the chunk (as CSV written by pyarrow) into a temporary table, then one INSERT … ON CONFLICT.
+
+    ``copy_directly``: COPY into ``table`` itself (it was empty when this load began).
+    """
     import pyarrow as pa
     import pyarrow.csv as pa_csv
     from psycopg import sql as pgsql
     from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-    staging = Table(f"staging_{table.name}", MetaData(),
-                    *[Column(name, table.c[name].type) for name in columns],
-                    prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
-    staging.create(conn, checkfirst=False)
+    if copy_directly:
+        staging = table
+    else:
+        staging = Table(f"staging_{table.name}", MetaData(),
+                        *[Column(name, table.c[name].type) for name in columns],
+                        prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+        staging.create(conn, checkfirst=False)
     batch = pa.table([pa.array(part[name], type=_arrow_type(table.c[name].type)) for name in columns],
                      names=list(columns))
     buffer = io.BytesIO()
@@ -358,6 +366,8 @@ def _write_chunk_postgresql(conn: Connection, table: Table, columns: Sequence[st
         pgsql.Identifier(staging.name), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns))
     with conn.connection.driver_connection.cursor() as cursor, cursor.copy(copy_sql) as copy:
         copy.write(buffer.getvalue())
+    if copy_directly:
+        return
     keys = [c.name for c in table.primary_key.columns]
     from_staging = pg_insert(table).from_select(list(columns), select(*[staging.c[c] for c in columns]))
     updates = {name: from_staging.excluded[name] for name in columns if name not in keys}

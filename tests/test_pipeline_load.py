@@ -309,11 +309,11 @@ def test_a_failed_load_rolls_back_on_postgresql(pg_engine, tmp_path, monkeypatch
     real_writer = load_module._write_chunk_postgresql
     calls = []
 
-    def fail_second(conn, table, columns, chunk):
+    def fail_second(conn, table, columns, chunk, *how):
         calls.append(1)
         if len(calls) > 1:
             raise RuntimeError("连接中断")
-        real_writer(conn, table, columns, chunk)
+        real_writer(conn, table, columns, chunk, *how)
 
     monkeypatch.setattr(load_module, "_write_chunk_postgresql", fail_second)
     [report] = load_paths([write_xlsx(folder / "线索.xlsx", {"线索": (CLUE_HEADER, [clue_row(1), clue_row(2)])})],
@@ -382,3 +382,20 @@ def test_awkward_text_survives_the_copy_into_postgresql(pg_engine, tmp_path):
     assert (first.village_code, first.amount_wan_yuan, first.is_supervised) == (None, None, True)
     assert (second.summary, second.reported_person_name, second.is_supervised) == ("NULL", None, False)
     assert first.received_date == dt.date(2024, 7, 3)
+
+
+@pytest.mark.postgres
+def test_a_corrected_file_upserts_by_key_on_postgresql(pg_engine, tmp_path):
+    load_paths([write_divisions(tmp_path)], pg_engine)
+    load_paths([write_xlsx(tmp_path / "v1.xlsx", {"线索": (CLUE_HEADER, [clue_row(1), clue_row(2)])})], pg_engine)
+    corrected = [clue_row(2, 办理状态="办结", 办结日期="2024/8/1"), clue_row(3, 问题摘要='含"引号",逗号')]
+    [report] = load_paths([write_xlsx(tmp_path / "v2.xlsx", {"线索": (CLUE_HEADER, corrected)})], pg_engine)
+    assert (report.rows_loaded, report.rows_unchanged) == (2, 0)
+    with pg_engine.connect() as conn:
+        rows = conn.execute(select(schema.clues.c.clue_id, schema.clues.c.handling_status, schema.clues.c.closed_date,
+                                   schema.clues.c.summary).order_by(schema.clues.c.clue_id)).all()
+    assert [tuple(r) for r in rows] == [
+        ("XS-2024-0001", "在办", None, "反映第1号问题"),
+        ("XS-2024-0002", "办结", dt.date(2024, 8, 1), "反映第2号问题"),
+        ("XS-2024-0003", "在办", None, '含"引号",逗号'),
+    ]

@@ -69,16 +69,16 @@ def test_the_map_page_draws_heat_and_outlines_with_no_request_leaving_the_host(m
     assert map_frame.locator(".leaflet-tooltip img").count() == 0
 
     # the month view: the page's toggle, then the player inside the map steps through the year
-    switch = page.get_by_role("switch", name="逐月查看（本年度）")
     track = page.locator('[data-testid="stCheckbox"]').filter(has_text="逐月查看").locator("label > div").first
-    for _ in range(3):  # a click during the app's first rerun can be lost
+    month_caption = page.get_by_text("地图右上角的“播放”按月依次显示全年热力分布")
+    for _ in range(3):  # a click while the app's first run is still settling can be lost
         track.click()
         try:
-            expect(switch).to_be_checked(timeout=5_000)
+            expect(month_caption).to_be_visible(timeout=10_000)
             break
         except AssertionError:
             continue
-    expect(switch).to_be_checked()
+    expect(month_caption).to_be_visible()
     map_frame = page.frame_locator("iframe[title*='st_folium']")
     month_label = map_frame.locator(".monthly-heat-label")
     expect(month_label).to_have_count(1, timeout=30_000)

@@ -182,15 +182,19 @@ def read_boundary_file(path: Path, *, encoding: str | None = None, crs: str | No
             raise BoundaryError(f"Shapefile {path.name} 缺少同名的 .dbf 属性表文件")
         used_encoding = detect_dbf_encoding(dbf)
     elif path.suffix.lower() == ".shp" and encoding is None:
+        # GDAL reads the .cpg itself (it knows "936", "GBK", "UTF-8" …); the label is for the report
         used_encoding = _sidecar(path, ".cpg").read_text(encoding="ascii", errors="replace").strip() or None
+    read_encoding = encoding
+    if read_encoding is None and path.suffix.lower() == ".shp" and _sidecar(path, ".cpg") is None:
+        read_encoding = used_encoding
     try:
-        frame = pyogrio.read_dataframe(path, encoding=encoding or (used_encoding if path.suffix.lower() == ".shp" else None))
+        frame = pyogrio.read_dataframe(path, encoding=read_encoding)
     except Exception as exc:  # pyogrio/GDAL raise several kinds; the clerk needs one line
         if isinstance(exc, LookupError):
             raise BoundaryError(f"无法识别的编码“{used_encoding}”") from exc
         raise BoundaryError(f"无法读取边界文件 {path.name}：文件损坏或格式不受支持（{type(exc).__name__}）") from exc
-    if len(frame) == 0:
-        raise BoundaryError(f"边界文件 {path.name} 中没有任何要素")
+    if len(frame) == 0 or frame.geometry.dropna().empty:
+        raise BoundaryError(f"边界文件 {path.name} 中没有任何要素（或要素都没有几何）")
     if crs:
         try:
             declared = pyproj.CRS.from_user_input(crs)

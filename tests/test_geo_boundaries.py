@@ -301,3 +301,14 @@ def test_a_zipped_gbk_shapefile_loads_like_the_shapefile(tmp_path, divisions_eng
         bundle.writestr("b.geojson", "{}")
     with pytest.raises(BoundaryError, match="应恰有一个边界文件.*a.geojson、b.geojson"):
         load_boundary_file(tmp_path / "two.zip", "township", divisions_engine)
+
+
+def test_a_cpg_beside_the_dbf_is_honoured(tmp_path, divisions_engine):
+    shp = tmp_path / "with_cpg.shp"
+    pyogrio.write_dataframe(township_frame(4546), shp, encoding="GBK")
+    shp.with_suffix(".cpg").write_text("936", encoding="ascii")  # how ArcGIS writes GBK
+    raw = bytearray(shp.with_suffix(".dbf").read_bytes())
+    raw[29] = 0
+    shp.with_suffix(".dbf").write_bytes(bytes(raw))
+    frame, _, encoding = read_boundary_file(shp)
+    assert encoding == "936" and list(frame["XZQMC"]) == ["青石镇", "白沙", "不存在镇"]

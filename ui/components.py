@@ -154,9 +154,17 @@ def display_table(df: pd.DataFrame, *, percent_columns: tuple[str, ...] = (), mo
         if column in shown:
             shown[column] = shown[column].map(_yes_no)
     for column in shown.columns:
-        if shown[column].dtype == object:
-            shown[column] = shown[column].map(lambda v: v.isoformat() if isinstance(v, date) else v)
+        if shown[column].dtype == object or str(shown[column].dtype) in ("str", "string"):
+            shown[column] = shown[column].map(_cell_text)
     return shown
+
+
+def _cell_text(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    return value
 
 
 WARNING_OPTIONS = ("红", "黄", "绿", "蓝")

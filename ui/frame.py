@@ -290,7 +290,9 @@ def render_frame() -> Frame:
         return _cached_call(function.__name__, url, version, tuple(args), tuple(sorted(kwargs.items())))
 
     townships = query(queries.township_options, scope)
-    theme.register_townships(townships["township_code"] if len(townships) else [])
+    # colours come from the whole county's list, so a township keeps its colour whoever looks
+    county_townships = query(queries.township_options, Scope.county())
+    theme.register_townships(county_townships["township_code"] if len(county_townships) else [])
     years = query(queries.available_years)
     latest_by_granularity = {g: query(queries.latest_period, g) for g in GRANULARITY_LABELS}
     st.session_state["_latest_by_granularity"] = latest_by_granularity

@@ -179,6 +179,29 @@ class MonthlyHeatPlayer(MacroElement):
         self.interval_ms = int(interval_ms)
 
 
+class LayerSwitcher(MacroElement):
+    """An always-open list of the map's layers (heat, outlines, villages) to switch each on or off.
+
+    Open rather than collapsed: the collapsed control's icon is an image, which a map saved as one
+    file cannot carry.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.layers(null, {
+            {%- for label, layer in this.layers %}
+            {{ label }}: {{ layer.get_name() }}{{ "," if not loop.last }}
+            {%- endfor %}
+        }, {collapsed: false, position: "topleft"}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, layers: list[tuple[str, MacroElement]]):
+        super().__init__()
+        self._name = "LayerSwitcher"
+        self.layers = [(js_json(label), layer) for label, layer in layers]
+
+
 class MetricScale(MacroElement):
     """A scale bar in kilometres only (folium's shows miles too)."""
 
@@ -350,8 +373,11 @@ def build_map(
                    f"每万人（户籍人口）{html.escape(per_10k_text)} 条")
         features.append({"type": "Feature", "geometry": json.loads(shapely.to_geojson(geometry)),
                          "properties": {"style": style, "tooltip": tooltip}})
+    switchable: list[tuple[str, MacroElement]] = [("线索热力", heat_plugin)]
     if features:
-        fmap.add_child(TownshipOutlines(features))
+        outlines_layer = TownshipOutlines(features)
+        fmap.add_child(outlines_layer)
+        switchable.append(("乡镇边界", outlines_layer))
 
     heat_plugin.add_to(fmap)
     if frames:
@@ -373,7 +399,10 @@ def build_map(
                      _marker_colour(count, top_count), tooltip, _village_popup(row, small_number_threshold)])
         all_bounds.append((row.longitude, row.latitude, row.longitude, row.latitude))
     if rows:
-        fmap.add_child(VillageMarkers(rows))
+        markers_layer = VillageMarkers(rows)
+        fmap.add_child(markers_layer)
+        switchable.append(("村（社区）点位", markers_layer))
+    fmap.add_child(LayerSwitcher(switchable))
 
     fmap.add_child(MapLegend(_legend_html(weight, choropleth, top_rate)))
     if title_lines:

@@ -68,6 +68,14 @@ def test_the_map_page_draws_heat_and_outlines_with_no_request_leaving_the_host(m
     expect(shown).to_contain_text(XSS_IMG)  # shown as characters
     assert map_frame.locator(".leaflet-tooltip img").count() == 0
 
+    # the layer list switches the villages off and on
+    layers = map_frame.locator(".leaflet-control-layers-overlays label")
+    expect(layers).to_have_text(["线索热力", "乡镇边界", "村（社区）点位"], use_inner_text=True)
+    layers.filter(has_text="村（社区）点位").locator("input").uncheck()
+    expect(outlines).to_have_count(3)
+    layers.filter(has_text="村（社区）点位").locator("input").check()
+    expect(outlines).to_have_count(8)
+
     # the month view: the page's toggle, then the player inside the map steps through the year
     track = page.locator('[data-testid="stCheckbox"]').filter(has_text="逐月查看").locator("label > div").first
     month_caption = page.get_by_text("地图右上角的“播放”按月依次显示全年热力分布")

@@ -180,7 +180,7 @@ class MonthlyHeatPlayer(MacroElement):
 
 
 class LayerSwitcher(MacroElement):
-    """An always-open list of the map's layers (heat, outlines, villages) to switch each on or off.
+    """An always-open list of the map's layers (outlines, villages) to switch each on or off.
 
     Open rather than collapsed: the collapsed control's icon is an image, which a map saved as one
     file cannot carry.
@@ -323,7 +323,8 @@ def build_map(
         villages.loc[located, "longitude"] = lon
         villages.loc[located, "latitude"] = lat
 
-    fmap = folium.Map(location=[0, 0], zoom_start=10, tiles=None, control_scale=False, prefer_canvas=False)
+    fmap = folium.Map(location=[0, 0], zoom_start=10, tiles=None, control_scale=False, prefer_canvas=False,
+                      zoom_snap=0.25)  # fit the county snugly, not to the nearest whole zoom
     fmap.add_child(MetricScale())
     points = heat_points(villages, weight)
     frames = _monthly_frames(villages, monthly, weight) if monthly is not None else {}
@@ -373,7 +374,9 @@ def build_map(
                    f"每万人（户籍人口）{html.escape(per_10k_text)} 条")
         features.append({"type": "Feature", "geometry": json.loads(shapely.to_geojson(geometry)),
                          "properties": {"style": style, "tooltip": tooltip}})
-    switchable: list[tuple[str, MacroElement]] = [("线索热力", heat_plugin)]
+    # not the heat: Leaflet.heat's maxZoom (full intensity from zoom 10) would read to the layer list
+    # as "hidden above zoom 10" and grey the heat's box out
+    switchable: list[tuple[str, MacroElement]] = []
     if features:
         outlines_layer = TownshipOutlines(features)
         fmap.add_child(outlines_layer)

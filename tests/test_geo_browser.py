@@ -70,7 +70,7 @@ def test_the_map_page_draws_heat_and_outlines_with_no_request_leaving_the_host(m
 
     # the layer list switches the villages off and on
     layers = map_frame.locator(".leaflet-control-layers-overlays label")
-    expect(layers).to_have_text(["线索热力", "乡镇边界", "村（社区）点位"], use_inner_text=True)
+    expect(layers).to_have_text(["乡镇边界", "村（社区）点位"], use_inner_text=True)
     layers.filter(has_text="村（社区）点位").locator("input").uncheck()
     expect(outlines).to_have_count(3)
     layers.filter(has_text="村（社区）点位").locator("input").check()

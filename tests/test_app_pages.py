@@ -134,3 +134,21 @@ def test_every_drilled_period_adds_up_to_its_parent_on_the_sample(sample_engine,
             total = queries.metric_value(sample_engine, name, parent, scope)
             assert len(children) == len(parent.children())
             assert round(sum(float(v) for v in children["value"]), 2) == round(float(total), 2), parent.label
+
+
+@pytest.mark.postgres
+def test_the_pages_read_the_same_figures_from_postgresql(pg_cluster, monkeypatch):
+    from tests.conftest import load_sample_into
+
+    url = pg_cluster.create_database("pages_sample")
+    load_sample_into(url)
+    monkeypatch.setenv("DASHBOARD_DB_URL", url)
+    app = open_app("cases")
+    app.select_slider(key="cases_year_range").set_value((2023, 2024)).run()
+    shown = metrics_shown(app)
+    assert (shown["2023—2024年累计立案"], shown["2023—2024年累计处理人数"]) == ("126件", "152人")
+    assert 870 <= float(shown["2023—2024年累计追缴资金"].removesuffix("万元")) <= 880
+    satisfaction = open_app("satisfaction", granularity="季", period="2024年第四季度")
+    assert metrics_shown(satisfaction)["满意率"] == "93.6%"
+    for page in ("overview", "rectification", "ranking"):
+        assert open_app(page, granularity="季", period="2024年第三季度").title[0].value

@@ -79,8 +79,9 @@ def test_clicking_a_month_of_the_quarter_drills_into_it(page, app_server):
 
 
 def test_meeting_mode_hides_the_sidebar_and_steps_through_the_agenda_with_next(page, app_server):
-    page.goto(f"{app_server}/?meeting=1")
+    page.goto(f"{app_server}/?meeting=1&granularity=年&period=2024年")
     wait_for_page(page, "总览")
+    expect()(page.get_by_text("全县 · 2024年", exact=True)).to_be_visible()
     expect()(page.locator("[data-testid=stSidebar]")).to_be_hidden()
     expect()(page.locator(".js-plotly-plot .main-svg").first).to_be_visible(timeout=TIMEOUT)
     save_screenshot(page, "meeting_overview")
@@ -89,6 +90,8 @@ def test_meeting_mode_hides_the_sidebar_and_steps_through_the_agenda_with_next(p
         wait_for_page(page, PAGES[page_id][0])
         expect()(page.locator("[data-testid=stSidebar]")).to_be_hidden()
         assert "meeting=1" in page.url
+        if page_id == "rectification":  # the filters went along: still the year 2024
+            expect()(page.get_by_text("全县 · 截至 2024-12-31（2024年末）")).to_be_visible()
         expect()(page.locator("[data-testid=stException]")).to_have_count(0)
     assert_only_own_host(page, app_server)
 
@@ -105,3 +108,15 @@ def test_a_deep_link_to_a_fresh_server_is_framed_by_the_dashboard(page, sample_d
         expect()(page.locator("[data-testid=stSidebarNav]").get_by_text("季度排名")).to_be_visible()
     finally:
         stop_app(process)
+
+
+def test_with_ci_true_a_missing_chromium_fails_instead_of_skipping(monkeypatch):
+    import tests.browser as browser_fixtures
+
+    monkeypatch.setattr(browser_fixtures, "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        browser_fixtures.require_chromium()
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception):
+        browser_fixtures.require_chromium()

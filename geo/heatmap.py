@@ -80,7 +80,32 @@ class TileSource:
         return self.kind == "xyz" and self.is_gcj02
 
 
-class TownshipOutlines(MacroElement):
+class _RawText(Element):
+    """Text put into the page as it is.
+
+    branca's MacroElement.render wraps each element's output in ``Element(text)``, which compiles
+    the text as a Jinja template and renders it again: a village named "{{ 7*7 }}" would become
+    "49", and Jinja on the server would evaluate whatever a ledger's name cell holds.
+    """
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+class _DataElement(MacroElement):
+    """A MacroElement whose script carries data from the warehouse: rendered once, never re-templated."""
+
+    def render(self, **kwargs) -> None:
+        figure = self.get_root()
+        script = self._template.module.__dict__["script"]
+        figure.script.add_child(_RawText(script(self, kwargs)), name=self.get_name())
+
+
+class TownshipOutlines(_DataElement):
     """Township polygons as one L.geoJSON layer, each with its style and an escaped tooltip."""
 
     _template = Template("""
@@ -100,7 +125,7 @@ class TownshipOutlines(MacroElement):
         self.features = js_json({"type": "FeatureCollection", "features": features})
 
 
-class VillageMarkers(MacroElement):
+class VillageMarkers(_DataElement):
     """Village circle markers from one compact array: [lat, lon, radius, colour, tooltip, popup]."""
 
     _template = Template("""
@@ -122,7 +147,7 @@ class VillageMarkers(MacroElement):
         self.rows = js_json(rows)
 
 
-class MonthlyHeatPlayer(MacroElement):
+class MonthlyHeatPlayer(_DataElement):
     """A 播放/暂停 control that steps the heat layer through the year's months in the browser.
 
     Every month's points travel with the map (at most 12 x villages), so playing never reruns
@@ -216,7 +241,7 @@ class MetricScale(MacroElement):
         self._name = "MetricScale"
 
 
-class MapLegend(MacroElement):
+class MapLegend(_DataElement):
     """A Leaflet control in a corner holding (escaped) HTML: the legend, or an export's title and watermark."""
 
     _template = Template("""

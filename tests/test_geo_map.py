@@ -520,3 +520,15 @@ def test_the_month_player_carries_each_months_clues_per_village(map_engine):
     assert f'"max": {max(p[2] for frame in frames for p in frame)}' in options
     assert "monthly-heat-player" not in render_html(build_map(*map_inputs(map_engine), tiles=TileSource("none")))
     assert "monthly-heat-player" in document
+
+
+@pytest.mark.parametrize("name", ["{{ 7*7 }}村", "{% raw %}村", "{{ cycler.__init__.__globals__ }}村"])
+def test_template_syntax_in_a_name_is_text_not_jinja(map_engine, name):
+    # folium re-renders every element's output as a Jinja template; ours must not be
+    villages, townships, outlines = map_inputs(map_engine)
+    villages.loc[villages["village_code"] == "990101101201", "village_name"] = name
+    outlines.loc[0, "division_name"] = name.replace("村", "镇")
+    document = render_html(build_map(villages, townships, outlines, tiles=TileSource("none"),
+                                     title_lines=(name,)))
+    assert html.escape(name) in document and html.escape(name.replace("村", "镇")) in document
+    assert "49村" not in document

@@ -399,3 +399,31 @@ def test_a_corrected_file_upserts_by_key_on_postgresql(pg_engine, tmp_path):
         ("XS-2024-0002", "办结", dt.date(2024, 8, 1), "反映第2号问题"),
         ("XS-2024-0003", "在办", None, '含"引号",逗号'),
     ]
+
+
+def test_a_bulk_load_that_fails_keeps_the_indexes_it_dropped(county, monkeypatch):
+    folder, engine = county
+    indexes_before = sorted(ix["name"] for ix in inspect(engine).get_indexes("clues"))
+    assert len(indexes_before) == 3
+    before = table_contents(engine)
+    monkeypatch.setattr(load_module, "BULK_INDEX_THRESHOLD", 1)  # treat any load as a bulk load
+    monkeypatch.setattr(load_module, "WRITE_CHUNK", 1)
+    real_writer = load_module._write_chunk_sqlite
+    seen_indexes = []
+
+    def fail_second(conn, table, columns, chunk):
+        seen_indexes.append(len(inspect(conn).get_indexes("clues")))
+        if len(seen_indexes) > 1:
+            raise RuntimeError("写入中断")
+        real_writer(conn, table, columns, chunk)
+
+    monkeypatch.setattr(load_module, "_write_chunk_sqlite", fail_second)
+    [report] = load_paths([write_xlsx(folder / "线索.xlsx", {"线索": (CLUE_HEADER, [clue_row(1), clue_row(2)])})],
+                          engine)
+    assert seen_indexes == [0, 0]  # the indexes really were dropped during the load
+    assert report.error.endswith("写入中断")
+    assert sorted(ix["name"] for ix in inspect(engine).get_indexes("clues")) == indexes_before
+    assert table_contents(engine) == before
+    monkeypatch.undo()
+    [ok] = load_paths([folder / "线索.xlsx"], engine)
+    assert ok.rows_loaded == 2

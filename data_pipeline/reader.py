@@ -113,11 +113,24 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _first_records(text: str) -> list[list[str]]:
+    """Return the first records of CSV text; a file the csv module cannot parse is no ledger."""
+    records = []
+    try:
+        for record in csv.reader(io.StringIO(text, newline="")):
+            records.append(record)
+            if len(records) == HEADER_SCAN_ROWS:
+                break
+    except csv.Error as exc:
+        raise LedgerReadError("不是有效的 CSV 文件") from exc
+    return records
+
+
 def _csv_head(path: Path, encoding: str) -> list[list[str]]:
     with path.open("rb") as fh:
         head = fh.read(200_000)
     text = head.decode(encoding, errors="ignore")
-    return list(csv.reader(io.StringIO(text)))[:HEADER_SCAN_ROWS]
+    return _first_records(text)
 
 
 def _csv_data(path: Path, encoding: str, skip: int, width: int) -> pd.DataFrame | None:
@@ -155,8 +168,11 @@ def _csv_data(path: Path, encoding: str, skip: int, width: int) -> pd.DataFrame 
 
 def _csv_rows(path: Path, encoding: str) -> list[list[str]]:
     """Every record of a CSV, padded to the widest (the slow path for ragged files)."""
-    with path.open(encoding=encoding, newline="") as fh:
-        rows = list(csv.reader(fh))
+    try:
+        with path.open(encoding=encoding, newline="") as fh:
+            rows = list(csv.reader(fh))
+    except csv.Error as exc:
+        raise LedgerReadError("不是有效的 CSV 文件") from exc
     width = max((len(r) for r in rows), default=0)
     return [r + [""] * (width - len(r)) for r in rows]
 
@@ -198,11 +214,14 @@ def sniff_kinds(path: Path) -> list[LedgerKind]:
 
         with path.open("rb") as fh:
             head = fh.read(200_000)
-        try:  # not final: a character cut at the 200 kB boundary is no error
-            text = codecs.getincrementaldecoder("utf-8-sig")().decode(head)
-        except UnicodeDecodeError:
-            text = head.decode("gb18030", errors="ignore")
-        grids = [list(csv.reader(io.StringIO(text)))[:HEADER_SCAN_ROWS]]
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            text = codecs.getincrementaldecoder("utf-16")().decode(head)
+        else:
+            try:  # not final: a character cut at the 200 kB boundary is no error
+                text = codecs.getincrementaldecoder("utf-8-sig")().decode(head)
+            except UnicodeDecodeError:
+                text = head.decode("gb18030", errors="ignore")
+        grids = [_first_records(text)]
     else:
         grids = [rows for _, rows in _xlsx_grids(path, nrows=HEADER_SCAN_ROWS)]
     kinds = []
@@ -224,6 +243,8 @@ def _head_encoding(path: Path) -> str:
         head = fh.read(200_000)
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
+        return "utf-16"
     try:  # not final: a character cut at the 200 kB boundary is no error
         codecs.getincrementaldecoder("utf-8")().decode(head)
         return "utf-8"

@@ -99,3 +99,9 @@ def test_rejects_export_from_the_cli(tmp_path):
     assert rows[1][:5] == ("线索.xlsx", "线索", 2, "所属乡镇", "无法识别的乡镇“火星镇”（区划名录中没有此名称或代码）")
     bad = run_cli("rejects", "--out", str(tmp_path / "x.txt"), db=db)
     assert_one_line_error(bad, "xlsx")
+
+
+def test_binary_garbage_named_csv(tmp_path):
+    (tmp_path / "乱码.csv").write_bytes(bytes(range(256)) * 20)
+    result = run_cli("load", str(tmp_path / "乱码.csv"), db=tmp_path / "w.sqlite")
+    assert_one_line_error(result, "「乱码.csv」", "无法读取")

@@ -252,3 +252,11 @@ def test_a_progress_bar_on_request(county, capsys):
     load_paths([path], engine, progress=True)
     err = capsys.readouterr().err
     assert "线索.xlsx 问题线索台账 [####################] 100% 3/3" in err
+
+
+def test_utf16_csv_as_excel_saves_unicode_text(county):
+    folder, engine = county
+    path = write_csv(folder / "线索_utf16.csv", CLUE_HEADER, [clue_row(1)], encoding="utf-16")
+    [report] = load_paths([path], engine)
+    assert report.rows_loaded == 1, report.rejections
+    assert stored_clues(engine)["XS-2024-0001"]["township_code"] == "990101101"

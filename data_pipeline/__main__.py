@@ -97,7 +97,7 @@ def _command_rejects(args) -> int:
     if out.suffix.lower() != ".xlsx":
         print(f"错误：导出文件应为 .xlsx：{out}", file=sys.stderr)
         return 2
-    count = export_rejects(get_engine(args.db), out, args.batch)
+    count = export_rejects(get_engine(args.db), out, args.batch, exported_by=args.by)
     print(f"已导出拒收行 {count} 条：{out}")
     return 0
 
@@ -135,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     rejects.add_argument("--out", required=True, help="导出文件 .xlsx")
     rejects.add_argument("--batch", type=int, default=None, help="只导出某一批次（默认：每个文件最近一次载入）")
     rejects.add_argument("--db", default=None, help="数据库连接串")
+    rejects.add_argument("--by", default="命令行", help="操作人（写入审计日志与水印）")
     rejects.set_defaults(handler=_command_rejects)
 
     sample = commands.add_parser("sample", help="生成示范县样例台账")

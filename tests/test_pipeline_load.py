@@ -195,6 +195,11 @@ def test_rejects_export_holds_file_sheet_row_column_reason_then_the_original_col
     first = [c.value for c in sheet[2]]
     assert first[:5] == ["青石镇问题线索台账.xlsx", "线索", 14, "受理日期", "无法识别的日期“2024-13-01”"]
     assert first[header.index("受理日期")] == "2024-13-01"
+    assert "内部资料 注意保密" in sheet.oddHeader.center.text  # the printed page's watermark
+    with engine.connect() as conn:
+        exports = conn.execute(select(schema.audit_events.c.detail).where(schema.audit_events.c.action == "export")
+                               ).scalars().all()
+    assert [json.loads(d)["行数"] for d in exports] == [6]
     assert export_rejects(engine, tmp_path / "批次.xlsx", batch_id=report.batch_id) == 6
     assert export_rejects(engine, tmp_path / "空.xlsx", batch_id=999) == 0
 

@@ -430,16 +430,30 @@ def _write_rejected(conn: Connection, checked: ValidatedSheet, batch_id: int) ->
 # --- checks after writing -------------------------------------------------------------------------
 
 def count_unchanged(conn: Connection, kind: LedgerKind, accepted: pd.DataFrame) -> int:
-    """Return how many accepted rows equal the stored row with the same key (a re-sent ledger)."""
+    """Return how many accepted rows equal the stored row with the same key (a re-sent ledger).
+
+    The stored rows are fetched raw (no per-cell result processing: 1M rows in seconds, not
+    tens of seconds) and both sides are brought to one comparable form per column type.
+    """
     table = kind.table
     if accepted.empty or conn.execute(select(func.count()).select_from(table)).scalar_one() == 0:
         return 0
     columns = [c.name for c in table.columns if c.name in accepted.columns]
     keys = [c.name for c in table.primary_key.columns]
-    stored = pd.DataFrame(conn.execute(select(*[table.c[c] for c in columns])).all(), columns=columns)
+    query = select(*[table.c[c] for c in columns]).compile(dialect=conn.dialect)  # no parameters
+    # the DBAPI cursor of this same transaction: plain tuples (SQLAlchemy Rows make pandas slow)
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(str(query))
+        stored = pd.DataFrame(cursor.fetchall(), columns=columns, dtype=object)
+    finally:
+        cursor.close()
     if stored.empty:
         return 0
     incoming = accepted[columns].reset_index(drop=True)
+    for frame in (incoming, stored):
+        for name in keys:
+            frame[name] = _comparable(frame[name].to_numpy(dtype=object), table.c[name].type)
     merged = incoming.merge(stored, on=keys, how="inner", suffixes=("", "__stored"))
     if merged.empty:
         return 0
@@ -447,12 +461,31 @@ def count_unchanged(conn: Connection, kind: LedgerKind, accepted: pd.DataFrame) 
     for name in columns:
         if name in keys:
             continue
-        new, old = merged[name], merged[name + "__stored"]
-        if isinstance(table.c[name].type, Numeric):
-            new = pd.to_numeric(new, errors="coerce").round(table.c[name].type.scale or 6)
-            old = pd.to_numeric(old, errors="coerce").round(table.c[name].type.scale or 6)
-        same &= ((new == old) | (new.isna() & old.isna())).to_numpy(dtype=bool)
+        column_type = table.c[name].type
+        new = _comparable(merged[name].to_numpy(dtype=object), column_type)
+        old = _comparable(merged[name + "__stored"].to_numpy(dtype=object), column_type)
+        same &= np.equal(new, old).astype(bool)  # elementwise ==, None == None included
     return int(same.sum())
+
+
+def _comparable(values: np.ndarray, column_type) -> np.ndarray:
+    """Return values in one form whatever the driver gave: ISO dates, bools, rounded floats, text."""
+    from sqlalchemy import Boolean, Integer
+
+    if isinstance(column_type, Date):
+        convert = lambda v: v.isoformat() if isinstance(v, dt.date) else str(v)[:10]  # noqa: E731
+    elif isinstance(column_type, Boolean):
+        convert = bool
+    elif isinstance(column_type, Numeric):
+        scale = column_type.scale if column_type.scale is not None else 6
+        convert = lambda v: round(float(v), scale)  # noqa: E731
+    elif isinstance(column_type, Integer):
+        convert = int
+    else:
+        return values  # text: str or None from either driver
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    converted = np.array([convert(u) for u in uniques] + [None], dtype=object)
+    return converted[codes]
 
 
 def foreign_county_warnings(accepted: pd.DataFrame) -> list[str]:

@@ -393,9 +393,9 @@ def test_awkward_text_survives_the_copy_into_postgresql(pg_engine, tmp_path):
 def test_a_corrected_file_upserts_by_key_on_postgresql(pg_engine, tmp_path):
     load_paths([write_divisions(tmp_path)], pg_engine)
     load_paths([write_xlsx(tmp_path / "v1.xlsx", {"线索": (CLUE_HEADER, [clue_row(1), clue_row(2)])})], pg_engine)
-    corrected = [clue_row(2, 办理状态="办结", 办结日期="2024/8/1"), clue_row(3, 问题摘要='含"引号",逗号')]
+    corrected = [clue_row(1), clue_row(2, 办理状态="办结", 办结日期="2024/8/1"), clue_row(3, 问题摘要='含"引号",逗号')]
     [report] = load_paths([write_xlsx(tmp_path / "v2.xlsx", {"线索": (CLUE_HEADER, corrected)})], pg_engine)
-    assert (report.rows_loaded, report.rows_unchanged) == (2, 0)
+    assert (report.rows_loaded, report.rows_unchanged) == (3, 1)
     with pg_engine.connect() as conn:
         rows = conn.execute(select(schema.clues.c.clue_id, schema.clues.c.handling_status, schema.clues.c.closed_date,
                                    schema.clues.c.summary).order_by(schema.clues.c.clue_id)).all()

@@ -260,3 +260,28 @@ def test_utf16_csv_as_excel_saves_unicode_text(county):
     [report] = load_paths([path], engine)
     assert report.rows_loaded == 1, report.rejections
     assert stored_clues(engine)["XS-2024-0001"]["township_code"] == "990101101"
+
+
+def test_month_spellings_of_the_platform_ledger(county):
+    folder, engine = county
+    header = ["统计月份", "乡镇", "访问量", "反映问题数"]
+    spellings = ["2024-07", "2024年8月", "2024/9", "202410", dt.date(2024, 11, 15), "2024.12"]
+    rows = [[spelling, "城关街道", 100 + i, i] for i, spelling in enumerate(spellings)]
+    rows.append(["2024-13", "城关街道", 1, 1])
+    [report] = load_paths([write_xlsx(folder / "平台.xlsx", {"平台": (header, rows)})], engine)
+    assert (report.ledger_kind, report.rows_loaded, report.rows_rejected) == ("platform_usage", 6, 1)
+    assert report.rejections == ["「平台.xlsx」工作表“平台”第8行“月份”：无法识别的月份“2024-13”"]
+    with engine.connect() as conn:
+        months = conn.execute(select(schema.platform_usage.c.usage_month_date)
+                              .order_by(schema.platform_usage.c.usage_month_date)).scalars().all()
+    assert months == [dt.date(2024, m, 1) for m in range(7, 13)]
+
+
+def test_a_person_listed_twice_for_one_case(county):
+    from tests.ledger_files import PEOPLE_HEADER, person_row
+
+    folder, engine = county
+    rows = [person_row("AJ-1", "张某"), person_row("AJ-1", "李某"), person_row("AJ-1", "张某", 处理形态="第二种形态")]
+    [report] = load_paths([write_xlsx(folder / "人员.xlsx", {"人员": (PEOPLE_HEADER, rows)})], engine)
+    assert report.rejections == ["「人员.xlsx」工作表“人员”第4行“案件编号”：与第2行的案件编号、姓名重复"]
+    assert report.rows_duplicate == 1

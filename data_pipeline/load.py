@@ -154,19 +154,20 @@ def load_file(path: Path, engine: Engine, loaded_by: str = "命令行", progress
 
     reports: list[FileReport] = []
     try:
-        with engine.begin() as conn:
-            if conn.dialect.name == "sqlite":
-                # a large page cache keeps 1M-row index inserts off the disk (per connection, memory only)
+        with engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                # a large page cache keeps 1M-row index inserts off the disk; reset afterwards,
+                # the pooled connection goes back to serving the app
                 conn.exec_driver_sql("PRAGMA cache_size=-262144")
-            keys_seen: dict[str, dict[tuple, str]] = {}  # per kind: natural key → where it was first
-            for sheet in sheets:  # already in load order: a divisions sheet first
-                if progress or sheet.rows_read > PROGRESS_THRESHOLD:
-                    sys.stderr.write(f"{sheet.where()}已读取 {sheet.rows_read} 行，校验中……\n")
-                places = known_places(conn)
-                checked = validate_sheet(sheet, places)
-                if sum(1 for other in sheets if other.kind is sheet.kind) > 1:
-                    mark_repeats_of_earlier_sheets(checked, keys_seen.setdefault(sheet.kind.name, {}))
-                reports.append(_write_sheet(conn, checked, sha, loaded_by, progress))
+                conn.commit()
+            try:
+                with conn.begin():
+                    reports = _load_sheets(conn, sheets, sha, loaded_by, progress)
+            finally:
+                if sqlite:
+                    conn.exec_driver_sql("PRAGMA cache_size=-2000")  # SQLite's default, 2 MB
+                    conn.commit()
     except Exception as exc:
         message = f"「{name}」入库失败，已回滚，数据库未改动：{_one_line(exc)}"
         return [FileReport(file_name=name, path=path, sheet_name=s.sheet_name, ledger_kind=s.kind.name,
@@ -174,6 +175,21 @@ def load_file(path: Path, engine: Engine, loaded_by: str = "命令行", progress
     for report in reports:
         report.committed = True
         report.path = path
+    return reports
+
+
+def _load_sheets(conn: Connection, sheets: list, sha: str, loaded_by: str, progress: bool) -> list[FileReport]:
+    """Return the reports of validating and writing a file's sheets, inside the caller's transaction."""
+    reports = []
+    keys_seen: dict[str, dict[tuple, str]] = {}  # per kind: natural key → where it was first
+    for sheet in sheets:  # already in load order: a divisions sheet first
+        if progress or sheet.rows_read > PROGRESS_THRESHOLD:
+            sys.stderr.write(f"{sheet.where()}已读取 {sheet.rows_read} 行，校验中……\n")
+        places = known_places(conn)
+        checked = validate_sheet(sheet, places)
+        if sum(1 for other in sheets if other.kind is sheet.kind) > 1:
+            mark_repeats_of_earlier_sheets(checked, keys_seen.setdefault(sheet.kind.name, {}))
+        reports.append(_write_sheet(conn, checked, sha, loaded_by, progress))
     return reports
 
 

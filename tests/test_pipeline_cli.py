@@ -105,3 +105,13 @@ def test_binary_garbage_named_csv(tmp_path):
     (tmp_path / "乱码.csv").write_bytes(bytes(range(256)) * 20)
     result = run_cli("load", str(tmp_path / "乱码.csv"), db=tmp_path / "w.sqlite")
     assert_one_line_error(result, "「乱码.csv」", "无法读取")
+
+
+def test_the_sample_subcommand_writes_ledgers_that_load(tmp_path):
+    from data_pipeline.__main__ import main
+
+    assert main(["sample", "--out", str(tmp_path / "sample"), "--seed", "20230101"]) == 0
+    ledgers = sorted(p.name for p in (tmp_path / "sample" / "ledgers").iterdir())
+    assert "示范县问题线索台账.xlsx" in ledgers and len(ledgers) == 7
+    result = run_cli("load", str(tmp_path / "sample" / "ledgers"), db=tmp_path / "w.sqlite")
+    assert result.returncode == 0 and "拒收" in result.stdout and "✗" not in result.stdout

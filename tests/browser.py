@@ -1,9 +1,8 @@
 """Shared real-browser fixtures: serve the app with ``streamlit run`` and drive Debian's chromium.
 
-Generic on purpose (the pages' and the map's browser tests both use them). Import the fixtures
-into a test module::
-
-    from tests.browser import app_server, browser, page  # noqa: F401 - pytest fixtures
+Generic on purpose (the pages', the map's and the exports' browser tests all use them).
+``tests/conftest.py`` registers this module as a plugin, so the fixtures exist once for the whole
+suite; test modules import only the plain functions (``start_app``, ``stop_app`` …).
 
 - ``app_server``: ``streamlit run dashboard.py --server.headless true`` on a free port with
   ``DASHBOARD_DB_URL`` at the sample warehouse; waits on ``/_stcore/health``; yields its base URL

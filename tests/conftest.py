@@ -19,6 +19,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
+# The browser fixtures are registered once for the whole suite: a session-scoped Playwright
+# imported into several modules would start a second sync Playwright inside the first's loop.
+pytest_plugins = ["tests.browser"]
+
 SAMPLE_DIR = PROJECT_ROOT / "sample_data"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from tests.browser import app_server, browser, page, save_screenshot, start_app, stop_app  # noqa: F401 - fixtures
+from tests.browser import save_screenshot, start_app, stop_app
 from ui.frame import MEETING_AGENDA, PAGES
 
 pytestmark = pytest.mark.browser

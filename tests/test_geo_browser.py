@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser import browser, page, start_app, stop_app  # noqa: F401 - pytest fixtures
+from tests.browser import start_app, stop_app
 from tests.test_geo_map import XSS_IMG, build_map_warehouse
 
 pytestmark = pytest.mark.browser

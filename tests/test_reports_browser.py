@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from reports.archive import archived_bytes, list_bulletins
 from reports.png import png_size
-from tests.browser import browser, page, start_app, stop_app  # noqa: F401 - pytest fixtures
+from tests.browser import start_app, stop_app
 from warehouse.engine import get_engine
 from warehouse.schema import audit_events
 

@@ -148,6 +148,8 @@ class Kpi:
     yoy_change: float | None  # 同比: relative (counts/sums) or percentage points (rates)
     mom_change: float | None  # 环比: same convention
     change_is_points: bool
+    year_ago_period: Period | None = None  # the 同比 base as measured (cut to date for a running period)
+    previous_period: Period | None = None  # the 环比 base as measured
 
     @property
     def formatted_value(self) -> str:

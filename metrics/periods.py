@@ -143,6 +143,41 @@ class Period:
     def __str__(self) -> str:
         return self.label
 
+    def to_date(self, day: date) -> "Period":
+        """The period cut at ``day`` (期间至今) when ``day`` falls before its last day; else itself."""
+        if self.start <= day < self.end:
+            return PeriodToDate(self.granularity, self.year, self.index, until=day)
+        return self
+
+
+@dataclass(frozen=True, order=True)
+class PeriodToDate(Period):
+    """A running period cut at ``until``; its 同比/环比 bases are cut to the same number of days.
+
+    A quarter that has run 46 days is compared with the first 46 days of the year-ago quarter and
+    of the previous quarter, not with their whole length: like with like. A different class, so it
+    never equals (nor shares a cache entry with) the whole period.
+    """
+
+    until: date = date.max
+
+    @property
+    def end(self) -> date:
+        return min(self.until, Period(self.granularity, self.year, self.index).end)
+
+    def _cut_like(self, base: Period) -> Period:
+        return base.to_date(base.start + (self.end - self.start))
+
+    def year_ago(self) -> Period:
+        return self._cut_like(Period(self.granularity, self.year - 1, self.index))
+
+    def previous(self) -> Period:
+        return self._cut_like(Period(self.granularity, self.year, self.index)._shift(-1))
+
+    @property
+    def label(self) -> str:
+        return f"{Period(self.granularity, self.year, self.index).label}（截至{self.end.month}月{self.end.day}日）"
+
 
 def periods_between(granularity: str, first: date, last: date) -> list[Period]:
     """Return every period of ``granularity`` from the one holding ``first`` to the one holding ``last``."""

@@ -535,12 +535,16 @@ def kpi(engine: Engine, name: str, period: Period, scope: Scope, township_code: 
     """Return the metric for the period with its 同比 (year ago) and 环比 (previous period) values and changes."""
     metric = get_metric(name)
     township = scope.narrowed_to(township_code)
-    periods = [period, period.year_ago(), period.previous()]
     with engine.connect() as conn:
+        # a running period is compared like with like: its bases are cut to the same number of days
+        latest = _data_as_of(conn)
+        measured = period.to_date(latest) if latest is not None else period
+        periods = [measured, measured.year_ago(), measured.previous()]
         table = _measure_table(conn, metric.source, periods, township)
     value, year_ago_value, previous_value = (_metric_from(metric, row) for _, row in table.iterrows())
     return Kpi(
         metric=metric, period=period, value=value, year_ago_value=year_ago_value, previous_value=previous_value,
+        year_ago_period=periods[1], previous_period=periods[2],
         yoy_change=relative_or_points_change(metric, value, year_ago_value),
         mom_change=relative_or_points_change(metric, value, previous_value),
         change_is_points=metric.is_rate,

@@ -13,6 +13,9 @@ frame = current_frame()
 quarter = frame.quarter
 page_header(frame, "季度排名", "ranking", period_note=f"{quarter.label}乡镇综合排名")
 
+if quarter.end < frame.period.end:
+    st.caption(f"{frame.period.label}尚未结束、尚无满意度测评，排名显示最近一个完整季度：{quarter.label}。")
+
 weights = settings.get("ranking_weights")
 st.caption("综合得分 = " + " + ".join(f"{name}×{weight}%" for name, weight in weights.items())
            + "；得分相同时逾期事项少者在前。连续两个季度末位的乡镇建议约谈。")

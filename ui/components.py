@@ -54,8 +54,10 @@ def page_header(frame: Frame, title: str, page_id: str, *, period_note: str | No
     st.caption(provenance_line(freshness))
     data_as_of = freshness.get("data_as_of")
     if isinstance(data_as_of, date) and frame.period.start <= data_as_of < frame.period.end:
-        st.caption(f"注意：{frame.period.label}尚未结束（数据截至 {data_as_of.isoformat()}），"
-                   "本期数字及同比、环比为期间至今的数据，与整期比较时请留意。")
+        running = frame.period.to_date(data_as_of)
+        base = running.year_ago()
+        st.caption(f"注意：{frame.period.label}尚未结束（数据截至 {data_as_of.isoformat()}），本期为期间至今的数据；"
+                   f"同比、环比按相同天数比较（如去年同期为 {base.start.isoformat()} 至 {base.end.isoformat()}）。")
 
 
 def _meeting_bar(page_id: str) -> None:

@@ -169,10 +169,18 @@ class Frame:
 
     @property
     def quarter(self) -> Period:
-        """The quarter of the quarterly views (ranking, 约谈): the period's, never past the data."""
+        """The quarter of the quarterly views (ranking, 约谈): the period's latest complete quarter.
+
+        The ranking is the 季通报's and needs the quarter's survey: a quarter still running (the
+        data ends inside it) has none yet, so the views fall back to the quarter before it.
+        """
         quarter = Period.containing("quarter", self.period.end)
         latest = self.query(queries.latest_period, "quarter")
-        return min(quarter, latest) if latest.granularity == "quarter" else quarter
+        if latest.granularity == "quarter":
+            quarter = min(quarter, latest)
+        if self.as_of < quarter.end:
+            quarter = quarter.previous()
+        return quarter
 
     def figure(self, builder: Callable, *args, **kwargs):
         """Return ``builder(*args, **kwargs)`` (a charts/ builder), reused while its inputs are unchanged.

@@ -8,6 +8,7 @@ text uses LaTeX, so plotly never reaches for a CDN (MathJax, topojson) when a fi
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -146,7 +147,27 @@ def apply_theme(fig: go.Figure, title: str, *, x_title: str | None = None, y_tit
         fig.update_yaxes(tickformat=".0%")
     elif percent_axis == "x":
         fig.update_xaxes(tickformat=".0%")
+    for axis in ("x", "y"):
+        if axis != percent_axis and _small_whole_numbers(fig, axis):
+            # counts of a few items: plotly would tick 0.5, 1.5 … — half an overdue item means nothing
+            (fig.update_xaxes if axis == "x" else fig.update_yaxes)(dtick=1, tick0=0)
     return fig
+
+
+def _small_whole_numbers(fig: go.Figure, axis: str) -> bool:
+    """True when every numeric value plotted on ``axis`` of the primary axes is a whole number ≤ 8."""
+    values = []
+    for trace in fig.data:
+        if getattr(trace, f"{axis}axis", axis) not in (axis, None):
+            continue  # a secondary axis (e.g. a rate line) keeps its own ticks
+        data = getattr(trace, axis, None)
+        if data is None:
+            continue
+        for value in data:
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
+                return False
+            values.append(float(value))
+    return bool(values) and all(v.is_integer() for v in values) and max(values) <= 8
 
 
 def empty_figure(title: str, message: str = "所选期间暂无数据") -> go.Figure:

@@ -100,3 +100,15 @@ def test_a_heat_table_labels_every_cell_with_its_rate():
     fig = township_heat_table(df, "satisfaction_rate", "各乡镇满意率", value_name="满意率", target=0.9)
     assert [list(row) for row in fig.data[0].text] == [["90.0%", "92.0%"], ["80.0%", "—"]]
     assert fig.data[0].zmid == 0.9
+
+
+def test_a_few_items_are_counted_in_whole_numbers_on_the_axis():
+    import numpy as np
+
+    few = pd.DataFrame({"township_code": ["990101001", "990101101"], "township_name": ["城关街道", "青石镇"],
+                        "overdue_items": np.array([4, 1], dtype="int64")})
+    assert township_bar(few, "overdue_items", "各乡镇逾期整改事项", value_name="逾期事项", unit="件").layout.xaxis.dtick == 1
+    many = few.assign(overdue_items=[40, 1])
+    assert township_bar(many, "overdue_items", "各乡镇逾期整改事项", value_name="逾期事项", unit="件").layout.xaxis.dtick is None
+    rates = few.assign(rate=[0.5, 1.0])
+    assert township_bar(rates, "rate", "整改完成率", value_name="整改完成率", percent=True).layout.xaxis.dtick is None

@@ -28,6 +28,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine, bindparam, insert, or_, select, update
 
+from data_pipeline.normalise import TOWNSHIP_SUFFIXES, VILLAGE_SUFFIXES, place_keys
 from warehouse import schema
 from warehouse.engine import upsert_rows
 
@@ -47,11 +48,8 @@ NAME_FIELDS = {
     "village": ("村名称", "村（社区）名称", "村(社区)名称", "村（社区）", "村(社区)", "CJQYMC", "ZLDWMC",
                 "XZQMC", "XZQHMC", "名称", "name", "MC"),
 }
-# Suffixes a name may carry or lack ("青石镇" / "青石"); longest first.
-NAME_SUFFIXES = {
-    "township": ("街道办事处", "办事处", "街道", "镇", "乡"),
-    "village": ("村民委员会", "居民委员会", "村委会", "居委会", "社区", "村"),
-}
+# Suffixes a name may carry or lack ("青石镇" / "青石"): the ledgers' own, so both match alike.
+NAME_SUFFIXES = {"township": TOWNSHIP_SUFFIXES, "village": VILLAGE_SUFFIXES}
 CODE_LENGTH = {"township": 9, "village": 12}
 # a village file may say which township each village is in: that separates same-named villages
 VILLAGE_TOWNSHIP_CODE_FIELDS = ("乡镇代码", "乡镇区划代码", "乡镇（街道）代码", "乡镇(街道)代码", "XZDM")
@@ -286,10 +284,8 @@ def normalise_name(value) -> str:
 
 def short_name(name: str, level: str) -> str:
     """Return the name without its level suffix: 青石镇 → 青石, 石桥村 → 石桥."""
-    for suffix in NAME_SUFFIXES[level]:
-        if name.endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)]
-    return name
+    keys = place_keys(name, NAME_SUFFIXES[level])
+    return keys[-1] if keys else name
 
 
 class DivisionMatcher:

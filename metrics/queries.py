@@ -829,15 +829,19 @@ def recent_activity(engine: Engine, scope: Scope, township_code: str | None = No
 
 def priority_clues(engine: Engine, period: Period, scope: Scope, township_code: str | None = None,
                    open_only: bool = True) -> pd.DataFrame:
-    """Return the 红 or 挂牌督办 clues received in the period (still 在办 when ``open_only``): supervised first,
-    then oldest first. Columns: clue_id, received_date, township_name, village_name, problem_domain,
+    """Return the 红 or 挂牌督办 clues: with ``open_only``, every one still open at the period's end, whenever
+    received (the meeting's backlog); else those received in the period. Supervised first, then oldest
+    first. Columns: clue_id, received_date, township_name, village_name, problem_domain,
     management_level, is_supervised, handling_status, reported_person_name (masked per scope), summary."""
     c = clues.c
     township = scope.narrowed_to(township_code)
-    where = [or_(c.management_level == RED, c.is_supervised.is_(True)), c.received_date >= period.start,
-             c.received_date <= period.end, *_in_township(c.township_code, township)]
+    where = [or_(c.management_level == RED, c.is_supervised.is_(True)), c.received_date <= period.end,
+             *_in_township(c.township_code, township)]
     if open_only:
-        where.append(c.handling_status != vocab.CLUE_CLOSED)
+        # open as of the period's end: not 办结 now, or 办结 only after that day
+        where.append(or_(c.handling_status != vocab.CLUE_CLOSED, c.closed_date > period.end))
+    else:
+        where.append(c.received_date >= period.start)
     with engine.connect() as conn:
         table = _clue_rows(conn, where, [c.is_supervised.desc(), c.received_date, c.clue_id])
     table = _masked(table, "reported_person_name", scope)

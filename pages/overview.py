@@ -30,7 +30,7 @@ with st.expander("查看近7天新增线索与案件明细"):
 
 st.subheader("红色及挂牌督办线索（在办）")
 priority = frame.query(queries.priority_clues, frame.period, frame.scope, frame.township_code)
-st.caption(f"{frame.period.label}受理、尚未办结的红色（重点）或挂牌督办线索 {len(priority)} 件。")
+st.caption(f"截至{frame.as_of.isoformat()}尚未办结的红色（重点）或挂牌督办线索 {len(priority)} 件（含以前受理）。")
 show_table(frame, priority, "红色及挂牌督办线索", "overview_priority", warning_column="management_level",
            bool_columns=("is_supervised",), empty_text="本期没有在办的红色或挂牌督办线索。")
 

@@ -344,6 +344,14 @@ def test_names_are_masked_unless_the_role_sees_names(engine):
     assert masked["reported_person_name"].tolist() == ["钱*", "欧**", "周*"]
 
 
+def test_open_priority_clues_carry_over_from_earlier_quarters_until_closed(engine):
+    q4 = metrics.priority_clues(engine, Period.quarter(2024, 4), COUNTY)
+    # C15 received in Q4; C05, C04, C07 received in Q3 and still 在办; C01 was 办结 on 08-01
+    assert q4["clue_id"].tolist() == ["C05", "C15", "C04", "C07"]
+    july = metrics.priority_clues(engine, Period.month(2024, 7), COUNTY)
+    assert july["clue_id"].tolist() == ["C01"]  # 办结 on 08-01: still open at the end of July
+
+
 def test_village_counts_below_the_threshold_read_less_than_three(engine):
     masked = metrics.village_table(engine, A, Q3, LEADER)
     assert list(masked.columns) == ["village_code", "village_name", "village_kind", "clue_count", "case_count",

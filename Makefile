@@ -33,4 +33,7 @@ sample: $(VENV)/.installed
 	$(PY) -m data_pipeline sample --out sample_data
 
 bench: $(VENV)/.installed
-	$(PY) benchmarks/run_all.py
+	$(PY) benchmarks/bench_load.py --repeats 2
+	$(PY) benchmarks/bench_exports.py --repeats 20
+	$(PY) benchmarks/bench_map.py --repeats 15
+	$(PY) benchmarks/bench_pages.py --scales sample,100 --databases sqlite,postgresql --repeat 5

@@ -26,6 +26,12 @@ def _scope(user: str):
     return Scope.county(user_name=user, role="纪委")
 
 
+def _write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path``, making its folder first (staff name a new folder per quarter)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m reports", description="导出季通报与周调度会材料")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -55,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             from reports.bulletin import generate_bulletin
 
             result = generate_bulletin(_engine(args.db), args.quarter, _scope(args.user), args.township)
-            args.out.write_bytes(result.data)
+            _write(args.out, result.data)
             print(f"已生成 {args.out}（{len(result.data)} 字节，归档编号 {result.bulletin_id}，SHA-256 {result.sha256}）")
         elif args.command == "deck":
             from reports.archive import record_export
@@ -63,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 
             engine = _engine(args.db)
             data = build_deck(engine, args.week_ending, _scope(args.user), args.township)
-            args.out.write_bytes(data)
+            _write(args.out, data)
             record_export(engine, args.user, kind="pptx", title=f"周调度会（截至{args.week_ending}）",
                           file_name=args.out.name, size_bytes=len(data))
             print(f"已生成 {args.out}（{len(data)} 字节）")
@@ -78,10 +84,13 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 if args.out is None:
                     parser.error("取回归档文件需要 --out")
-                args.out.write_bytes(archived_bytes(engine, args.id))
+                _write(args.out, archived_bytes(engine, args.id))
                 print(f"已取回归档 {args.id} → {args.out}")
     except (ValueError, PermissionError, LookupError, RuntimeError) as error:
         print(f"错误：{error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # the output path: a folder that cannot be made, a read-only disk …
+        print(f"错误：无法写入文件“{error.filename or args.out}”：{error.strerror or error}", file=sys.stderr)
         return 2
     finally:
         from reports.png import _renderer

@@ -255,7 +255,7 @@ def test_a_county_leader_may_not_produce_the_bulletin(engine):
 def test_the_command_line_writes_the_same_kind_of_bulletin_and_archives_it(writable_sample_url, engine, tmp_path):
     with engine.connect() as conn:
         before = conn.execute(select(func.count()).select_from(bulletin_archive)).scalar_one()
-    out = tmp_path / "通报.docx"
+    out = tmp_path / "2024年第三季度" / "通报.docx"  # a folder that does not exist yet is made
     completed = subprocess.run(
         [sys.executable, "-m", "reports", "bulletin", "--quarter", "2024Q3", "--out", str(out),
          "--db", writable_sample_url, "--user", "命令行测试"],
@@ -341,3 +341,16 @@ def test_a_quarter_after_the_data_is_refused_in_chinese(engine, scope, empty_eng
         generate_bulletin(engine, "2030Q1", scope)
     with pytest.raises(ValueError, match="还没有台账数据"):
         generate_bulletin(empty_engine, "2024Q3", scope)
+
+
+def test_the_command_line_says_in_one_chinese_line_when_it_cannot_write(writable_sample_url, tmp_path):
+    blocker = tmp_path / "不是文件夹.txt"
+    blocker.write_text("x", encoding="utf-8")
+    completed = subprocess.run(
+        [sys.executable, "-m", "reports", "bulletin", "--quarter", "2024Q3", "--out", str(blocker / "通报.docx"),
+         "--db", writable_sample_url],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=180,
+    )
+    assert completed.returncode == 2
+    assert "无法写入文件" in completed.stderr and "Traceback" not in completed.stderr
+    assert len(completed.stderr.strip().splitlines()) == 1

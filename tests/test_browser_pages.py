@@ -50,6 +50,10 @@ def test_every_page_renders_its_charts_without_an_exception_and_fetches_nothing_
         assert page.locator(".js-plotly-plot").count() >= 1
         # the provenance line of the data
         expect()(page.get_by_text(re.compile(r"数据截至 2026-11-15 · 批次 \d+")).first).to_be_visible()
+    if page_id == "bulletin":  # no chart: its controls are what a user reads first
+        expect()(page.get_by_role("button", name="生成季通报")).to_be_visible(timeout=TIMEOUT)
+    # the global filters in the sidebar are drawn, not still placeholders
+    expect()(page.locator("[data-testid=stSidebar]").get_by_text("统计粒度")).to_be_visible(timeout=TIMEOUT)
     if page_id == "heatmap":  # the geo work's offline map, in its iframe
         expect()(page.frame_locator("iframe").first.locator(".leaflet-container")).to_be_visible(timeout=TIMEOUT)
     expect()(page.locator("[data-testid=stException]")).to_have_count(0)

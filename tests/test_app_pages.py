@@ -152,3 +152,13 @@ def test_the_pages_read_the_same_figures_from_postgresql(pg_cluster, monkeypatch
     assert metrics_shown(satisfaction)["满意率"] == "93.6%"
     for page in ("overview", "rectification", "ranking"):
         assert open_app(page, granularity="季", period="2024年第三季度").title[0].value
+
+
+def test_the_chart_toolbar_saves_each_chart_under_its_chinese_title_at_print_scale():
+    import json
+
+    app = open_app("rectification", granularity="季", period="2024年第三季度")
+    configs = [json.loads(chart.proto.config) for chart in app.get("plotly_chart")]
+    assert configs and all(c["toImageButtonOptions"]["scale"] == 2 for c in configs)
+    file_names = {c["toImageButtonOptions"]["filename"] for c in configs}
+    assert "整改状态分布" in file_names and "按问题来源分布" in file_names

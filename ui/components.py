@@ -18,6 +18,7 @@ from charts import theme
 from metrics import queries
 from metrics.definitions import Kpi
 from metrics.periods import Period
+from reports.stamps import plotly_config
 from ui.downloads import chart_download_buttons, table_download_button
 from ui.frame import MEETING_AGENDA, PAGES, Frame, drill_up, set_meeting_mode, set_period, set_township
 
@@ -97,12 +98,14 @@ def show_chart(frame: Frame, fig, table: pd.DataFrame | None, title: str, key: s
                on_select: Callable | None = None) -> None:
     """Render a figure (click-selectable when ``on_select`` is given) and its download buttons."""
     shown = _meeting_variant(fig) if frame.meeting else fig
+    # the toolbar's own camera button saves "<中文标题>.png" at print scale
+    config = {**PLOTLY_CONFIG, **plotly_config(title)}
     # theme=None: the house theme of charts/theme.py, the same as in the PNG and Word exports
     if on_select is not None:
-        st.plotly_chart(shown, key=key, on_select=on_select, selection_mode="points", config=PLOTLY_CONFIG,
+        st.plotly_chart(shown, key=key, on_select=on_select, selection_mode="points", config=config,
                         width="stretch", theme=None)
     else:
-        st.plotly_chart(shown, key=key, config=PLOTLY_CONFIG, width="stretch", theme=None)
+        st.plotly_chart(shown, key=key, config=config, width="stretch", theme=None)
     chart_download_buttons(fig, table, title, key)
 
 

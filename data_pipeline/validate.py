@@ -126,6 +126,22 @@ def _pairs_by_distinct(first: np.ndarray, second: pd.Series,
     return values[codes], reasons[codes]
 
 
+def _division_code_parser(digits: int, label: str, kind_of):
+    """Return a parser of a division's own code: ``digits`` digits whose last three name a kind
+    (街道/镇/乡 or 社区/行政村: ``kind_of`` raises on digits outside 001-399)."""
+    def parse(value):
+        code, reason = nz.parse_code(value, digits, label)
+        if code is None:
+            return None, reason
+        try:
+            kind_of(code)
+        except ValueError:
+            return None, f"{label}“{code}”的第{digits - 2}-{digits}位应在001-399之间"
+        return code, None
+
+    return parse
+
+
 def _parser_for(field_kind: str, choices: tuple[str, ...], header: str) -> Callable[[object], nz.Parsed]:
     if field_kind == "text":
         return nz.parse_text
@@ -144,29 +160,9 @@ def _parser_for(field_kind: str, choices: tuple[str, ...], header: str) -> Calla
     if field_kind == "enum":
         return nz.enum_parser(choices)
     if field_kind == "township_code":
-        def parse_township_code(value):
-            code, reason = nz.parse_code(value, 9, "乡镇代码")
-            if code is None:
-                return None, reason
-            try:
-                vocab.township_kind(code)
-            except ValueError:
-                return None, f"乡镇代码“{code}”的第7-9位应在001-399之间"
-            return code, None
-
-        return parse_township_code
+        return _division_code_parser(9, "乡镇代码", vocab.township_kind)
     if field_kind == "village_code":
-        def parse_village_code(value):
-            code, reason = nz.parse_code(value, 12, "村代码")
-            if code is None:
-                return None, reason
-            try:
-                vocab.village_kind(code)
-            except ValueError:
-                return None, f"村代码“{code}”的第10-12位应在001-399之间"
-            return code, None
-
-        return parse_village_code
+        return _division_code_parser(12, "村代码", vocab.village_kind)
     if field_kind == "code":
         return lambda value: nz.parse_code(value, 12, header)
     raise ValueError(f"unknown field kind {field_kind}")  # a contract error, not bad input

@@ -28,7 +28,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine, bindparam, insert, or_, select, update
 
-from data_pipeline.normalise import TOWNSHIP_SUFFIXES, VILLAGE_SUFFIXES, place_keys
+from data_pipeline.normalise import TOWNSHIP_SUFFIXES, VILLAGE_SUFFIXES, clean_text, place_keys
 from warehouse import schema
 from warehouse.engine import upsert_rows
 
@@ -256,14 +256,7 @@ def find_field(columns, candidates: tuple[str, ...]) -> str | None:
 
 def normalise_code(value, level: str) -> str:
     """Return a division code as digits ("990101101"); '' when the cell holds none."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        if value.is_integer():
-            value = int(value)
-    text = re.sub(r"\s", "", unicodedata.normalize("NFKC", str(value)))
+    text = re.sub(r"\s", "", clean_text(value))  # the ledgers' reading: NFKC, 990101101.0 → "990101101"
     if text.endswith(".0"):
         text = text[:-2]
     if not text.isdigit():
@@ -277,9 +270,7 @@ def normalise_code(value, level: str) -> str:
 
 def normalise_name(value) -> str:
     """Return a place name without spaces and full-width forms: " 青石镇 " → "青石镇"."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return re.sub(r"\s", "", unicodedata.normalize("NFKC", str(value)))
+    return re.sub(r"\s", "", clean_text(value))
 
 
 def short_name(name: str, level: str) -> str:

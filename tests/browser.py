@@ -21,6 +21,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -125,13 +127,21 @@ def full_page_screenshot(page, path: Path | str) -> None:
         page.set_viewport_size(original)
 
 
+@contextmanager
+def served_app(db_url: str, log_path: Path | None = None) -> Iterator[str]:
+    """Serve the app against ``db_url`` for the block; yield its base URL; stop it afterwards."""
+    process, base_url = start_app(db_url, log_path=log_path)
+    try:
+        yield base_url
+    finally:
+        stop_app(process)
+
+
 @pytest.fixture(scope="module")
 def app_server(sample_db_url, tmp_path_factory):
     """Yield the base URL of the app served against the sample warehouse."""
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    process, base_url = start_app(sample_db_url, log_path=log_path)
-    yield base_url
-    stop_app(process)
+    with served_app(sample_db_url, tmp_path_factory.mktemp("streamlit") / "server.log") as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")

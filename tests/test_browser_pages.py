@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from tests.browser import save_screenshot, start_app, stop_app
+from tests.browser import save_screenshot, served_app
 from ui.frame import MEETING_AGENDA, PAGES
 
 pytestmark = pytest.mark.browser
@@ -101,8 +101,7 @@ def test_meeting_mode_hides_the_sidebar_and_steps_through_the_agenda_with_next(p
 
 
 def test_a_deep_link_to_a_fresh_server_is_framed_by_the_dashboard(page, sample_db_url, tmp_path):
-    process, base_url = start_app(sample_db_url, log_path=tmp_path / "server.log")
-    try:
+    with served_app(sample_db_url, tmp_path / "server.log") as base_url:
         page.goto(f"{base_url}/satisfaction?granularity=季&period=2023年第一季度")
         wait_for_page(page, "满意度")
         # the filters of dashboard.py are there, and the page reads them
@@ -110,8 +109,6 @@ def test_a_deep_link_to_a_fresh_server_is_framed_by_the_dashboard(page, sample_d
         expect()(page.get_by_text("全县 · 2023年第一季度")).to_be_visible()
         expect()(page.locator("[data-testid=stMetricValue]").first).to_have_text("82.3%", timeout=TIMEOUT)
         expect()(page.locator("[data-testid=stSidebarNav]").get_by_text("季度排名")).to_be_visible()
-    finally:
-        stop_app(process)
 
 
 def test_with_ci_true_a_missing_chromium_fails_instead_of_skipping(monkeypatch):

@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser import start_app, stop_app
+from tests.browser import served_app
 from tests.test_geo_map import XSS_IMG, build_map_warehouse
 
 pytestmark = pytest.mark.browser
@@ -23,9 +23,8 @@ def map_warehouse_url(tmp_path_factory):
 @pytest.fixture(scope="module")
 def map_app(map_warehouse_url, tmp_path_factory):
     """Yield the base URL of the app served against the map test warehouse."""
-    process, base_url = start_app(map_warehouse_url, log_path=tmp_path_factory.mktemp("log") / "server.log")
-    yield base_url
-    stop_app(process)
+    with served_app(map_warehouse_url, tmp_path_factory.mktemp("log") / "server.log") as base_url:
+        yield base_url
 
 
 def test_the_map_page_draws_heat_and_outlines_with_no_request_leaving_the_host(map_app, page):  # noqa: F811

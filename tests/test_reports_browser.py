@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from reports.archive import archived_bytes, list_bulletins
 from reports.png import png_size
-from tests.browser import start_app, stop_app
+from tests.browser import served_app
 from warehouse.engine import get_engine
 from warehouse.schema import audit_events
 
@@ -35,10 +35,8 @@ def app_db_url(sample_db_url, tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def exports_app(app_db_url, tmp_path_factory):
-    log_path = tmp_path_factory.mktemp("streamlit_exports") / "server.log"
-    process, base_url = start_app(app_db_url, log_path=log_path)
-    yield base_url
-    stop_app(process)
+    with served_app(app_db_url, tmp_path_factory.mktemp("streamlit_exports") / "server.log") as base_url:
+        yield base_url
 
 
 def export_details(db_url: str) -> list[dict]:

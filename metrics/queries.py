@@ -531,31 +531,42 @@ def metric_value(engine: Engine, name: str, period: Period, scope: Scope, townsh
     return _metric_from(metric, table.iloc[0])
 
 
+def _kpis(conn: Connection, names: Sequence[str], period: Period, township: str | None) -> list[Kpi]:
+    """The KPIs for ``names``, reading each source's measures once for all its metrics."""
+    metrics = [get_metric(n) for n in names]
+    # a running period is compared like with like: its bases are cut to the same number of days
+    latest = _data_as_of(conn)
+    measured = period.to_date(latest) if latest is not None else period
+    periods = [measured, measured.year_ago(), measured.previous()]
+    tables = {source: _measure_table(conn, source, periods, township)
+              for source in dict.fromkeys(m.source for m in metrics)}
+    kpis = []
+    for metric in metrics:
+        value, year_ago_value, previous_value = (_metric_from(metric, row)
+                                                 for _, row in tables[metric.source].iterrows())
+        kpis.append(Kpi(
+            metric=metric, period=period, value=value, year_ago_value=year_ago_value,
+            previous_value=previous_value, year_ago_period=periods[1], previous_period=periods[2],
+            yoy_change=relative_or_points_change(metric, value, year_ago_value),
+            mom_change=relative_or_points_change(metric, value, previous_value),
+            change_is_points=metric.is_rate,
+        ))
+    return kpis
+
+
 def kpi(engine: Engine, name: str, period: Period, scope: Scope, township_code: str | None = None) -> Kpi:
     """Return the metric for the period with its 同比 (year ago) and 环比 (previous period) values and changes."""
-    metric = get_metric(name)
-    township = scope.narrowed_to(township_code)
     with engine.connect() as conn:
-        # a running period is compared like with like: its bases are cut to the same number of days
-        latest = _data_as_of(conn)
-        measured = period.to_date(latest) if latest is not None else period
-        periods = [measured, measured.year_ago(), measured.previous()]
-        table = _measure_table(conn, metric.source, periods, township)
-    value, year_ago_value, previous_value = (_metric_from(metric, row) for _, row in table.iterrows())
-    return Kpi(
-        metric=metric, period=period, value=value, year_ago_value=year_ago_value, previous_value=previous_value,
-        year_ago_period=periods[1], previous_period=periods[2],
-        yoy_change=relative_or_points_change(metric, value, year_ago_value),
-        mom_change=relative_or_points_change(metric, value, previous_value),
-        change_is_points=metric.is_rate,
-    )
+        return _kpis(conn, [name], period, scope.narrowed_to(township_code))[0]
 
 
 def kpi_tiles(engine: Engine, period: Period, scope: Scope, township_code: str | None = None,
               names: tuple[str, ...] = ("clue_count", "case_count", "people_handled", "recovered_funds",
                                         "rectification_completion_rate", "satisfaction_rate")) -> list[Kpi]:
-    """Return one Kpi per name, in order (for the KPI tiles of the overview)."""
-    return [kpi(engine, n, period, scope, township_code) for n in names]
+    """Return one Kpi per name, in order (for the KPI tiles of the overview); metrics that share a
+    source (the four rectification rates, say) are read from one query of it."""
+    with engine.connect() as conn:
+        return _kpis(conn, names, period, scope.narrowed_to(township_code))
 
 
 def _period_frame(periods: Sequence[Period]) -> pd.DataFrame:

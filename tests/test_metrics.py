@@ -194,6 +194,19 @@ def test_kpi_tiles_default_to_the_overview_six(engine):
     assert [t.formatted_value for t in tiles] == ["9件", "4件", "7人", "47.75万元", "50.0%", "87.1%"]
 
 
+
+def test_tiles_read_together_equal_each_kpi_read_alone(engine):
+    # kpi_tiles reads a source once for all its metrics (the four rectification rates share one scan)
+    names = tuple(METRICS)
+    tiles = metrics.kpi_tiles(engine, Q3, TOWNSHIP_B, names=names)
+    alone = [metrics.kpi(engine, name, Q3, TOWNSHIP_B) for name in names]
+    assert [(t.metric.name, t.value, t.year_ago_value, t.previous_value) for t in tiles] == \
+           [(k.metric.name, k.value, k.year_ago_value, k.previous_value) for k in alone]
+    rates = {t.metric.name: t.value for t in metrics.kpi_tiles(
+        engine, Q3, COUNTY, names=("rectification_completion_rate", "on_time_completion_rate", "overdue_count"))}
+    assert rates == {"rectification_completion_rate": pytest.approx(5 / 10),
+                     "on_time_completion_rate": pytest.approx(4 / 7), "overdue_count": 2}
+
 # --- rectification as of a date ---------------------------------------------------------------
 
 def test_rectification_rates_as_of_the_quarter_end(engine):

@@ -34,6 +34,35 @@ NEUTRAL_COLOR = "#9E9E9E"
 
 _township_order: dict[str, int] = {}
 
+# The house template: the parts of plotly_white that a 2-D bar, line, pie or heatmap uses. The whole
+# plotly_white (polar, ternary, 3-D scenes, maps, 24 trace types) is 7 KB of JSON copied into every
+# figure and walked on every page run; this is 2 KB and draws the same charts.
+_GRID = "#EBF0F8"
+_AXIS = {"gridcolor": _GRID, "linecolor": _GRID, "ticks": "", "title": {"standoff": 15},
+         "zerolinecolor": _GRID, "automargin": True, "zerolinewidth": 2}
+HOUSE_TEMPLATE = go.layout.Template(
+    layout={
+        "autotypenumbers": "strict",
+        "colorway": ["#636efa", "#EF553B", "#00cc96", "#ab63fa", "#FFA15A", "#19d3f3", "#FF6692",
+                     "#B6E880", "#FF97FF", "#FECB52"],
+        "font": {"color": "#2a3f5f"},
+        "hovermode": "closest",
+        "hoverlabel": {"align": "left"},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "coloraxis": {"colorbar": {"outlinewidth": 0, "ticks": ""}},
+        "xaxis": _AXIS,
+        "yaxis": _AXIS,
+        "shapedefaults": {"line": {"color": "#2a3f5f"}},
+        "annotationdefaults": {"arrowcolor": "#2a3f5f", "arrowhead": 0, "arrowwidth": 1},
+    },
+    data={
+        "bar": [go.Bar(marker={"line": {"color": "white", "width": 0.5}})],
+        "pie": [go.Pie(automargin=True)],
+        "heatmap": [go.Heatmap(colorbar={"outlinewidth": 0, "ticks": ""})],
+    },
+)
+
 
 def font_family() -> str:
     """Return the chart font stack (a CJK font first) from the settings."""
@@ -130,7 +159,7 @@ def apply_theme(fig: go.Figure, title: str, *, x_title: str | None = None, y_tit
         font={"family": family, "size": 13, "color": "#262730"},
         hoverlabel={"font": {"family": family, "size": 13}},
         separators=".,",  # 873.46, and no thin-space thousands grouping
-        template="plotly_white",
+        template=HOUSE_TEMPLATE,
         height=height,
         margin={"l": 60, "r": 24, "t": 64, "b": 48},
         showlegend=legend,

@@ -112,3 +112,15 @@ def test_a_few_items_are_counted_in_whole_numbers_on_the_axis():
     assert township_bar(many, "overdue_items", "各乡镇逾期整改事项", value_name="逾期事项", unit="件").layout.xaxis.dtick is None
     rates = few.assign(rate=[0.5, 1.0])
     assert township_bar(rates, "rate", "整改完成率", value_name="整改完成率", percent=True).layout.xaxis.dtick is None
+
+
+def test_a_figure_carries_the_lean_house_template_not_the_whole_of_plotly_white():
+    # every chart's JSON goes to the browser and is copied on every page run: the template is the
+    # 2-D part of plotly_white (white ground, light grid), not its polar/3-D/map sections
+    towns = pd.DataFrame({"township_code": ["990101001", "990101101"], "township_name": ["城关街道", "柳溪乡"],
+                          "value": [3, 5]})
+    fig = township_bar(towns, "value", "各乡镇线索数", value_name="线索数", unit="件")
+    template = fig.layout.template.layout
+    assert template.plot_bgcolor == "white" and template.xaxis.gridcolor == "#EBF0F8"
+    assert template.polar.bgcolor is None and template.scene.xaxis.backgroundcolor is None
+    assert len(fig.to_json()) < 4_000

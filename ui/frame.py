@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pickle
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
@@ -61,13 +62,32 @@ _FIGURES_LOCK = threading.Lock()
 _FIGURES_MAX = 400
 
 
+_FRAME_DIGESTS: dict[int, tuple[weakref.ref, tuple]] = {}
+
+
+def _frame_digest(frame: pd.DataFrame) -> tuple:
+    """The frame's content as a key part, remembered while the frame lives.
+
+    A warm page gets the very same result frames back from ``_cached_call`` (shared, never
+    modified), so hashing each of them once instead of on every run is safe and saves the
+    hashing of every chart's data on every rerun.
+    """
+    remembered = _FRAME_DIGESTS.get(id(frame))
+    if remembered is not None and remembered[0]() is frame:
+        return remembered[1]
+    try:
+        digest = pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()
+    except TypeError:  # a cell pandas cannot hash (a list): fall back to the pickled frame
+        digest = pickle.dumps(frame)
+    part = ("df", tuple(map(str, frame.columns)), tuple(map(str, frame.dtypes)), digest)
+    key = id(frame)
+    _FRAME_DIGESTS[key] = (weakref.ref(frame, lambda _ref: _FRAME_DIGESTS.pop(key, None)), part)
+    return part
+
+
 def _figure_key_part(value: Any) -> Any:
     if isinstance(value, pd.DataFrame):
-        try:
-            digest = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
-        except TypeError:  # a cell pandas cannot hash (a list): fall back to the pickled frame
-            digest = pickle.dumps(value)
-        return ("df", tuple(map(str, value.columns)), tuple(map(str, value.dtypes)), digest)
+        return _frame_digest(value)
     if isinstance(value, dict):
         return tuple((k, _figure_key_part(v)) for k, v in value.items())
     if isinstance(value, (list, tuple)):

@@ -194,7 +194,6 @@ def test_kpi_tiles_default_to_the_overview_six(engine):
     assert [t.formatted_value for t in tiles] == ["9件", "4件", "7人", "47.75万元", "50.0%", "87.1%"]
 
 
-
 def test_tiles_read_together_equal_each_kpi_read_alone(engine):
     # kpi_tiles reads a source once for all its metrics (the four rectification rates share one scan)
     names = tuple(METRICS)
@@ -206,6 +205,7 @@ def test_tiles_read_together_equal_each_kpi_read_alone(engine):
         engine, Q3, COUNTY, names=("rectification_completion_rate", "on_time_completion_rate", "overdue_count"))}
     assert rates == {"rectification_completion_rate": pytest.approx(5 / 10),
                      "on_time_completion_rate": pytest.approx(4 / 7), "overdue_count": 2}
+
 
 # --- rectification as of a date ---------------------------------------------------------------
 

@@ -795,7 +795,8 @@ def _clue_rows(conn, where: list, order_by) -> pd.DataFrame:
     c, t, v = clues.c, townships.c, villages.c
     statement = (
         select(c.clue_id, c.received_date, t.township_name, v.village_name, c.clue_source, c.problem_domain,
-               c.management_level, c.is_supervised, c.handling_status, c.reported_person_name, c.summary)
+               c.management_level, c.is_supervised, c.handling_status, c.closed_date, c.reported_person_name,
+               c.summary)
         .select_from(clues.outerjoin(townships, t.township_code == c.township_code)
                      .outerjoin(villages, v.village_code == c.village_code))
         .where(*where)
@@ -838,12 +839,22 @@ def recent_activity(engine: Engine, scope: Scope, township_code: str | None = No
             "clues": clue_rows, "cases": case_rows}
 
 
+def _clue_status_at(status: str, closed: date | None, day: date) -> str:
+    """A clue's 办理状态 on ``day``: 办结 only if closed by then; one closed later reads 期末在办，<date>办结."""
+    if status != vocab.CLUE_CLOSED:
+        return status
+    if closed is None or closed <= day:
+        return status
+    return f"期末在办，{closed.isoformat()}办结"
+
+
 def priority_clues(engine: Engine, period: Period, scope: Scope, township_code: str | None = None,
                    open_only: bool = True) -> pd.DataFrame:
     """Return the 红 or 挂牌督办 clues: with ``open_only``, every one still open at the period's end, whenever
     received (the meeting's backlog); else those received in the period. Supervised first, then oldest
     first. Columns: clue_id, received_date, township_name, village_name, problem_domain,
-    management_level, is_supervised, handling_status, reported_person_name (masked per scope), summary."""
+    management_level, is_supervised, handling_status (on the period's last day: a clue closed after it
+    reads 期末在办，<date>办结), reported_person_name (masked per scope), summary."""
     c = clues.c
     township = scope.narrowed_to(township_code)
     where = [or_(c.management_level == RED, c.is_supervised.is_(True)), c.received_date <= period.end,
@@ -856,6 +867,8 @@ def priority_clues(engine: Engine, period: Period, scope: Scope, township_code: 
     with engine.connect() as conn:
         table = _clue_rows(conn, where, [c.is_supervised.desc(), c.received_date, c.clue_id])
     table = _masked(table, "reported_person_name", scope)
+    table["handling_status"] = [_clue_status_at(status, _as_date(closed), period.end)
+                                for status, closed in zip(table["handling_status"], table["closed_date"])]
     return table[["clue_id", "received_date", "township_name", "village_name", "problem_domain",
                   "management_level", "is_supervised", "handling_status", "reported_person_name", "summary"]]
 

@@ -363,6 +363,12 @@ def test_open_priority_clues_carry_over_from_earlier_quarters_until_closed(engin
     assert q4["clue_id"].tolist() == ["C05", "C15", "C04", "C07"]
     july = metrics.priority_clues(engine, Period.month(2024, 7), COUNTY)
     assert july["clue_id"].tolist() == ["C01"]  # 办结 on 08-01: still open at the end of July
+    # and its status is read on July's last day, not today's: a list headed 在办 shows no 办结
+    assert july["handling_status"].tolist() == ["期末在办，2024-08-01办结"]
+    assert set(q4["handling_status"]) == {"在办"}
+    received = metrics.priority_clues(engine, Period.quarter(2024, 3), COUNTY, open_only=False)
+    assert received.set_index("clue_id")["handling_status"].to_dict() == {
+        "C01": "办结", "C05": "在办", "C04": "在办", "C07": "在办"}
 
 
 def test_village_counts_below_the_threshold_read_less_than_three(engine):

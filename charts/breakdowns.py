@@ -74,10 +74,12 @@ def share_donut(df: pd.DataFrame, value_column: str, title: str, *, value_name: 
     if df is None or df.empty or float(df[value_column].fillna(0).astype(float).sum()) == 0:
         return empty_figure(title)
     categories = list(df[category_column])
+    values = df[value_column].fillna(0).astype(float)
     fig = go.Figure(go.Pie(
-        labels=categories, values=df[value_column].astype(float), hole=0.45, sort=False,
+        labels=categories, values=values, hole=0.45, sort=False,
         marker={"colors": [category_color(c, i) for i, c in enumerate(categories)]},
-        textinfo="label+percent", texttemplate="%{label}<br>%{percent:.1%}",
+        # an empty category stays in the legend but gets no "0.0%" label sticking out of the ring
+        textinfo="label+percent", texttemplate=["%{label}<br>%{percent:.1%}" if v > 0 else "" for v in values],
         hovertemplate=f"%{{label}}<br>{value_name}：%{{value}}{unit}<br>占比：%{{percent:.1%}}<extra></extra>",
     ))
     apply_theme(fig, title, legend=True, height=380)

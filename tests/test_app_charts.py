@@ -124,3 +124,10 @@ def test_a_figure_carries_the_lean_house_template_not_the_whole_of_plotly_white(
     assert template.plot_bgcolor == "white" and template.xaxis.gridcolor == "#EBF0F8"
     assert template.polar.bgcolor is None and template.scene.xaxis.backgroundcolor is None
     assert len(fig.to_json()) < 4_000
+
+
+def test_a_donut_labels_only_the_categories_that_have_items():
+    statuses = pd.DataFrame({"status": ["未启动", "整改中", "已完成", "已销号"], "items": [0, 5, 30, 65]})
+    donut = share_donut(statuses, "items", "整改状态分布", value_name="整改事项", unit="件", category_column="status")
+    assert list(donut.data[0].labels) == ["未启动", "整改中", "已完成", "已销号"]  # all four in the legend
+    assert list(donut.data[0].texttemplate) == ["", *["%{label}<br>%{percent:.1%}"] * 3]

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, and_, case, func, not_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from config import settings
+from metrics.cache import cached
 from metrics.definitions import METRICS, RANKING_METRICS, Kpi, Metric, get_metric, relative_or_points_change
 from metrics.periods import Period
 from metrics.scope import Scope, mask_name
@@ -1078,8 +1079,18 @@ def satisfaction_by_township(engine: Engine, periods: list[Period], scope: Scope
 # the quarterly ranking
 # ============================================================================================
 
-def _ranking_components(conn, quarter: Period) -> pd.DataFrame:
-    """Return every township's four ranking rates (None where missing) and overdue items, as of the quarter's end."""
+@cached
+def _ranking_components(engine: Engine, quarter: Period) -> pd.DataFrame:
+    """Return every township's four ranking rates (None where missing) and overdue items, as of the quarter's end.
+
+    Cached by data version: the ranking page and the 建议约谈 check both read this quarter and the
+    one before, and each read is a scan of every rectification item as of the quarter's end."""
+    with engine.connect() as conn:
+        return _components_of(conn, quarter)
+
+
+def _components_of(conn: Connection, quarter: Period) -> pd.DataFrame:
+    """The ranking's components read from the warehouse (``_ranking_components`` caches them)."""
     towns = _township_frame(conn, Scope.county(), whole_county=True)[["township_code", "township_name"]]
     as_of = effective_as_of(conn, quarter)
     rect = _rectification_frame(conn, as_of, None, ["township_code"])
@@ -1116,9 +1127,9 @@ def _has_ranking_data(table: pd.DataFrame) -> bool:
     return bool(table[list(RANKING_METRICS)].notna().any().any())
 
 
-def _ranking_of(conn, quarter: Period) -> pd.DataFrame | None:
+def _ranking_of(engine: Engine, quarter: Period) -> pd.DataFrame | None:
     """The quarter's ranking, or None when the quarter has no data at all (no rank, nobody last)."""
-    table = _ranking_components(conn, quarter)
+    table = _ranking_components(engine, quarter)
     if not len(table) or not _has_ranking_data(table):
         return None
     return _ranked(table)
@@ -1132,10 +1143,9 @@ def quarterly_ranking(engine: Engine, quarter: Period, scope: Scope) -> pd.DataF
     Always every township of the county, whatever the scope: it is the county's published ranking."""
     if quarter.granularity != "quarter":
         raise ValueError("综合排名按季度计算，请选择季度")
-    with engine.connect() as conn:
-        components = _ranking_components(conn, quarter)
-        current = _ranked(components)
-        previous = _ranking_of(conn, quarter.previous())
+    components = _ranking_components(engine, quarter)
+    current = _ranked(components)
+    previous = _ranking_of(engine, quarter.previous())
     if len(current) and not _has_ranking_data(components):
         current["is_last"] = False  # a quarter with no data at all has nobody last
     if previous is None:
@@ -1160,18 +1170,17 @@ def interview_flags(engine: Engine, quarter: Period, scope: Scope, lookback: int
     columns = ["township_code", "township_name", "quarters", "quarter_count"]
     run: list[Period] = []
     last_code = last_name = None
-    with engine.connect() as conn:
-        period = quarter
-        for _ in range(lookback):
-            ranking = _ranking_of(conn, period)
-            if ranking is None:
-                break
-            bottom = ranking.iloc[-1]
-            if last_code is not None and bottom["township_code"] != last_code:
-                break
-            last_code, last_name = bottom["township_code"], bottom["township_name"]
-            run.append(period)
-            period = period.previous()
+    period = quarter
+    for _ in range(lookback):
+        ranking = _ranking_of(engine, period)
+        if ranking is None:
+            break
+        bottom = ranking.iloc[-1]
+        if last_code is not None and bottom["township_code"] != last_code:
+            break
+        last_code, last_name = bottom["township_code"], bottom["township_name"]
+        run.append(period)
+        period = period.previous()
     if len(run) < 2:
         return pd.DataFrame(columns=columns)
     labels = "、".join(p.label for p in reversed(run))

@@ -10,7 +10,7 @@ from sqlalchemy import insert
 import metrics
 from metrics import Period, Scope
 from metrics.cache import cache_stats, cached, clear_cache
-from tests.metrics_fixture import A, B, add_batch, build_metrics_warehouse
+from tests.metrics_fixture import A, B, C, add_batch, build_metrics_warehouse
 from warehouse import schema
 
 Q3 = Period.quarter(2024, 3)
@@ -60,3 +60,18 @@ def test_list_arguments_are_cached_too(engine):
     assert series(engine, "case_count", months, Scope.county())["value"].tolist() == [1, 1, 2]
     assert series(engine, "case_count", months, Scope.county())["value"].tolist() == [1, 1, 2]
     assert cache_stats()["hits"] == 1
+
+
+def test_the_ranking_read_twice_is_read_once_and_a_new_load_changes_it(engine):
+    # the ranking and the 建议约谈 check share each quarter's components through the cache
+    proactive = lambda: metrics.quarterly_ranking(engine, Q3, Scope.county()).set_index(  # noqa: E731
+        "township_code").loc[C, "proactive_discovery_rate"]
+    assert proactive() == 0.0  # K04, 上级转办, is C's one case of the quarter
+    with engine.begin() as conn:  # rows alone, no load batch: still the cached figures
+        conn.execute(insert(schema.cases).values(
+            case_id="K99", filed_date=date(2024, 9, 25), township_code=C, problem_domain="作风问题",
+            discovery_method="主动发现", violation_type="违反工作纪律", people_count=1, recovered_funds_wan_yuan=0,
+            is_typical=False, batch_id=2))
+    assert proactive() == 0.0
+    add_batch(engine, "补报案件.xlsx", datetime(2024, 11, 17, 10, 0))
+    assert proactive() == 0.5

@@ -7,7 +7,8 @@ The floor is a minimal Streamlit page drawing one plotly chart from one aggregat
 (clues per township) over the same warehouse: what any page costs at the least. A page's
 *cold* run has an empty result cache (the engine is connected); its *warm* run is the median
 of the runs after it, as when a user switches pages or moves a filter back. Goal: every warm
-page within 2x the floor, at both scales. Prints a Markdown table (docs/bench/pages.md).
+page within 2x the floor, at both scales. The frame alone (navigation and the sidebar's filters,
+no page under it) is measured too: every page pays it before drawing anything. Prints a Markdown table (docs/bench/pages.md).
 
 The 100-county warehouse is built from ``benchmarks/out/ledgers`` (``python -m data_pipeline
 sample --counties 100 --out benchmarks/out``) unless ``--sqlite-100`` names one already loaded.
@@ -19,6 +20,7 @@ import argparse
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,6 +42,27 @@ with engine.connect() as conn:
     rows = conn.execute(select(clues.c.township_code, func.count()).group_by(clues.c.township_code)).all()
 st.plotly_chart(go.Figure(go.Bar(x=[r[0] for r in rows], y=[r[1] for r in rows])))
 '''
+
+
+# The dashboard's frame alone (navigation, the sidebar's filters, the data-version check) with no
+# page under it: what every page pays before it draws anything.
+FRAME_ONLY_SCRIPT = '''
+from ui.frame import navigation, render_frame
+
+navigation()
+render_frame()
+'''
+
+
+def _frame_only_app(folder: Path):
+    """An AppTest of the frame alone; ``pages/`` is linked beside it, as st.Page resolves page files there."""
+    from streamlit.testing.v1 import AppTest
+
+    script = folder / "frame_only.py"
+    script.write_text(FRAME_ONLY_SCRIPT, encoding="utf-8")
+    if not (folder / "pages").exists():
+        (folder / "pages").symlink_to(PROJECT_ROOT / "pages", target_is_directory=True)
+    return AppTest.from_file(str(script), default_timeout=600)
 
 
 def _discovery_off() -> None:
@@ -88,6 +111,15 @@ def measure(url: str, repeat: int) -> dict[str, tuple[float, float]]:
     warm = statistics.median(_timed(floor.run) for _ in range(repeat))
     assert not floor.exception, floor.exception
     results["floor"] = (cold, warm)
+
+    with tempfile.TemporaryDirectory() as folder:
+        _clear_result_caches()
+        frame = _frame_only_app(Path(folder))
+        frame.query_params["granularity"] = "季"
+        cold = _timed(frame.run)
+        warm = statistics.median(_timed(frame.run) for _ in range(repeat))
+        assert not frame.exception, [e.value for e in frame.exception]
+        results["frame"] = (cold, warm)
 
     for page in PAGES:
         _clear_result_caches()
@@ -167,7 +199,7 @@ def main() -> None:
     print("\n| 数据库 | 规模 | 页面 | 冷启动 (s) | 热运行 (s) | 热运行 / 基线 |")
     print("|---|---|---|---:|---:|---:|")
     for database, scale, name, cold, warm, ratio in rows:
-        label = "基线（一图一查询）" if name == "floor" else name
+        label = {"floor": "基线（一图一查询）", "frame": "框架（导航与侧栏筛选，无页面内容）"}.get(name, name)
         print(f"| {database} | {scale} | {label} | {cold:.3f} | {warm:.3f} | {ratio:.1f}x |")
 
 

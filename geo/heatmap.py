@@ -241,6 +241,21 @@ class MetricScale(MacroElement):
         self._name = "MetricScale"
 
 
+class PlainAttribution(MacroElement):
+    """The attribution reads plain "Leaflet": no link off the intranet, and no flag icon (Leaflet 1.9's
+    default prefix carries one, which has no place on a county government's map)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl.setPrefix("Leaflet");
+        {% endmacro %}
+    """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "PlainAttribution"
+
+
 class MapLegend(_DataElement):
     """A Leaflet control in a corner holding (escaped) HTML: the legend, or an export's title and watermark."""
 
@@ -351,6 +366,7 @@ def build_map(
     fmap = folium.Map(location=[0, 0], zoom_start=10, tiles=None, control_scale=False, prefer_canvas=False,
                       zoom_snap=0.25)  # fit the county snugly, not to the nearest whole zoom
     fmap.add_child(MetricScale())
+    fmap.add_child(PlainAttribution())
     points = heat_points(villages, weight)
     frames = _monthly_frames(villages, monthly, weight) if monthly is not None else {}
     # Leaflet.heat saturates above "max" (default 1); a year's months share the year's maximum

@@ -53,6 +53,10 @@ def test_the_map_page_draws_heat_and_outlines_with_no_request_leaving_the_host(m
     # 3 township outlines + 5 village markers (河口社区 has no point)
     expect(outlines).to_have_count(8, timeout=30_000)
     expect(map_frame.locator(".map-legend")).to_contain_text("热力：线索数")
+    # the credit is plain text: no link off the intranet, no flag icon from Leaflet's default prefix
+    attribution = map_frame.locator(".leaflet-control-attribution")
+    expect(attribution).to_have_text("Leaflet")
+    assert attribution.locator("svg, img, a").count() == 0
 
     # the village whose name is an <img onerror> payload: its tooltip shows the text, nothing runs
     # A synthetic mouseover rather than a pointer hover: Leaflet finds the marker from the event's

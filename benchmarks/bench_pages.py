@@ -8,7 +8,8 @@ The floor is a minimal Streamlit page drawing one plotly chart from one aggregat
 *cold* run has an empty result cache (the engine is connected); its *warm* run is the median
 of the runs after it, as when a user switches pages or moves a filter back. Goal: every warm
 page within 2x the floor, at both scales. The frame alone (navigation and the sidebar's filters,
-no page under it) is measured too: every page pays it before drawing anything. Prints a Markdown table (docs/bench/pages.md).
+no page under it) is measured too: every page pays it before drawing anything. Prints a Markdown
+table (docs/bench/pages.md).
 
 The 100-county warehouse is built from ``benchmarks/out/ledgers`` (``python -m data_pipeline
 sample --counties 100 --out benchmarks/out``) unless ``--sqlite-100`` names one already loaded.

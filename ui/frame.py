@@ -57,9 +57,32 @@ def _engine_for(url: str) -> Engine:
     return get_engine(url)
 
 
-_FIGURES: "OrderedDict[tuple, Any]" = OrderedDict()
-_FIGURES_LOCK = threading.Lock()
-_FIGURES_MAX = 400
+class _SharedLru:
+    """A thread-safe LRU of shared values (returned as they are, never copied): results and figures."""
+
+    def __init__(self, max_entries: int):
+        self._entries: "OrderedDict[tuple, Any]" = OrderedDict()
+        self._lock = threading.Lock()
+        self._max_entries = max_entries
+
+    def get_or_make(self, key: tuple, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        value = make()  # outside the lock: another session's query need not wait for this one
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_FIGURES = _SharedLru(400)
 
 
 _FRAME_DIGESTS: dict[int, tuple[weakref.ref, tuple]] = {}
@@ -99,16 +122,7 @@ def cached_figure(builder: Callable, *args, **kwargs):
     """Return the figure ``builder`` makes of these inputs, from a small LRU when they were seen before."""
     key = (builder.__module__, builder.__qualname__, theme.font_family(), theme.township_order(),
            _figure_key_part(args), _figure_key_part(tuple(sorted(kwargs.items()))))
-    with _FIGURES_LOCK:
-        if key in _FIGURES:
-            _FIGURES.move_to_end(key)
-            return _FIGURES[key]
-    fig = builder(*args, **kwargs)
-    with _FIGURES_LOCK:
-        _FIGURES[key] = fig
-        while len(_FIGURES) > _FIGURES_MAX:
-            _FIGURES.popitem(last=False)
-    return fig
+    return _FIGURES.get_or_make(key, lambda: builder(*args, **kwargs))
 
 
 def current_engine() -> Engine:
@@ -121,8 +135,7 @@ def current_scope() -> Scope:
     return Scope.county()
 
 
-_RESULTS: "OrderedDict[tuple, Any]" = OrderedDict()
-_RESULTS_MAX = 3000
+_RESULTS = _SharedLru(3000)
 
 
 def _hashable(value: Any) -> Any:
@@ -140,28 +153,23 @@ def _cached_call(function_name: str, url: str, version: tuple, args: tuple, kwar
     which is what keeps a warm page cheap. The version is read once per run by ``render_frame``.
     """
     key = (function_name, url, version, _hashable(args), _hashable(kwargs))
-    with _FIGURES_LOCK:
-        if key in _RESULTS:
-            _RESULTS.move_to_end(key)
-            return _RESULTS[key]
-    function = getattr(queries, function_name, None)
+    return _RESULTS.get_or_make(key, lambda: _metrics_function(function_name)(_engine_for(url), *args,
+                                                                              **dict(kwargs)))
+
+
+def _metrics_function(name: str) -> Callable:
+    function = getattr(queries, name, None)
     if function is None:  # the pages' extra queries
         from metrics import page_queries
 
-        function = getattr(page_queries, function_name)
-    result = function(_engine_for(url), *args, **dict(kwargs))
-    with _FIGURES_LOCK:
-        _RESULTS[key] = result
-        while len(_RESULTS) > _RESULTS_MAX:
-            _RESULTS.popitem(last=False)
-    return result
+        function = getattr(page_queries, name)
+    return function
 
 
 def clear_caches() -> None:
     """Forget every cached result and figure (the benchmark's cold runs)."""
-    with _FIGURES_LOCK:
-        _RESULTS.clear()
-        _FIGURES.clear()
+    _RESULTS.clear()
+    _FIGURES.clear()
 
 
 @dataclass(frozen=True)

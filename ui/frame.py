@@ -11,9 +11,7 @@ Meeting mode is ``?meeting=1``.
 from __future__ import annotations
 
 import pickle
-import threading
 import weakref
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable
@@ -24,6 +22,7 @@ from sqlalchemy import Engine
 
 from charts import theme
 from metrics import queries
+from metrics.cache import Lru, freeze
 from metrics.periods import GRANULARITY_LABELS, Period, periods_between
 from metrics.scope import Scope
 from warehouse.engine import data_version, database_url, get_engine
@@ -57,32 +56,7 @@ def _engine_for(url: str) -> Engine:
     return get_engine(url)
 
 
-class _SharedLru:
-    """A thread-safe LRU of shared values (returned as they are, never copied): results and figures."""
-
-    def __init__(self, max_entries: int):
-        self._entries: "OrderedDict[tuple, Any]" = OrderedDict()
-        self._lock = threading.Lock()
-        self._max_entries = max_entries
-
-    def get_or_make(self, key: tuple, make: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                return self._entries[key]
-        value = make()  # outside the lock: another session's query need not wait for this one
-        with self._lock:
-            self._entries[key] = value
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-_FIGURES = _SharedLru(400)
+_FIGURES = Lru(400)  # built figures, shared: a page never modifies one
 
 
 _FRAME_DIGESTS: dict[int, tuple[weakref.ref, tuple]] = {}
@@ -135,15 +109,7 @@ def current_scope() -> Scope:
     return Scope.county()
 
 
-_RESULTS = _SharedLru(3000)
-
-
-def _hashable(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return tuple(_hashable(v) for v in value)
-    if isinstance(value, dict):
-        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
-    return value
+_RESULTS = Lru(3000)  # metrics results, shared (see _cached_call)
 
 
 def _cached_call(function_name: str, url: str, version: tuple, args: tuple, kwargs: tuple) -> Any:
@@ -152,7 +118,7 @@ def _cached_call(function_name: str, url: str, version: tuple, args: tuple, kwar
     Results are shared, not copied (pages and builders never modify them: they copy to format),
     which is what keeps a warm page cheap. The version is read once per run by ``render_frame``.
     """
-    key = (function_name, url, version, _hashable(args), _hashable(kwargs))
+    key = (function_name, url, version, freeze(args), freeze(kwargs))
     return _RESULTS.get_or_make(key, lambda: _metrics_function(function_name)(_engine_for(url), *args,
                                                                               **dict(kwargs)))
 

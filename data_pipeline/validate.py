@@ -142,21 +142,16 @@ def _division_code_parser(digits: int, label: str, kind_of):
     return parse
 
 
+# the field kinds whose parser needs nothing from the field itself
+_PLAIN_PARSERS: dict[str, Callable[[object], nz.Parsed]] = {
+    "text": nz.parse_text, "date": nz.parse_date, "month": nz.parse_month, "quarter": nz.parse_quarter,
+    "int": nz.parse_int, "decimal": nz.parse_decimal, "bool": nz.parse_bool,
+}
+
+
 def _parser_for(field_kind: str, choices: tuple[str, ...], header: str) -> Callable[[object], nz.Parsed]:
-    if field_kind == "text":
-        return nz.parse_text
-    if field_kind == "date":
-        return nz.parse_date
-    if field_kind == "month":
-        return nz.parse_month
-    if field_kind == "quarter":
-        return nz.parse_quarter
-    if field_kind == "int":
-        return nz.parse_int
-    if field_kind == "decimal":
-        return nz.parse_decimal
-    if field_kind == "bool":
-        return nz.parse_bool
+    if field_kind in _PLAIN_PARSERS:
+        return _PLAIN_PARSERS[field_kind]
     if field_kind == "enum":
         return nz.enum_parser(choices)
     if field_kind == "township_code":

@@ -26,12 +26,12 @@ from sqlalchemy import Connection, Engine, and_, case, func, not_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from config import settings
-from metrics.cache import cached
+from metrics.cache import Lru, cached
 from metrics.definitions import METRICS, RANKING_METRICS, Kpi, Metric, get_metric, relative_or_points_change
 from metrics.periods import Period
 from metrics.scope import Scope, mask_name
 from warehouse import vocabulary as vocab
-from warehouse.engine import year_month
+from warehouse.engine import data_version, year_month
 from warehouse.schema import (
     case_people,
     cases,
@@ -454,7 +454,7 @@ def _township_frame(conn, scope: Scope, township_code: str | None = None, whole_
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
-_DATA_AS_OF: dict[tuple, date | None] = {}
+_DATA_AS_OF = Lru(256)
 
 
 def _data_as_of(conn) -> date | None:
@@ -463,20 +463,19 @@ def _data_as_of(conn) -> date | None:
     Remembered per database and data version (and the two indexed maxima, so rows written without a
     load batch are seen too): the rectification columns have no index to read a maximum from.
     """
-    b = load_batches.c
-    version = conn.execute(select(func.count(b.batch_id), func.max(b.loaded_at))).one()
+    version = data_version(conn)
     received = conn.execute(select(func.max(clues.c.received_date))).scalar()
     filed = conn.execute(select(func.max(cases.c.filed_date))).scalar()
-    key = (str(conn.engine.url), tuple(version), received, filed)
-    if key not in _DATA_AS_OF:
+    key = (str(conn.engine.url), version, received, filed)
+
+    def latest_event_date() -> date | None:
         dates = [received, filed]
         for column in (rectification_items.c.feedback_date, rectification_items.c.completed_date):
             dates.append(conn.execute(select(func.max(column))).scalar())
         dates = [_as_date(d) for d in dates if d is not None]
-        if len(_DATA_AS_OF) > 256:
-            _DATA_AS_OF.clear()
-        _DATA_AS_OF[key] = max(dates) if dates else None
-    return _DATA_AS_OF[key]
+        return max(dates) if dates else None
+
+    return _DATA_AS_OF.get_or_make(key, latest_event_date)
 
 
 def effective_as_of(conn_or_engine, period: Period, as_of: date | None = None) -> date:

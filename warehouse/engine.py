@@ -99,10 +99,12 @@ def _year_month_postgresql(element, compiler, **kw):
     return "to_char(%s, 'YYYY-MM')" % compiler.process(element.clauses, **kw)
 
 
-def data_version(engine: Engine) -> tuple[int, str]:
+def data_version(bind: Engine | Connection) -> tuple[int, str]:
     """Return (number of loads, time of the last) — the cache key that a new load changes."""
-    with engine.connect() as conn:
-        count, last = conn.execute(
-            select(func.count(load_batches.c.batch_id), func.max(load_batches.c.loaded_at))
-        ).one()
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            return data_version(conn)
+    count, last = bind.execute(
+        select(func.count(load_batches.c.batch_id), func.max(load_batches.c.loaded_at))
+    ).one()
     return int(count), str(last)

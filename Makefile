@@ -1,6 +1,6 @@
 # The two commands a new machine needs (README):
 #   make run    venv + requirements, builds the warehouse from sample_data/ if absent, serves on 127.0.0.1:8501
-#   make test   venv + requirements, then the whole test suite (unit, PostgreSQL, browser)
+#   make test   venv + requirements, ruff (ruff.toml), then the whole test suite (unit, PostgreSQL, browser)
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -27,7 +27,7 @@ run: $(VENV)/.installed
 	$(PY) -m streamlit run dashboard.py --server.address 127.0.0.1 --server.port 8501
 
 test: $(VENV)/.installed
-	$(PY) -m pytest -q tests
+	$(PY) -m ruff check . && $(PY) -m pytest -q tests
 
 sample: $(VENV)/.installed
 	$(PY) -m data_pipeline sample --out sample_data

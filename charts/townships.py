@@ -9,8 +9,16 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.theme import (PRIMARY_COLOR, SECONDARY_COLOR, TARGET_LINE_COLOR, WARNING_COLORS, apply_theme,
-                          empty_figure, format_percent, township_colors)
+from charts.theme import (
+    PRIMARY_COLOR,
+    SECONDARY_COLOR,
+    TARGET_LINE_COLOR,
+    WARNING_COLORS,
+    apply_theme,
+    empty_figure,
+    format_percent,
+    township_colors,
+)
 
 
 def _text(values, unit: str, percent: bool) -> list[str]:

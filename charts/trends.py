@@ -9,8 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.theme import (PRIMARY_COLOR, SECONDARY_COLOR, TARGET_LINE_COLOR, apply_theme,
-                          empty_figure, format_percent)
+from charts.theme import PRIMARY_COLOR, SECONDARY_COLOR, TARGET_LINE_COLOR, apply_theme, empty_figure, format_percent
 
 SERIES_COLORS = (PRIMARY_COLOR, SECONDARY_COLOR, "#E1812C", "#3A923A", "#9372B2", "#7F7F7F")
 

@@ -17,8 +17,8 @@ import datetime as dt
 import io
 import json
 import sys
-from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 

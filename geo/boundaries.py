@@ -310,7 +310,7 @@ class DivisionMatcher:
                 if index and len(index) > 1:
                     return None, f"名称对应多个{LEVELS[self.level]}（{'、'.join(sorted(index))}），请在文件中填写代码"
         if code:
-            return None, f"代码不在区划名录中，名称也未能匹配"
+            return None, "代码不在区划名录中，名称也未能匹配"
         return None, "没有代码，名称也未能匹配"
 
 

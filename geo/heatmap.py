@@ -69,7 +69,7 @@ class TileSource:
     tianditu_key: str = ""
 
     @classmethod
-    def from_settings(cls) -> "TileSource":
+    def from_settings(cls) -> TileSource:
         """Return the background configured by the map_tiles settings."""
         kind = str(settings.get("map_tiles") or "none").strip().lower()
         return cls(kind=kind, url=settings.get("map_tile_url"), is_gcj02=bool(settings.get("map_tile_is_gcj02")),

@@ -21,7 +21,9 @@ if str(PROJECT_ROOT) not in sys.path:
 
 # The browser fixtures are registered once for the whole suite: a session-scoped Playwright
 # imported into several modules would start a second sync Playwright inside the first's loop.
-pytest_plugins = ["tests.browser"]
+# The AppTest fixture (pages_registered_by_navigation) likewise, rather than imported by each
+# test module, where the argument that requests it would shadow the import.
+pytest_plugins = ["tests.browser", "tests.app_helpers"]
 
 SAMPLE_DIR = PROJECT_ROOT / "sample_data"
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -48,7 +48,7 @@ class PostgresCluster:
             command = ["runuser", "-u", "postgres", "--", *command]
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
-    def start(self) -> "PostgresCluster":
+    def start(self) -> PostgresCluster:
         if self._as_root:
             shutil.chown(self.root, "postgres")
             os.chmod(self.root, 0o755)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_helpers import pages_registered_by_navigation  # noqa: F401 - fixture
 from tests.app_helpers import figure_titled, metrics_shown, open_app, texts
 from ui.frame import MEETING_AGENDA, NAVIGATION, PAGES
 
@@ -31,7 +30,7 @@ def test_navigation_groups_the_pages_with_chinese_titles_ascii_files_and_no_icon
         "专题分析": ["案件统计", "整改推进", "满意度", "季度排名", "线索热力图"],
         "通报与导出": ["季通报"],
     }
-    for title, path in PAGES.values():
+    for _title, path in PAGES.values():
         assert path.isascii() and (PROJECT_ROOT / path).exists()
     emoji = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")  # no emoji font on the intranet machines
     sources = [PROJECT_ROOT / "dashboard.py", *(PROJECT_ROOT / "ui").glob("*.py"), *(PROJECT_ROOT / "charts").glob("*.py"),

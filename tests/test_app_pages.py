@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app_helpers import pages_registered_by_navigation  # noqa: F401 - fixture
 from tests.app_helpers import PAGE_FILES, figure_titled, figures, metrics_shown, numbers, open_app, spec_json, texts
 
 

@@ -14,8 +14,18 @@ from data_pipeline import load as load_module
 from data_pipeline.load import load_paths
 from data_pipeline.rejects import export_rejects
 from tests.ledger_files import (
-    CASE_HEADER, CLUE_HEADER, PEOPLE_HEADER, RECTIFICATION_HEADER, SATISFACTION_HEADER, case_row, clue_row,
-    person_row, rectification_row, satisfaction_row, write_divisions, write_xlsx,
+    CASE_HEADER,
+    CLUE_HEADER,
+    PEOPLE_HEADER,
+    RECTIFICATION_HEADER,
+    SATISFACTION_HEADER,
+    case_row,
+    clue_row,
+    person_row,
+    rectification_row,
+    satisfaction_row,
+    write_divisions,
+    write_xlsx,
 )
 from warehouse import schema
 

@@ -10,7 +10,14 @@ from sqlalchemy import select
 
 from data_pipeline.load import load_paths
 from tests.ledger_files import (
-    CLUE_HEADER, DIVISION_HEADER, DIVISION_ROWS, clue_row, excel_serial, write_csv, write_divisions, write_xlsx,
+    CLUE_HEADER,
+    DIVISION_HEADER,
+    DIVISION_ROWS,
+    clue_row,
+    excel_serial,
+    write_csv,
+    write_divisions,
+    write_xlsx,
 )
 from warehouse import schema
 

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from metrics import queries
 from metrics.periods import Period
 from metrics.scope import Scope
-from tests.app_helpers import pages_registered_by_navigation  # noqa: F401 - fixture
 from tests.app_helpers import figure_titled, metrics_shown, open_app, texts
 from warehouse.schema import clues
 

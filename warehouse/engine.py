@@ -91,12 +91,12 @@ class year_month(FunctionElement):
 
 @compiles(year_month, "sqlite")
 def _year_month_sqlite(element, compiler, **kw):
-    return "strftime('%%Y-%%m', %s)" % compiler.process(element.clauses, **kw)
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
 
 
 @compiles(year_month, "postgresql")
 def _year_month_postgresql(element, compiler, **kw):
-    return "to_char(%s, 'YYYY-MM')" % compiler.process(element.clauses, **kw)
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
 
 
 def data_version(bind: Engine | Connection) -> tuple[int, str]:

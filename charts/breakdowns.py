@@ -85,24 +85,3 @@ def share_donut(df: pd.DataFrame, value_column: str, title: str, *, value_name: 
     apply_theme(fig, title, legend=True, height=380)
     fig.update_layout(legend={"orientation": "v", "x": 1.0, "xanchor": "left", "y": 0.5, "yanchor": "middle"})
     return fig
-
-
-def stacked_category_bar(df: pd.DataFrame, category_column: str, stack_column: str, value_column: str,
-                         title: str, *, value_name: str, unit: str) -> go.Figure:
-    """Return horizontal bars per category, stacked by ``stack_column`` (e.g. 问题来源 × 整改状态)."""
-    if df is None or df.empty:
-        return empty_figure(title)
-    fig = go.Figure()
-    categories = list(dict.fromkeys(df[category_column]))
-    for i, stack in enumerate(dict.fromkeys(df[stack_column])):
-        part = df[df[stack_column] == stack].set_index(category_column).reindex(categories)
-        fig.add_trace(go.Bar(
-            y=categories, x=part[value_column].fillna(0).astype(float), orientation="h", name=str(stack),
-            marker_color=category_color(str(stack), i),
-            hovertemplate=f"%{{y}}<br>{stack}：%{{x}}{unit}<extra></extra>",
-        ))
-    fig.update_layout(barmode="stack")
-    apply_theme(fig, title, x_title=f"{value_name}（{unit}）" if unit else value_name, y_title="",
-                height=max(300, 60 + 36 * len(categories)))
-    fig.update_yaxes(autorange="reversed", type="category")
-    return fig

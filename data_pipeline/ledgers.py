@@ -59,9 +59,6 @@ class LedgerKind:
     load_order: int = 10
     extra_tables: tuple[Table, ...] = field(default=())
 
-    def field_by_header(self) -> dict[str, Field]:
-        return {f.header: f for f in self.fields}
-
     @property
     def required_headers(self) -> tuple[str, ...]:
         return tuple(f.header for f in self.fields if f.required)

@@ -486,8 +486,3 @@ def load_sample_boundaries(boundary_dir: Path, engine: Engine) -> list[BoundaryL
         if path.exists():
             reports.append(load_boundary_file(path, level, engine))
     return reports
-
-
-def geometry_from_geojson(text: str) -> BaseGeometry:
-    """Return the shapely geometry of a stored ``geometry_geojson``."""
-    return shapely.geometry.shape(json.loads(text))

@@ -15,11 +15,6 @@ _KRASOVSKY_A = 6378245.0  # semi-major axis the formula was published with
 _KRASOVSKY_EE = 0.00669342162296594323
 
 
-def out_of_china(lon: float, lat: float) -> bool:
-    """Return True outside the box where GCJ-02 differs from WGS-84 (the formula's own box)."""
-    return not (72.004 <= lon <= 137.8347 and 0.8293 <= lat <= 55.8271)
-
-
 def _offsets(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x = lon - 105.0
     y = lat - 35.0
@@ -42,6 +37,7 @@ def wgs84_to_gcj02_arrays(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     """Return (lon, lat) arrays offset to GCJ-02; points outside China are returned unchanged."""
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
+    # the formula's own box: outside it GCJ-02 equals WGS-84
     inside = (lon >= 72.004) & (lon <= 137.8347) & (lat >= 0.8293) & (lat <= 55.8271)
     d_lon, d_lat = _offsets(lon, lat)
     return np.where(inside, lon + d_lon, lon), np.where(inside, lat + d_lat, lat)

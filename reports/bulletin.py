@@ -26,7 +26,6 @@ from metrics.scope import Scope
 from reports import docx_format as fmt
 from reports.stamps import watermark_line
 
-CN_NUMERALS = "一二三四五六七八九十"
 TYPICAL_CASES_SHOWN = 5
 TOP_N = 3
 

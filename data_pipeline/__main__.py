@@ -106,7 +106,7 @@ def _command_sample(args) -> int:
     try:
         from data_pipeline.sample import write_sample
     except ImportError:
-        print("错误：样例数据生成器（data_pipeline/sample.py）尚不可用", file=sys.stderr)
+        print("错误：样例数据生成器（data_pipeline/sample/）尚不可用", file=sys.stderr)
         return 2
     written = write_sample(Path(args.out), counties=args.counties, seed=args.seed)
     print(f"已生成样例台账 {len(written)} 个文件：{args.out}")

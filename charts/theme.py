@@ -24,7 +24,7 @@ TOWNSHIP_PALETTE = (
     "#6BAED6", "#FDAE6B", "#74C476", "#FB6A4A", "#BCBDDC", "#C49C94",
 )
 
-# DOMAIN.md: 整改 warnings are 红/黄/绿; the clue ledger's management levels are 红/黄/蓝.
+# docs/DOMAIN.md: 整改 warnings are 红/黄/绿; the clue ledger's management levels are 红/黄/蓝.
 WARNING_COLORS = {"红": "#D62728", "黄": "#F2B701", "绿": "#2CA02C"}
 LEVEL_COLORS = {"红": "#D62728", "黄": "#F2B701", "蓝": "#1F77B4"}
 PRIMARY_COLOR = "#C0392B"  # the app's primary colour (.streamlit/config.toml)

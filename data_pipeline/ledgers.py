@@ -1,6 +1,6 @@
 """The input contract: which ledgers exist, their columns, header synonyms and value kinds.
 
-This is the one table of header synonyms (DOMAIN.md: "Header synonyms live in one table").
+This is the one table of header synonyms (docs/DOMAIN.md, "The ledgers": the authority for the columns).
 A ledger's kind is recognised from its header: the kind whose required headers are all present.
 
 A messy township sheet, before and after reading:
@@ -23,7 +23,7 @@ from warehouse import schema
 from warehouse import vocabulary as vocab
 
 # Columns that identify a whistleblower. Dropped the moment a sheet is read: never stored,
-# not among rejected rows, never printed or logged (DOMAIN.md rule).
+# not among rejected rows, never printed or logged (docs/DOMAIN.md rule).
 WHISTLEBLOWER_HEADERS = frozenset({
     "反映人", "联系电话", "反映人姓名", "举报人", "举报人姓名", "实名举报人", "反映人电话",
     "举报人电话", "联系方式", "手机号码", "手机号", "电话", "联系人电话", "反映人联系方式",

@@ -3,7 +3,7 @@
 pandera-style lazy validation, vectorised: each check is a mask over all rows, and every
 failure becomes one line of ``errors`` (source row, column, reason). A row with any failure is
 rejected whole; the others are accepted. Checks: types, enumerations, required fields, places
-(by code or name variant, never guessed), the cross-field rules of DOMAIN.md, and duplicates of
+(by code or name variant, never guessed), the cross-field rules of docs/DOMAIN.md, and duplicates of
 the natural key inside the file (the later row is rejected, naming the earlier one).
 """
 
@@ -314,7 +314,7 @@ def mark_repeats_of_earlier_sheets(checked: ValidatedSheet, keys_seen: dict[tupl
         keys_seen.setdefault(key, f"工作表“{sheet_name}”第{int(row)}行")
 
 
-# --- cross-field rules of DOMAIN.md: each yields (mask, column, reason) -------------------------
+# --- cross-field rules of docs/DOMAIN.md: each yields (mask, column, reason) --------------------
 
 def _no_rules(_typed: pd.DataFrame):
     return ()

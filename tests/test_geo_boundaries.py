@@ -266,7 +266,7 @@ def test_the_sample_county_boundaries_load_by_the_readme_commands(sample_engine)
         townships = conn.execute(select(schema.townships.c.township_code)).scalars().all()
         villages = conn.execute(select(schema.villages.c.village_code)).scalars().all()
     stored = stored_boundaries(sample_engine)
-    assert len(townships) == 12 and len(villages) == 233  # DOMAIN.md's sample county
+    assert len(townships) == 12 and len(villages) == 233  # docs/DOMAIN.md's sample county
     assert {c for c, r in stored.items() if r["division_level"] == "township"} == set(townships)
     assert {c for c, r in stored.items() if r["division_level"] == "village"} == set(villages)
 

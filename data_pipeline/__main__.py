@@ -8,9 +8,15 @@ is one Chinese line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import unicodedata
 from pathlib import Path
+
+from config.logs import configure_logging
+
+# under ``python -m`` __name__ is "__main__"; the spec keeps the module's own name for the log
+logger = logging.getLogger(__spec__.name if __spec__ else __name__)
 
 MAX_PRINTED_REJECTIONS = 50
 
@@ -106,6 +112,7 @@ def _command_sample(args) -> int:
     try:
         from data_pipeline.sample import write_sample
     except ImportError:
+        logger.exception("Sample generator could not be imported")
         print("错误：样例数据生成器（data_pipeline/sample/）尚不可用", file=sys.stderr)
         return 2
     written = write_sample(Path(args.out), counties=args.counties, seed=args.seed)
@@ -147,13 +154,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    configure_logging(stderr=False)  # stderr is the clerk's: one Chinese line, the traceback goes to the file
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
     except KeyboardInterrupt:
+        logger.warning("Interrupted: %s", args.command)
         print("已中断", file=sys.stderr)
         return 130
     except Exception as exc:  # the CLI boundary: one line, never a traceback
+        logger.exception("Command %s failed", args.command)
         text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         print(f"错误：{text[0] if text else type(exc).__name__}", file=sys.stderr)
         return 2

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import logging
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
@@ -34,6 +35,8 @@ from data_pipeline.validate import Places, ValidatedSheet, mark_repeats_of_earli
 from warehouse import schema
 from warehouse import vocabulary as vocab
 from warehouse.engine import upsert_rows
+
+logger = logging.getLogger(__name__)
 
 WRITE_CHUNK = 50_000
 BULK_INDEX_THRESHOLD = 100_000
@@ -116,9 +119,11 @@ def load_paths(paths: list[Path], engine: Engine, loaded_by: str = "命令行",
         try:
             kinds = sniff_kinds(path)
         except LedgerReadError as exc:
+            logger.warning("File %s not read", path.name, exc_info=True)
             reports.append(FileReport(file_name=path.name, path=path, error=f"「{path.name}」无法读取：{exc}"))
             continue
         except Exception as exc:  # a file the readers choke on: one line, never a traceback
+            logger.exception("File %s not read: the readers failed on it", path.name)
             reports.append(FileReport(file_name=path.name, path=path, error=f"「{path.name}」无法读取：{_one_line(exc)}"))
             continue
         order = min((k.load_order for k in kinds), default=99)
@@ -136,6 +141,7 @@ def load_file(path: Path, engine: Engine, loaded_by: str = "命令行", progress
     try:
         sha = file_sha256(path)
     except OSError as exc:
+        logger.warning("File %s not read", name, exc_info=True)
         return [FileReport(file_name=name, path=path, error=f"「{name}」无法读取：{_one_line(exc)}")]
     with engine.connect() as conn:
         earlier = conn.execute(
@@ -148,8 +154,10 @@ def load_file(path: Path, engine: Engine, loaded_by: str = "命令行", progress
     try:
         sheets = read_ledger(path)
     except LedgerReadError as exc:
+        logger.warning("File %s not read", name, exc_info=True)
         return [FileReport(file_name=name, path=path, error=f"「{name}」无法读取：{exc}")]
     except Exception as exc:
+        logger.exception("File %s not read: the readers failed on it", name)
         return [FileReport(file_name=name, path=path, error=f"「{name}」无法读取：{_one_line(exc)}")]
 
     reports: list[FileReport] = []
@@ -169,12 +177,15 @@ def load_file(path: Path, engine: Engine, loaded_by: str = "命令行", progress
                     conn.exec_driver_sql("PRAGMA cache_size=-2000")  # SQLite's default, 2 MB
                     conn.commit()
     except Exception as exc:
+        logger.exception("Load of %s failed and was rolled back", name)
         message = f"「{name}」入库失败，已回滚，数据库未改动：{_one_line(exc)}"
         return [FileReport(file_name=name, path=path, sheet_name=s.sheet_name, ledger_kind=s.kind.name,
                            rows_read=s.rows_read, error=message) for s in sheets]
     for report in reports:
         report.committed = True
         report.path = path
+        logger.info("Loaded %s (%s) as batch %s: %d rows read, %d loaded, %d rejected", name, report.ledger_kind,
+                    report.batch_id, report.rows_read, report.rows_loaded, report.rows_rejected)
     return reports
 
 

@@ -7,8 +7,14 @@ running it is not a programmer.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
+
+from config.logs import configure_logging
+
+# under ``python -m`` __name__ is "__main__"; the spec keeps the module's own name for the log
+logger = logging.getLogger(__spec__.name if __spec__ else __name__)
 
 
 class _ChineseArgumentParser(argparse.ArgumentParser):
@@ -33,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Return the exit status: 0 when the file loaded, 1 when it could not be."""
+    configure_logging(stderr=False)  # stderr is the clerk's: one Chinese line, the traceback goes to the file
     args = _parser().parse_args(argv)
     from geo.boundaries import BoundaryError, load_boundary_file
 
@@ -46,11 +53,14 @@ def main(argv: list[str] | None = None) -> int:
             loaded_by=args.by,
         )
     except BoundaryError as exc:
+        logger.warning("Boundary file %s not loaded", args.file.name, exc_info=True)
         print(f"错误：{exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # noqa: BLE001 - the clerk gets one line, not a traceback
+        logger.exception("Boundary file %s not loaded: unexpected error", args.file.name)
         print(f"错误：导入边界失败（{type(exc).__name__}：{str(exc).splitlines()[0] if str(exc) else ''}）", file=sys.stderr)
         return 1
+    logger.info("Boundary file %s loaded at %s level", args.file.name, args.level)
     print("\n".join(report.summary_lines()))
     return 0
 

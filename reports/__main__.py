@@ -9,9 +9,15 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from datetime import date
 from pathlib import Path
+
+from config.logs import configure_logging
+
+# under ``python -m`` __name__ is "__main__"; the spec keeps the module's own name for the log
+logger = logging.getLogger(__spec__.name if __spec__ else __name__)
 
 
 def _engine(url: str | None):
@@ -33,6 +39,7 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    configure_logging(stderr=False)  # stderr is staff's: one Chinese line, the traceback goes to the file
     parser = argparse.ArgumentParser(prog="python -m reports", description="导出季通报与周调度会材料")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -87,9 +94,11 @@ def main(argv: list[str] | None = None) -> int:
                 _write(args.out, archived_bytes(engine, args.id))
                 print(f"已取回归档 {args.id} → {args.out}")
     except (ValueError, PermissionError, LookupError, RuntimeError) as error:
+        logger.warning("Command %s failed", args.command, exc_info=True)
         print(f"错误：{error}", file=sys.stderr)
         return 2
     except OSError as error:  # the output path: a folder that cannot be made, a read-only disk …
+        logger.warning("Command %s could not write its file", args.command, exc_info=True)
         print(f"错误：无法写入文件“{error.filename or args.out}”：{error.strerror or error}", file=sys.stderr)
         return 2
     finally:

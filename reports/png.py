@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import copy
+import logging
 import os
 import shutil
 import threading
@@ -23,6 +24,8 @@ import plotly.graph_objects as go
 
 from config import settings
 from reports.stamps import as_of_line, unit_suffix, watermark_line
+
+logger = logging.getLogger(__name__)
 
 PRINT_SCALE = 2  # 1000x560 CSS px → 2000x1120 px: sharp when printed at A4 width
 DEFAULT_WIDTH = 1000
@@ -80,7 +83,7 @@ class ChartRenderer:
             try:
                 await self._kaleido.close()
             except Exception:  # noqa: BLE001 - it is already gone
-                pass
+                logger.warning("Closing the dead chart browser failed; starting a new one", exc_info=True)
         options = {"mathjax": False, "plotlyjs": local_plotly_js(), "n": 1}
         path = browser_path()
         if not path:
@@ -111,7 +114,7 @@ class ChartRenderer:
                 try:
                     asyncio.run_coroutine_threadsafe(self._kaleido.__aexit__(None, None, None), self._loop).result(timeout=15)
                 except Exception:  # noqa: BLE001 - shutting down anyway
-                    pass
+                    logger.warning("Closing the chart browser failed at shutdown", exc_info=True)
                 self._kaleido = None
             self._loop.call_soon_threadsafe(self._loop.stop)
             if self._thread is not None:

@@ -4,6 +4,7 @@ with pyogrio in the CRSs and encodings that real surveyors' files come in."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -242,6 +243,7 @@ def test_a_bad_file_gets_one_chinese_line_and_no_traceback(tmp_path, divisions_e
         [sys.executable, "-m", "geo", "load-boundaries", str(path), "--level", "township", "--db",
          str(divisions_engine.url)],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "DASHBOARD_DATA_DIR": str(tmp_path)},  # its log, not the project's data/
     )
     assert result.returncode != 0
     lines = [line for line in result.stderr.splitlines() if line.strip()]

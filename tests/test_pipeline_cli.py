@@ -17,6 +17,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def run_cli(*args: str, db: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DASHBOARD_")}
+    env["DASHBOARD_DATA_DIR"] = str(db.parent)  # its log goes there, not into the project's data/
     return subprocess.run([sys.executable, "-m", "data_pipeline", *args, "--db", f"sqlite:///{db}"],
                           cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
 

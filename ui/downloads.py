@@ -8,6 +8,7 @@ every button drawn. The stamp date is the frame's as-of date (the period's end, 
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from functools import partial
 
@@ -15,6 +16,8 @@ import pandas as pd
 import streamlit as st
 
 from reports.stamps import file_name
+
+logger = logging.getLogger(__name__)
 
 PNG_MIME = "image/png"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,6 +34,7 @@ def _context() -> tuple[str | None, str, date | None]:
     try:
         return frame.engine_url, frame.scope.user_name, frame.as_of
     except Exception:  # noqa: BLE001 - the buttons still work without a stamp date
+        logger.warning("As-of date unavailable: exports carry no 数据截至 stamp", exc_info=True)
         return frame.engine_url, frame.scope.user_name, None
 
 

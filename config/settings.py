@@ -29,6 +29,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("db_url", "", "数据库连接串；空则用项目 data/ 目录下内置的 SQLite 文件。也可用环境变量 DASHBOARD_DB_URL。"),
     Setting("data_dir", "data", "内置 SQLite 文件与导出归档所在目录（相对项目根目录）。"),
+    Setting("log_level", "INFO", "日志级别（DEBUG、INFO、WARNING、ERROR）；日志写入数据目录下的 dashboard.log（轮转）。"),
     Setting("county_code", "990101", "本县 6 位区划代码（GB/T 2260），用于标题与校验区划代码前缀。"),
     Setting("ranking_weights", {"整改完成率": 30, "按期完成率": 20, "满意率": 30, "主动发现率": 20},
             "乡镇综合排名的权重（合计 100）。"),

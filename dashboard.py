@@ -7,8 +7,9 @@ no icons (an icon from the Material font would be fetched from a CDN). The pages
 groups are declared in ``ui.frame`` (PAGES, NAVIGATION, MEETING_AGENDA).
 """
 
-from ui.frame import navigation, render_frame
+from ui.frame import errors_shown_in_chinese, navigation, render_frame
 
 page = navigation()
-render_frame()
-page.run()
+with errors_shown_in_chinese(page.url_path or "overview"):
+    render_frame()
+    page.run()

@@ -60,8 +60,8 @@ def main() -> int:
     import kaleido
 
     from charts.townships import ranking_score_bar
-    from metrics import queries
     from metrics.periods import Period
+    from metrics.ranking import quarterly_ranking
     from metrics.scope import Scope
     from reports.bulletin import generate_bulletin
     from reports.png import PRINT_SCALE, chart_png, export_figure, local_plotly_js, renderer
@@ -73,7 +73,7 @@ def main() -> int:
         engine = get_engine(url)
         scope = Scope.county(user_name="基准测试")
         quarter = Period.parse("2024Q3")
-        ranking = queries.quarterly_ranking(engine, quarter, scope)
+        ranking = quarterly_ranking(engine, scope, quarter=quarter)
         title = "2024年第三季度各乡镇综合得分排名"
         figure = ranking_score_bar(ranking, title)
         width, height = 1000, int(figure.layout.height) + 30

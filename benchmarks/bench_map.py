@@ -34,13 +34,13 @@ YEAR = 2024
 FLOOR_PAGE = '''
 import plotly.express as px
 import streamlit as st
-from metrics.map_queries import township_clue_rates
+from metrics.places import township_clue_rates
 from metrics.periods import Period
 from metrics.scope import Scope
 from warehouse.engine import get_engine
 
 st.title("基准页")
-rates = township_clue_rates(get_engine(), Scope.county(), Period.whole_year({year}))
+rates = township_clue_rates(get_engine(), Scope.county(), period=Period.whole_year({year}))
 st.plotly_chart(px.bar(rates, x="township_name", y="clue_count", title="各乡镇线索数"))
 '''
 
@@ -129,7 +129,7 @@ def measure(url: str, repeats: int) -> dict:
     import streamlit_folium
 
     from geo.heatmap import TileSource, build_map, heat_points, render_html
-    from metrics import map_queries
+    from metrics import places
     from metrics.periods import Period
     from metrics.scope import Scope
     from warehouse.engine import get_engine
@@ -139,9 +139,9 @@ def measure(url: str, repeats: int) -> dict:
     tiles = TileSource("none")
 
     def map_data():
-        return (map_queries.village_clue_counts(engine, scope, period),
-                map_queries.township_clue_rates(engine, scope, period),
-                map_queries.boundary_geometries(engine, scope, "township"))
+        return (places.village_clue_counts(engine, scope, period=period),
+                places.township_clue_rates(engine, scope, period=period),
+                places.boundary_geometries(engine, scope, level="township"))
 
     data = map_data()
     document = render_html(build_map(*data, tiles=tiles))
@@ -155,11 +155,11 @@ def measure(url: str, repeats: int) -> dict:
     component_bytes = sum(len((sent.get(k) or "").encode()) for k in ("script", "header", "html"))
 
     def floor():
-        rates = map_queries.township_clue_rates(engine, scope, period)
+        rates = places.township_clue_rates(engine, scope, period=period)
         return px.bar(rates, x="township_name", y="clue_count", title="各乡镇线索数").to_json()
 
     floor_json = floor()
-    monthly = map_queries.monthly_village_counts(engine, scope, YEAR)
+    monthly = places.monthly_village_counts(engine, scope, year=YEAR)
     month_view = render_html(build_map(*data, tiles=tiles, monthly=monthly, start_month=f"{YEAR}-12"))
     return {
         "month_view_bytes": len(month_view.encode()),

@@ -80,14 +80,9 @@ def _discovery_off() -> None:
 
 
 def _clear_result_caches() -> None:
-    import streamlit as st
-
     from metrics.cache import clear_cache
-    from ui.frame import clear_caches
 
-    st.cache_data.clear()
     clear_cache()
-    clear_caches()
 
 
 def _timed(run) -> float:

@@ -1,6 +1,6 @@
 """Figures over time: a metric per period (bars you can click to drill), rates against a target.
 
-Builders take the DataFrames of ``metrics.queries`` (``period_code``, ``period_label`` and value
+Builders take the DataFrames of the metrics layer's data functions (``period_code``, ``period_label`` and value
 columns) and return a themed ``go.Figure``; they never call ``st.*``.
 """
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,11 +20,34 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class SettingError(ValueError):
+    """A setting's value is unusable; the message (Chinese) names the setting and what it accepts."""
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
     default: Any
     help: str
+    check: Callable[[Any], Any] | None = None  # validates (and may normalise) the value read
+
+
+def _ranking_weights(value: Any) -> dict[str, float]:
+    """The ranking's weights keyed by metric name; an unknown name is an error, not a silent weight of 0."""
+    from metrics.definitions import METRICS, RANKING_METRICS
+
+    accepted = "、".join(f"{name}（{METRICS[name].label}）" for name in RANKING_METRICS)
+    if not isinstance(value, dict):
+        raise SettingError(f"设置 ranking_weights 应为以指标名为键的 JSON 对象，可用的指标：{accepted}")
+    unknown = [str(key) for key in value if key not in RANKING_METRICS]
+    if unknown:
+        raise SettingError(f"设置 ranking_weights 中有未知的指标：{'、'.join(unknown)}；可用的指标：{accepted}")
+    weights = {}
+    for name, weight in value.items():
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
+            raise SettingError(f"设置 ranking_weights 中“{name}”的权重应为非负数，现为：{weight!r}")
+        weights[name] = weight
+    return weights
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -31,8 +55,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", "data", "内置 SQLite 文件与导出归档所在目录（相对项目根目录）。"),
     Setting("log_level", "INFO", "日志级别（DEBUG、INFO、WARNING、ERROR）；日志写入数据目录下的 dashboard.log（轮转）。"),
     Setting("county_code", "990101", "本县 6 位区划代码（GB/T 2260），用于标题与校验区划代码前缀。"),
-    Setting("ranking_weights", {"整改完成率": 30, "按期完成率": 20, "满意率": 30, "主动发现率": 20},
-            "乡镇综合排名的权重（合计 100）。"),
+    Setting("ranking_weights", {"rectification_completion_rate": 30, "on_time_completion_rate": 20,
+                                "satisfaction_rate": 30, "proactive_discovery_rate": 20},
+            "乡镇综合排名的权重（合计 100），键为指标名：整改完成率、按期完成率、满意率、主动发现率。", _ranking_weights),
     Setting("due_soon_days", 10, "整改时限在多少天内即亮黄灯。"),
     Setting("small_number_threshold", 3, "村级计数低于此值且用户无权看姓名时显示为“<3”。"),
     Setting("satisfaction_target", 0.90, "满意率目标线（0-1）。"),
@@ -83,16 +108,30 @@ def _coerce(raw: str, default: Any) -> Any:
     return raw
 
 
+def _checked(setting: Setting, value: Any) -> Any:
+    return setting.check(value) if setting.check else value
+
+
 def get(name: str) -> Any:
     """Return the setting's value from the environment, secrets.toml or its default."""
     setting = _BY_NAME[name]  # KeyError on an undeclared name is deliberate
     env = os.environ.get(f"DASHBOARD_{name.upper()}")
     if env is not None:
-        return _coerce(env, setting.default)
+        try:
+            value = _coerce(env, setting.default)
+        except ValueError:
+            raise SettingError(f"环境变量 DASHBOARD_{name.upper()} 的值无法读取：{env!r}") from None
+        return _checked(setting, value)
     secrets = _secrets()
     if name in secrets:
-        return secrets[name]
+        return _checked(setting, secrets[name])
     return setting.default
+
+
+def check_all() -> None:
+    """Read every setting once, so a bad value stops the start-up with its Chinese message (SettingError)."""
+    for setting in SETTINGS:
+        get(setting.name)
 
 
 def reset_cache() -> None:

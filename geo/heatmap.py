@@ -346,11 +346,11 @@ def build_map(
 ) -> folium.Map:
     """Return the county's clue heat map (a folium.Map, not rendered).
 
-    villages: ``metrics.map_queries.village_clue_counts``; townships: ``township_clue_rates``;
+    villages: ``metrics.places.village_clue_counts``; townships: ``township_clue_rates``;
     outlines: ``boundary_geometries`` (township level). ``small_number_threshold`` is set when
     the user may not see names: village counts below it read "<3" in popups and tooltips.
     ``title_lines`` (an export's title, period and watermark) are drawn in the top-right corner.
-    ``monthly`` (``map_queries.monthly_village_counts`` of a year) adds the month-by-month player,
+    ``monthly`` (``places.monthly_village_counts`` of a year) adds the month-by-month player,
     starting at ``start_month`` ('2024-07').
     """
     if weight not in WEIGHT_MODES:

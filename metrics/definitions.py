@@ -1,15 +1,9 @@
-"""Every metric of DOMAIN.md ("Metrics"), defined once: name, Chinese label, unit, description, computation.
+"""Every metric of docs/DOMAIN.md ("Metrics"), declared once: name, Chinese label, unit, description, measures.
 
-A metric is computed from one *source* (a fact table family in ``metrics.queries``) as a
-numerator measure, optionally divided by a denominator measure:
-
-| source     | rows                                   | period filter                          |
-|------------|----------------------------------------|----------------------------------------|
-| clues      | clues                                  | received_date in the period            |
-| cases      | cases (+ their case_people rows)       | filed_date in the period               |
-| rectification | rectification_items                 | *as of* a date (the period's last day) |
-| surveys    | satisfaction_surveys                   | the quarters the period covers         |
-| platform   | platform_usage                         | usage month in the period              |
+A metric is a numerator *measure* of ``metrics.measures.MEASURES``, divided by a denominator
+measure for a rate. What the measures count, over which rows and as of which date is declared
+there; here a metric only names them. Adding a metric is one ``Metric`` line below (plus one
+``Measure`` line when it needs a new aggregate).
 
 Rates are fractions (0.823 means 82.3%). 同比/环比 of a count or a sum is a relative change
 (0.125 = +12.5%); of a rate it is a difference in percentage points (2.5 = +2.5 个百分点);
@@ -20,28 +14,49 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
+from metrics.measures import AS_OF, MEASURES, SOURCES
 from metrics.periods import Period
 
 KINDS = ("count", "sum", "rate")
 UNITS = ("件", "人", "万元", "%")
-SOURCES = ("clues", "cases", "rectification", "surveys", "platform")
 NO_VALUE = "—"
 
 
 @dataclass(frozen=True)
 class Metric:
-    """One named metric: what it is called, its unit and how it is computed."""
+    """One named metric: what it is called, its unit and the measures it is computed from."""
 
     name: str
     label: str  # Chinese, shown on tiles and axes
     unit: str  # 件 / 人 / 万元 / %
     description: str  # one line, Chinese: the definition a user reads in a tooltip
-    kind: str  # count | sum | rate
-    source: str  # which fact family (see the module docstring)
-    numerator: str  # measure name in that family
-    denominator: str | None = None  # measure name, rates only
-    as_of_based: bool = False  # computed as of a date (the period's last day), not over the period
+    numerator: str  # a measure of metrics.measures.MEASURES
+    denominator: str | None = None  # a measure, rates only
     higher_is_better: bool = True
+
+    @property
+    def kind(self) -> str:
+        """rate (numerator ÷ denominator), sum (an amount of money, 万元) or count."""
+        if self.denominator:
+            return "rate"
+        return "sum" if MEASURES[self.numerator].is_money else "count"
+
+    @property
+    def measures(self) -> tuple[str, ...]:
+        return (self.numerator, self.denominator) if self.denominator else (self.numerator,)
+
+    @property
+    def source(self) -> str:
+        """The source family of the numerator (clues, cases, rectification, surveys, platform)."""
+        source = MEASURES[self.numerator].source
+        return "cases" if source == "case_people" else source
+
+    @property
+    def as_of_based(self) -> bool:
+        """Computed as of a date (the period's last day) rather than over the period."""
+        return any(SOURCES[MEASURES[m].source].rule == AS_OF for m in self.measures)
 
     @property
     def is_rate(self) -> bool:
@@ -52,46 +67,64 @@ class Metric:
         """线索数(件), 追缴资金(万元), 办结率(%)."""
         return f"{self.label}({self.unit})"
 
+    def value_of(self, row) -> float | int | None:
+        """The metric from one row of measures: num/den for rates (None when den is 0), sums to 0.01, counts as int."""
+        numerator = row[self.numerator]
+        if self.denominator:
+            denominator = row[self.denominator]
+            if not denominator or denominator != denominator:
+                return None
+            return float(numerator) / float(denominator)
+        if self.kind == "sum":
+            return round(float(numerator), 2)
+        return int(numerator)
+
+    def column_of(self, table: pd.DataFrame) -> pd.Series:
+        """The metric for every row of a measure table: float64 for rates and sums (NaN without a base), else int64."""
+        numerators = table[self.numerator].tolist()
+        if self.denominator:
+            values = [float(n) / float(d) if d and d == d else float("nan")
+                      for n, d in zip(numerators, table[self.denominator].tolist())]
+            return pd.Series(values, index=table.index, dtype="float64")
+        if self.kind == "sum":
+            return pd.Series([round(float(n), 2) for n in numerators], index=table.index, dtype="float64")
+        return pd.Series([int(n) for n in numerators], index=table.index, dtype="int64")
+
 
 _ALL = (
-    Metric("clue_count", "线索数", "件", "受理日期在期间内的问题线索数。", "count", "clues", "clue_count"),
-    Metric("clue_closed_rate", "办结率", "%", "期间内受理的线索中已办结的比例（办结数 ÷ 受理数）。", "rate",
-           "clues", "closed_count", "clue_count"),
-    Metric("case_count", "立案数", "件", "立案日期在期间内的案件数。", "count", "cases", "case_count"),
-    Metric("people_handled", "处理人数", "人", "期间内立案案件的处理人员人数（按处理人员台账逐人计）。", "count",
-           "cases", "people_count"),
-    Metric("recovered_funds", "追缴资金", "万元", "期间内立案案件的追缴资金合计（万元）。", "sum", "cases",
-           "recovered_funds_wan_yuan"),
+    Metric("clue_count", "线索数", "件", "受理日期在期间内的问题线索数。", "clue_count"),
+    Metric("clue_closed_rate", "办结率", "%", "期间内受理的线索中已办结的比例（办结数 ÷ 受理数）。",
+           "closed_count", "clue_count"),
+    Metric("clue_to_case_rate", "初核转立案率", "%", "期间内受理的线索中处置方式为立案审查的比例（立案审查数 ÷ 受理数）。",
+           "case_review_clue_count", "clue_count"),
+    Metric("case_count", "立案数", "件", "立案日期在期间内的案件数。", "case_count"),
+    Metric("people_handled", "处理人数", "人", "期间内立案案件的处理人员人数（按处理人员台账逐人计）。", "people_count"),
+    Metric("recovered_funds", "追缴资金", "万元", "期间内立案案件的追缴资金合计（万元）。", "recovered_funds_wan_yuan"),
     Metric("proactive_discovery_rate", "主动发现率", "%",
-           "期间内立案案件中发现方式为主动发现或大数据比对的比例。", "rate", "cases", "proactive_count", "case_count"),
+           "期间内立案案件中发现方式为主动发现或大数据比对的比例。", "proactive_count", "case_count"),
     Metric("rectification_completion_rate", "整改完成率", "%",
-           "截至期末，反馈的整改事项中已完成或已销号的比例（整改中不计入完成）。", "rate", "rectification",
-           "completed", "items", as_of_based=True),
+           "截至期末，反馈的整改事项中已完成或已销号的比例（整改中不计入完成）。", "completed_items", "rectification_items"),
     Metric("on_time_completion_rate", "按期完成率", "%",
-           "截至期末，整改时限已到的事项中在时限内完成的比例。", "rate", "rectification",
-           "on_time_items", "due_items", as_of_based=True),
-    Metric("overdue_count", "逾期数", "件", "截至期末，未完成且已超过整改时限的整改事项数。", "count",
-           "rectification", "overdue_items", as_of_based=True, higher_is_better=False),
-    Metric("recurring_rate", "反复出现率", "%", "截至期末，反馈的整改事项中标记为反复出现的比例。", "rate",
-           "rectification", "recurring_items", "items", as_of_based=True, higher_is_better=False),
+           "截至期末，整改时限已到的事项中在时限内完成的比例。", "on_time_items", "due_items"),
+    Metric("overdue_count", "逾期数", "件", "截至期末，未完成且已超过整改时限的整改事项数。", "overdue_items",
+           higher_is_better=False),
+    Metric("recurring_rate", "反复出现率", "%", "截至期末，反馈的整改事项中标记为反复出现的比例。",
+           "recurring_items", "rectification_items", higher_is_better=False),
     Metric("satisfaction_rate", "满意率", "%",
-           "（满意＋基本满意）÷（样本量－不了解），全县按各乡镇有效样本加权，不取各乡镇比率的平均。", "rate",
-           "surveys", "satisfied_total", "valid_samples"),
-    Metric("awareness_rate", "知晓率", "%", "知晓监督平台人数 ÷ 样本量（全县按样本量加权）。", "rate", "surveys",
-           "aware_of_platform", "sample_size"),
-    Metric("platform_problems", "平台反映问题数", "件", "期间内通过小微权力监督平台反映的问题数。", "count",
-           "platform", "problems_reported"),
-    Metric("supervised_clue_count", "挂牌督办线索数", "件", "期间内受理的线索中挂牌督办的线索数。", "count",
-           "clues", "supervised_count"),
-    Metric("red_clue_count", "红色线索数", "件", "期间内受理的线索中管理等级为红色（重点线索）的线索数。", "count",
-           "clues", "red_count"),
-    Metric("typical_case_count", "典型案例数", "件", "期间内立案案件中标记为典型案例的案件数。", "count", "cases",
-           "typical_count"),
+           "（满意＋基本满意）÷（样本量－不了解），全县按各乡镇有效样本加权，不取各乡镇比率的平均。",
+           "satisfied_total", "valid_samples"),
+    Metric("awareness_rate", "知晓率", "%", "知晓监督平台人数 ÷ 样本量（全县按样本量加权）。", "aware_of_platform",
+           "sample_size"),
+    Metric("platform_problems", "平台反映问题数", "件", "期间内通过小微权力监督平台反映的问题数。", "problems_reported"),
+    Metric("supervised_clue_count", "挂牌督办线索数", "件", "期间内受理的线索中挂牌督办的线索数。",
+           "supervised_clue_count"),
+    Metric("red_clue_count", "红色线索数", "件", "期间内受理的线索中管理等级为红色（重点线索）的线索数。", "red_clue_count"),
+    Metric("typical_case_count", "典型案例数", "件", "期间内立案案件中标记为典型案例的案件数。", "typical_case_count"),
 )
 
 METRICS: dict[str, Metric] = {m.name: m for m in _ALL}
 
-# the county ranking's components: the weights in settings.ranking_weights are keyed by these labels
+# the county ranking's components: settings.ranking_weights is keyed by these names
 RANKING_METRICS = ("rectification_completion_rate", "on_time_completion_rate", "satisfaction_rate",
                    "proactive_discovery_rate")
 

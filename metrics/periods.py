@@ -32,19 +32,19 @@ class Period:
 
     # --- construction ---------------------------------------------------------------------
     @classmethod
-    def month(cls, year: int, month: int) -> "Period":
+    def month(cls, year: int, month: int) -> Period:
         return cls("month", year, month)
 
     @classmethod
-    def quarter(cls, year: int, quarter: int) -> "Period":
+    def quarter(cls, year: int, quarter: int) -> Period:
         return cls("quarter", year, quarter)
 
     @classmethod
-    def whole_year(cls, year: int) -> "Period":
+    def whole_year(cls, year: int) -> Period:
         return cls("year", year, 1)
 
     @classmethod
-    def containing(cls, granularity: str, day: date) -> "Period":
+    def containing(cls, granularity: str, day: date) -> Period:
         """Return the period of ``granularity`` that contains ``day``."""
         if granularity == "month":
             return cls.month(day.year, day.month)
@@ -53,7 +53,7 @@ class Period:
         return cls.whole_year(day.year)
 
     @classmethod
-    def parse(cls, text: str) -> "Period":
+    def parse(cls, text: str) -> Period:
         """Return the period a label names; ValueError (Chinese) when it names none."""
         raw = str(text).strip().upper().replace(" ", "")
         if m := re.fullmatch(r"(\d{4})-?Q([1-4])", raw):
@@ -85,23 +85,23 @@ class Period:
         return self.start <= day <= self.end
 
     # --- neighbours -----------------------------------------------------------------------
-    def _shift(self, steps: int) -> "Period":
+    def _shift(self, steps: int) -> Period:
         per_year = {"month": 12, "quarter": 4, "year": 1}[self.granularity]
         ordinal = self.year * per_year + (self.index - 1) + steps
         return Period(self.granularity, ordinal // per_year, ordinal % per_year + 1)
 
-    def next(self) -> "Period":
+    def next(self) -> Period:
         return self._shift(1)
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         """环比's base: the period just before."""
         return self._shift(-1)
 
-    def year_ago(self) -> "Period":
+    def year_ago(self) -> Period:
         """同比's base: the same period a year earlier."""
         return Period(self.granularity, self.year - 1, self.index)
 
-    def children(self) -> tuple["Period", ...]:
+    def children(self) -> tuple[Period, ...]:
         """A year's quarters, a quarter's months; a month has none."""
         if self.granularity == "year":
             return tuple(Period.quarter(self.year, q) for q in range(1, 5))
@@ -109,7 +109,7 @@ class Period:
             return tuple(Period.month(self.year, m) for m in range(3 * self.index - 2, 3 * self.index + 1))
         return ()
 
-    def parent(self) -> "Period | None":
+    def parent(self) -> Period | None:
         if self.granularity == "month":
             return Period.quarter(self.year, (self.index - 1) // 3 + 1)
         if self.granularity == "quarter":
@@ -143,7 +143,7 @@ class Period:
     def __str__(self) -> str:
         return self.label
 
-    def to_date(self, day: date) -> "Period":
+    def to_date(self, day: date) -> Period:
         """The period cut at ``day`` (期间至今) when ``day`` falls before its last day; else itself."""
         if self.start <= day < self.end:
             return PeriodToDate(self.granularity, self.year, self.index, until=day)

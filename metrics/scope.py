@@ -1,13 +1,20 @@
 """Who is looking: the scope argument of every data function.
 
-Scoping is enforced where data is read (DOMAIN.md): every query in ``metrics.queries`` takes a
-``Scope`` and filters by its township. A cached result is keyed on the scope too, so a result
-computed for one township can never be served to another.
+Scoping is enforced where data is read (docs/DOMAIN.md, "Roles"): every data function of the
+subject modules (``metrics.clues``, ``metrics.cases`` …) takes a ``Scope`` second and filters by
+its township. A cached result is keyed on the scope too (``metrics.cache``), so a result computed
+for one township or role can never be served to another. What a role may not see is hidden
+here too: names (``mask_name``) and small village counts (``apply_small_number_rule``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import pandas as pd
+
+from config import settings
 
 ROLES = ("县领导", "纪委", "乡镇", "管理员")
 
@@ -42,7 +49,7 @@ class Scope:
         return township_code
 
     @classmethod
-    def county(cls, user_name: str = "演示用户", role: str = "纪委") -> "Scope":
+    def county(cls, user_name: str = "演示用户", role: str = "纪委") -> Scope:
         return cls(user_name=user_name, role=role)
 
 
@@ -51,3 +58,19 @@ def mask_name(name: str | None) -> str:
     if not name:
         return ""
     return name[0] + "*" * max(1, len(name) - 1)
+
+
+def apply_small_number_rule(df: pd.DataFrame, columns: Sequence[str], scope: Scope) -> pd.DataFrame:
+    """Return a copy where, for a user who may not see names, a count in ``columns`` that is > 0 and below
+    small_number_threshold reads "<3" (the threshold in the text), so no person can be singled out."""
+    shown = df.copy()
+    if scope.shows_names:
+        return shown
+    threshold = int(settings.get("small_number_threshold"))
+    hidden = f"<{threshold}"
+    for column in columns:
+        if column in shown:
+            shown[column] = pd.Series(
+                [hidden if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < threshold else v
+                 for v in shown[column].tolist()], index=shown.index, dtype="object")
+    return shown

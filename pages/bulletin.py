@@ -6,7 +6,7 @@ from functools import partial
 
 import streamlit as st
 
-from metrics import queries
+from metrics import freshness, places
 from metrics.periods import Period, periods_between
 from reports.archive import archived_bytes, list_bulletins, record_export
 from reports.stamps import file_name
@@ -42,16 +42,15 @@ def _deck_bytes(week_ending: date, township_code: str | None) -> bytes:
     return data
 
 
-latest_quarter = frame.query(queries.latest_period, "quarter")
-years = frame.query(queries.available_years)
+latest_quarter = frame.query(freshness.latest_period, granularity="quarter")
+years = frame.query(freshness.available_years)
 first_day = date(years[0], 1, 1) if years else latest_quarter.start
 quarters = [p.code for p in reversed(periods_between("quarter", first_day, latest_quarter.end))]
-freshness = frame.query(queries.data_freshness)
-data_as_of = freshness.get("data_as_of")
+data_as_of = frame.query(freshness.data_freshness).get("data_as_of")
 # a bulletin reports a finished quarter: default to the latest one the data covers to its last day
 complete = [c for c in quarters if not isinstance(data_as_of, date) or Period.parse(c).end <= data_as_of]
 default_quarter = complete[0] if complete else quarters[0]
-townships = frame.query(queries.township_options, scope)
+townships = frame.query(places.township_options)
 names = dict(zip(townships["township_code"], townships["township_name"]))
 
 st.subheader("生成季通报")

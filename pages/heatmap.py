@@ -2,8 +2,8 @@
 (optionally shaded by clues per 万人), village markers with their counts, a month-by-month view of
 the year, and the drilldown township → its villages → a village's clues.
 
-Thin: filters → metrics.map_queries → geo.heatmap.build_map → st_folium. The map never reruns
-the app on pan or zoom (``returned_objects=[]``); the drilldown is driven by the selectboxes.
+Thin: filters → metrics.places (the map's queries) → geo.heatmap.build_map → st_folium. The map
+never reruns the app on pan or zoom (``returned_objects=[]``); the drilldown is driven by the selectboxes.
 The month view is a slider (the tables follow it) and a 播放 control inside the map that steps
 the heat through the year's months in the browser (geo.heatmap.MonthlyHeatPlayer), rather than
 folium's HeatMapWithTime, whose plugin needs jQuery, leaflet-timedimension and iso8601-js-period.
@@ -16,33 +16,19 @@ from streamlit_folium import st_folium
 
 from config import settings
 from geo.heatmap import WEIGHT_MODES, build_map, render_html
-from metrics import map_queries, queries
-from metrics.map_queries import ClueFilters
+from metrics import places
 from metrics.periods import Period
+from metrics.places import CLUE_FILTER_OPTIONS, ClueFilters
+from metrics.scope import apply_small_number_rule
 from ui.components import page_header
 from ui.frame import COUNTY_WIDE, current_frame, set_township
-from warehouse.engine import get_engine
 
 frame = current_frame()
 page_header(frame, "线索热力图", "heatmap")
 
 
-@st.cache_data(show_spinner=False, max_entries=500, ttl=3600)
-def _map_query(function_name: str, url: str, version: tuple, boundary_version: tuple, args: tuple, kwargs: tuple):
-    """Return a map_queries result; the key holds both data versions, so a load invalidates it."""
-    return getattr(map_queries, function_name)(get_engine(url), *args, **dict(kwargs))
-
-
-boundary_version = map_queries.boundaries_version(frame.engine)
-
-
-def query(function, *args, **kwargs):
-    return _map_query(function.__name__, frame.engine_url, frame.version, boundary_version, args,
-                      tuple(sorted(kwargs.items())))
-
-
 # --- the page's own filters ---------------------------------------------------------------------
-options = map_queries.clue_filter_options()
+options = CLUE_FILTER_OPTIONS
 first, second, third = st.columns(3)
 domains = first.multiselect("问题领域", options["problem_domains"], placeholder="全部领域", key="heatmap_domains")
 levels = second.multiselect("管理等级", options["management_levels"], placeholder="全部等级", key="heatmap_levels")
@@ -59,7 +45,7 @@ by_month = third.toggle("逐月查看（本年度）", value=False, key="heatmap
 period = frame.period
 monthly_villages = None
 if by_month:
-    monthly = query(map_queries.monthly_clue_counts, frame.scope, frame.period.year, filters, None)
+    monthly = frame.query(places.monthly_clue_counts, year=frame.period.year, filters=filters)
     months = list(monthly["month"])  # all twelve: the options stay the same whatever the filters
     counts = dict(zip(monthly["month"], monthly["clue_count"]))
     with_clues = [m for m in months if counts[m] > 0 and Period.parse(m).start <= frame.period.end]
@@ -67,11 +53,12 @@ if by_month:
                               format_func=lambda m: f"{Period.parse(m).label}（{counts.get(m, 0)}条）",
                               key=f"heatmap_month_{frame.period.year}")
     period = Period.parse(chosen)
-    monthly_villages = query(map_queries.monthly_village_counts, frame.scope, frame.period.year, filters, None)
+    monthly_villages = frame.query(places.monthly_village_counts, year=frame.period.year,
+                                   filters=filters)
     st.caption("地图右上角的“播放”按月依次显示全年热力分布（在浏览器中播放，不刷新页面）；下方列表随所选月份变化。")
 
 # --- drilldown: a township (the global filter, so every page follows) ---------------------------
-townships = query(map_queries.township_clue_rates, frame.scope, period, filters)
+townships = frame.query(places.township_clue_rates, period=period, filters=filters)
 names = dict(zip(townships["township_code"], townships["township_name"]))
 if not frame.scope.township_code:
     choices = [COUNTY_WIDE] + list(names.values())
@@ -80,8 +67,8 @@ if not frame.scope.township_code:
     st.selectbox("钻取乡镇（地图缩放到该乡镇，并列出各村）", choices, key="heatmap_township",
                  on_change=lambda: set_township(st.session_state["heatmap_township"]))
 
-villages = query(map_queries.village_clue_counts, frame.scope, period, filters, None)
-outlines = query(map_queries.boundary_geometries, frame.scope, "township", None)
+villages = frame.query(places.village_clue_counts, period=period, filters=filters)
+outlines = frame.query(places.boundary_geometries, level="township")
 hides_names = not frame.scope.shows_names
 threshold = int(settings.get("small_number_threshold")) if hides_names else None
 
@@ -131,7 +118,7 @@ if frame.township_code:
     in_township = villages[villages["township_code"] == frame.township_code]
     table = in_township[["village_code", "village_name", "clue_count", "red_clue_count", "amount_wan_yuan"]]
     table = table.sort_values(["clue_count", "village_code"], ascending=[False, True])
-    shown = queries.apply_small_number_rule(table, ["clue_count", "red_clue_count"], frame.scope)
+    shown = apply_small_number_rule(table, ["clue_count", "red_clue_count"], frame.scope)
     st.dataframe(
         shown.drop(columns=["village_code"]).rename(columns={
             "village_name": "村（社区）", "clue_count": "线索数", "red_clue_count": "红色线索",
@@ -143,7 +130,7 @@ if frame.township_code:
                                 format_func=lambda c: "请选择" if c is None else village_names[c],
                                 key="heatmap_village")
     if village_code:
-        clues = query(map_queries.village_clue_list, frame.scope, village_code, period, filters)
+        clues = frame.query(places.village_clue_list, village_code=village_code, period=period, filters=filters)
         if clues.empty:
             st.info("该村（社区）本期没有符合条件的线索。")
         else:

@@ -7,16 +7,16 @@ from functools import partial
 import streamlit as st
 
 from charts.townships import township_bar
-from metrics import queries
+from metrics import clues, kpis, places, ranking, rectification
 from ui.components import drill_to_township, kpi_tiles, page_header, show_chart, show_table
 from ui.frame import COUNTY_WIDE, current_frame, set_township
 
 frame = current_frame()
 page_header(frame, "总览", "overview")
 
-kpi_tiles(frame.query(queries.kpi_tiles, frame.period, frame.scope, frame.township_code))
+kpi_tiles(frame.query(kpis.kpi_tiles, period=frame.period, township_code=frame.township_code))
 
-recent = frame.query(queries.recent_activity, frame.scope, frame.township_code, days=7)
+recent = frame.query(clues.recent_activity, township_code=frame.township_code, days=7)
 as_of = recent.get("as_of")
 st.subheader(f"近7天新增（截至 {as_of.isoformat() if as_of else '—'}）")
 left, right = st.columns(2)
@@ -29,13 +29,13 @@ with st.expander("查看近7天新增线索与案件明细"):
                money_columns=("recovered_funds_wan_yuan",))
 
 st.subheader("红色及挂牌督办线索（在办）")
-priority = frame.query(queries.priority_clues, frame.period, frame.scope, frame.township_code)
+priority = frame.query(clues.priority_clues, period=frame.period, township_code=frame.township_code)
 st.caption(f"截至{frame.as_of.isoformat()}尚未办结的红色（重点）或挂牌督办线索 {len(priority)} 件（含以前受理）。")
 show_table(frame, priority, "红色及挂牌督办线索", "overview_priority", warning_column="management_level",
            bool_columns=("is_supervised",), empty_text="本期没有在办的红色或挂牌督办线索。")
 
 st.subheader(f"逾期整改事项（截至 {frame.as_of.isoformat()}）")
-by_township = frame.query(queries.rectification_by_township, frame.as_of, frame.scope)
+by_township = frame.query(rectification.rectification_by_township, as_of=frame.as_of)
 overdue_key = "overview_overdue_by_township"
 fig = frame.figure(township_bar, by_township, "overdue_items", "各乡镇逾期整改事项", value_name="逾期事项",
                    unit="件")
@@ -44,7 +44,7 @@ show_chart(frame, fig, by_township, "各乡镇逾期整改事项", overdue_key,
 
 quarter = frame.quarter
 st.subheader(f"建议约谈乡镇（{quarter.label}）")
-flags = frame.query(queries.interview_flags, quarter, frame.scope)
+flags = frame.query(ranking.interview_flags, quarter=quarter)
 if flags.empty:
     st.success("本季度没有连续两个季度排名末位的乡镇。")
 else:
@@ -54,7 +54,7 @@ else:
 if frame.township_code:
     st.subheader(f"{frame.township_name}各村（社区）情况（{frame.period.label}）")
     st.button("返回全县", key="overview_back_to_county", on_click=set_township, args=(COUNTY_WIDE,))
-    villages = frame.query(queries.village_table, frame.township_code, frame.period, frame.scope)
+    villages = frame.query(places.village_table, township_code=frame.township_code, period=frame.period)
     show_table(frame, villages, f"{frame.township_name}各村（社区）情况", "overview_villages")
 else:
     st.caption("点击上图中的乡镇，可下钻查看该乡镇各村（社区）的情况。")

@@ -4,8 +4,7 @@ from last quarter, and 建议约谈 for a township last two quarters running."""
 import streamlit as st
 
 from charts.townships import ranking_score_bar
-from config import settings
-from metrics import queries
+from metrics import ranking
 from ui.components import page_header, show_chart, show_table
 from ui.frame import current_frame
 
@@ -16,19 +15,17 @@ page_header(frame, "季度排名", "ranking", period_note=f"{quarter.label}乡�
 if quarter.end < frame.period.end:
     st.caption(f"{frame.period.label}尚未结束、尚无满意度测评，排名显示最近一个完整季度：{quarter.label}。")
 
-weights = settings.get("ranking_weights")
-st.caption("综合得分 = " + " + ".join(f"{name}×{weight}%" for name, weight in weights.items())
-           + "；得分相同时逾期事项少者在前。连续两个季度末位的乡镇建议约谈。")
+st.caption("综合得分 = " + ranking.weights_text() + "；得分相同时逾期事项少者在前。连续两个季度末位的乡镇建议约谈。")
 
-ranking = frame.query(queries.quarterly_ranking, quarter, frame.scope)
-flags = frame.query(queries.interview_flags, quarter, frame.scope)
+scores = frame.query(ranking.quarterly_ranking, quarter=quarter)
+flags = frame.query(ranking.interview_flags, quarter=quarter)
 for name, quarters in zip(flags["township_name"], flags["quarters"]):
     st.error(f"建议约谈：{name}（连续两个季度综合排名末位：{quarters}）")
 
 title = f"{quarter.label}乡镇综合排名"
-show_chart(frame, frame.figure(ranking_score_bar, ranking, title), ranking, title, "ranking_scores")
+show_chart(frame, frame.figure(ranking_score_bar, scores, title), scores, title, "ranking_scores")
 
-shown = ranking.copy()  # display formatting only: 93.2分, ↑3
+shown = scores.copy()  # display formatting only: 93.2分, ↑3
 if len(shown):
     shown["score"] = [f"{v:.1f}" for v in shown["score"].astype(float)]
     shown["rank_change"] = [("—" if c != c or c is None else ("持平" if int(c) == 0 else

@@ -6,7 +6,7 @@ import streamlit as st
 from charts.breakdowns import category_bar, share_donut
 from charts.townships import township_rate_pair
 from config import settings
-from metrics import queries
+from metrics import kpis, places, rectification
 from ui.components import kpi_tiles, page_header, show_chart, show_table
 from ui.frame import current_frame
 
@@ -14,56 +14,57 @@ frame = current_frame()
 as_of = frame.as_of
 page_header(frame, "整改推进", "rectification",
             period_note=f"截至 {as_of.isoformat()}（{frame.period.label}末）")
-scope, township = frame.scope, frame.township_code
+township = frame.township_code
 
-kpi_tiles(frame.query(queries.kpi_tiles, frame.period, scope, township,
-                      names=("rectification_completion_rate", "on_time_completion_rate", "overdue_count",
+kpi_tiles(frame.query(kpis.kpi_tiles, period=frame.period, township_code=township,
+                      metrics=("rectification_completion_rate", "on_time_completion_rate", "overdue_count",
                              "recurring_rate")), per_row=4)
 
 st.subheader("各乡镇整改完成率与按期完成率")
-by_township = frame.query(queries.rectification_by_township, as_of, scope)
+by_township = frame.query(rectification.rectification_by_township, as_of=as_of)
 title = f"各乡镇整改完成率与按期完成率（截至 {as_of.isoformat()}）"
-fig = frame.figure(township_rate_pair, by_township, {"completion_rate": "整改完成率", "on_time_rate": "按期完成率"},
+fig = frame.figure(township_rate_pair, by_township, {"rectification_completion_rate": "整改完成率",
+                                                         "on_time_completion_rate": "按期完成率"},
                    title)
 show_chart(frame, fig, by_township, title, "rect_by_township")
 show_table(frame, by_township, "各乡镇整改情况", "rect_by_township_table",
-           percent_columns=("completion_rate", "on_time_rate"))
+           percent_columns=("rectification_completion_rate", "on_time_completion_rate"))
 
 left, right = st.columns(2)
 with left:
-    statuses = frame.query(queries.rectification_status_breakdown, as_of, scope, township)
+    statuses = frame.query(rectification.rectification_status_breakdown, as_of=as_of, township_code=township)
     title = "整改状态分布"
-    fig = frame.figure(share_donut, statuses, "items", title, value_name="整改事项", unit="件",
+    fig = frame.figure(share_donut, statuses, "rectification_items", title, value_name="整改事项", unit="件",
                        category_column="status")
     show_chart(frame, fig, statuses, title, "rect_status")
 with right:
-    sources = frame.query(queries.rectification_by_source, as_of, scope, township)
+    sources = frame.query(rectification.rectification_by_source, as_of=as_of, township_code=township)
     title = "按问题来源分布"
-    fig = frame.figure(category_bar, sources, "items", title, value_name="整改事项", unit="件",
+    fig = frame.figure(category_bar, sources, "rectification_items", title, value_name="整改事项", unit="件",
                        category_column="issue_source")
     show_chart(frame, fig, sources, title, "rect_sources")
     show_table(frame, sources, "按问题来源整改情况", "rect_sources_table",
-               percent_columns=("completion_rate",))
+               percent_columns=("rectification_completion_rate",))
 
 st.subheader("逾期及临期整改事项")
-overdue = frame.query(queries.overdue_items, as_of, scope, township)
+overdue = frame.query(rectification.overdue_items, as_of=as_of, township_code=township)
 st.caption(f"红：已逾期；黄：距整改时限不足 {settings.get('due_soon_days')} 天；绿：正常推进。"
            "按逾期天数从多到少排列。")
 show_table(frame, overdue, "逾期及临期整改事项", "rect_overdue", warning_column="warning", height=420,
            empty_text="没有逾期或临期的整改事项。")
 
 st.subheader("反复出现的问题")
-recurring = frame.query(queries.recurring_items, as_of, scope, township)
+recurring = frame.query(rectification.recurring_items, as_of=as_of, township_code=township)
 show_table(frame, recurring, "反复出现的问题", "rect_recurring", height=360,
            empty_text="没有标记为反复出现的整改事项。")
 
 st.subheader("单个乡镇整改台账")
-townships = frame.query(queries.township_options, scope)
+townships = frame.query(places.township_options)
 names = dict(zip(townships["township_code"], townships["township_name"]))
 if names:
     codes = list(names)
     default = codes.index(township) if township in codes else 0
     chosen = st.selectbox("选择乡镇", options=codes, index=default, format_func=names.get, key="rect_township")
-    items = frame.query(queries.rectification_items_of, chosen, as_of, scope)
+    items = frame.query(rectification.rectification_items_of, township_code=chosen, as_of=as_of)
     show_table(frame, items, f"{names[chosen]}整改台账", "rect_items_of", warning_column="warning",
                bool_columns=("is_recurring",), height=420, empty_text="该乡镇截至当日没有整改事项。")

@@ -8,24 +8,24 @@ import streamlit as st
 from charts.townships import township_heat_table
 from charts.trends import period_lines
 from config import settings
-from metrics import queries
+from metrics import freshness, kpis, satisfaction
 from metrics.periods import Period, periods_between
 from ui.components import drill_to_selected, kpi_tiles, page_header, show_chart, show_table
 from ui.frame import current_frame
 
 frame = current_frame()
 page_header(frame, "满意度", "satisfaction")
-scope, township = frame.scope, frame.township_code
+township = frame.township_code
 target = float(settings.get("satisfaction_target"))
 
-kpi_tiles(frame.query(queries.kpi_tiles, frame.period, scope, township,
-                      names=("satisfaction_rate", "awareness_rate")), per_row=2)
+kpi_tiles(frame.query(kpis.kpi_tiles, period=frame.period, township_code=township,
+                      metrics=("satisfaction_rate", "awareness_rate")), per_row=2)
 
-years = frame.query(queries.available_years)
+years = frame.query(freshness.available_years)
 last_quarter = frame.quarter
 quarters = periods_between("quarter", Period.whole_year(years[0]).start if years else last_quarter.start,
                            last_quarter.end)
-series = frame.query(queries.satisfaction_series, quarters, scope, township)
+series = frame.query(satisfaction.satisfaction_series, periods=quarters, township_code=township)
 place = frame.township_name
 title = f"{place}群众满意率（按季度，目标 {target:.0%}）"
 fig = frame.figure(period_lines, series, {"satisfaction_rate": "满意率"}, title, y_title="满意率", percent=True,
@@ -44,7 +44,7 @@ with right:
                percent_columns=("satisfaction_rate", "awareness_rate"))
 
 st.subheader("各乡镇满意率")
-by_township = frame.query(queries.satisfaction_by_township, quarters[-8:], scope)
+by_township = frame.query(satisfaction.satisfaction_by_township, periods=quarters[-8:])
 title = f"各乡镇满意率（{quarters[-8:][0].label}至{quarters[-1].label}）"
 fig = frame.figure(township_heat_table, by_township, "satisfaction_rate", title, value_name="满意率", target=target)
 show_chart(frame, fig, by_township, title, "satisfaction_townships")

@@ -19,9 +19,14 @@ from docx.shared import Mm, Pt
 from sqlalchemy import Engine
 
 from config import settings
-from metrics import queries
-from metrics.definitions import Kpi, format_value
+from metrics.cases import typical_cases
+from metrics.definitions import METRICS, Kpi, format_value
+from metrics.freshness import data_freshness
+from metrics.kpis import kpi_tiles
 from metrics.periods import Period
+from metrics.places import county_name, township_options
+from metrics.ranking import interview_flags, quarterly_ranking, ranking_weights
+from metrics.rectification import overdue_items, recurring_items
 from metrics.scope import Scope
 from reports import docx_format as fmt
 from reports.stamps import watermark_line
@@ -109,7 +114,8 @@ def _kpis(engine: Engine, quarter: Period, scope: Scope, township_code: str | No
              "people_handled", "recovered_funds", "proactive_discovery_rate", "rectification_completion_rate",
              "on_time_completion_rate", "overdue_count", "satisfaction_rate", "awareness_rate",
              "typical_case_count")
-    return {name: queries.kpi(engine, name, quarter, scope, township_code) for name in names}
+    tiles = kpi_tiles(engine, scope, period=quarter, township_code=township_code, metrics=names)
+    return dict(zip(names, tiles))
 
 
 def _value(kpis: dict[str, Kpi], name: str) -> str:
@@ -154,8 +160,7 @@ def ranking_rows(ranking: pd.DataFrame) -> list[list[str]]:
 
 def ranking_paragraph(ranking: pd.DataFrame, quarter: Period, township_code: str | None) -> str:
     """Return the sentence that introduces the ranking: weights, the top and the bottom townships."""
-    weights = settings.get("ranking_weights")
-    weight_text = "、".join(f"{name}（{weight}%）" for name, weight in weights.items())
+    weight_text = "、".join(f"{METRICS[name].label}（{weight:g}%）" for name, weight in ranking_weights().items())
     if ranking.empty:
         return f"{quarter.label}暂无可用于综合排名的数据。"
     ordered = ranking.sort_values("rank", kind="stable")
@@ -195,7 +200,7 @@ def problem_paragraphs(engine: Engine, quarter: Period, scope: Scope, township_c
         lagging = _join([f"{r.township_name}（第{int(r.rank)}位，整改完成率{_rate(r.rectification_completion_rate)}）"
                          for r in bottom.itertuples()])
         paragraphs.append(("body", f"{lagging}综合排名靠后，整改推进和问题查处力度有待加强。"))
-    flags = queries.interview_flags(engine, quarter, scope)
+    flags = interview_flags(engine, scope, quarter=quarter)
     if flags.empty:
         paragraphs.append(("body", "本季度无连续两个季度综合排名末位的乡镇。"))
     else:
@@ -203,7 +208,7 @@ def problem_paragraphs(engine: Engine, quarter: Period, scope: Scope, township_c
         paragraphs.append(("body", f"{names}连续两个季度综合排名末位，建议按规定对其党委（党工委）主要负责同志进行约谈。"))
 
     paragraphs.append(("subheading", "（三）部分问题反复出现。"))
-    recurring = queries.recurring_items(engine, quarter.end, scope, township_code)
+    recurring = recurring_items(engine, scope, as_of=quarter.end, township_code=township_code)
     if recurring.empty:
         paragraphs.append(("body", f"截至{end}，{area}未发现反复出现的问题。"))
     else:
@@ -215,7 +220,7 @@ def problem_paragraphs(engine: Engine, quarter: Period, scope: Scope, township_c
                                    f"{in_quarter}项，主要集中在{focus}等领域，“当下改”与“长久立”结合不够。"))
 
     paragraphs.append(("subheading", "（四）典型案例。"))
-    typical = queries.typical_cases(engine, quarter, scope, township_code)
+    typical = typical_cases(engine, scope, period=quarter, township_code=township_code)
     if typical.empty:
         paragraphs.append(("body", "本季度未确定典型案例。"))
     else:
@@ -249,16 +254,16 @@ def bulletin_content(engine: Engine, quarter: Period, scope: Scope, township_cod
                      *, with_chart: bool = True) -> BulletinContent:
     """Return the bulletin's title, sections, tables and chart, computed as of the quarter's last day."""
     township_code = scope.narrowed_to(township_code)
-    county = queries.county_name(engine)
+    county = county_name(engine, scope)
     township_name = None
     if township_code:
-        options = queries.township_options(engine, scope)
+        options = township_options(engine, scope)
         match = options[options["township_code"] == township_code]
         if match.empty:
             raise ValueError(f"未找到乡镇代码 {township_code}")
         township_name = str(match.iloc[0]["township_name"])
     area = township_name or "全县"
-    data_as_of = queries.data_freshness(engine).get("data_as_of")
+    data_as_of = data_freshness(engine, scope).get("data_as_of")
     if not isinstance(data_as_of, date):
         raise ValueError("数据库中还没有台账数据，无法生成季通报")
     if data_as_of < quarter.start:
@@ -267,8 +272,9 @@ def bulletin_content(engine: Engine, quarter: Period, scope: Scope, township_cod
         data_as_of = None  # the quarter is covered to its last day: nothing to note
 
     kpis = _kpis(engine, quarter, scope, township_code)
-    ranking = queries.quarterly_ranking(engine, quarter, scope)
-    overdue = _overdue_only(queries.overdue_items(engine, quarter.end, scope, township_code, include_due_soon=False))
+    ranking = quarterly_ranking(engine, scope, quarter=quarter)
+    overdue = _overdue_only(overdue_items(
+        engine, scope, as_of=quarter.end, township_code=township_code, include_due_soon=False))
 
     overall = Section("一、总体情况", overall_paragraphs(kpis, quarter, area))
     ranking_section = Section("二、各乡镇整改推进情况",

@@ -20,9 +20,14 @@ from pptx.util import Emu, Inches, Pt
 from sqlalchemy import Engine
 
 from config import settings
-from metrics import queries
+from metrics.clues import priority_clues, recent_activity
 from metrics.definitions import Kpi
+from metrics.freshness import data_freshness, latest_period
+from metrics.kpis import kpi_tiles
 from metrics.periods import Period
+from metrics.places import county_name
+from metrics.ranking import interview_flags, quarterly_ranking
+from metrics.rectification import rectification_by_township
 from metrics.scope import Scope
 from reports.docx_format import font_chain
 from reports.stamps import as_of_line, watermark_line
@@ -111,14 +116,14 @@ def deck_figures(engine: Engine, week_ending: date, scope: Scope, township_code:
     """Return the figures the deck shows for the week ending on ``week_ending``."""
     month = Period.containing("month", week_ending)
     quarter = Period.containing("quarter", week_ending)
-    latest = queries.latest_period(engine, "quarter")
+    latest = latest_period(engine, scope, granularity="quarter")
     if latest.granularity == "quarter" and latest < quarter:
         quarter = latest
-    freshness = queries.data_freshness(engine)
+    freshness = data_freshness(engine, scope)
     data_as_of = freshness.get("data_as_of")
     as_of = min(week_ending, data_as_of) if isinstance(data_as_of, date) else week_ending
-    kpis = queries.kpi_tiles(engine, month, scope, township_code, names=KPI_NAMES)
-    recent = queries.recent_activity(engine, scope, township_code, days=7)
+    kpis = kpi_tiles(engine, scope, period=month, township_code=township_code, metrics=KPI_NAMES)
+    recent = recent_activity(engine, scope, township_code=township_code, days=7)
     return DeckFigures(month=month, quarter=quarter, as_of=as_of, kpis=kpis, recent=recent)
 
 
@@ -131,7 +136,7 @@ def build_deck(engine: Engine, week_ending: date, scope: Scope, township_code: s
     generated_at = generated_at or datetime.now()
     township_code = scope.narrowed_to(township_code)
     figures = deck_figures(engine, week_ending, scope, township_code)
-    county = queries.county_name(engine)
+    county = county_name(engine, scope)
     font_name = deck_font()
     footer = f"{as_of_line(figures.as_of)}　　{watermark_line(scope.user_name, generated_at)}"
 
@@ -174,15 +179,15 @@ def build_deck(engine: Engine, week_ending: date, scope: Scope, township_code: s
         left = Inches(0.5) + (box_width - width) // 2
         chart.shapes.add_picture(io.BytesIO(png), left, Inches(1.25), width=width, height=height)
 
-    by_township = queries.rectification_by_township(engine, figures.as_of, scope)
+    by_township = rectification_by_township(engine, scope, as_of=figures.as_of)
     chart_slide("各乡镇逾期整改事项", township_bar(by_township, "overdue_items", "各乡镇逾期整改事项",
                                                value_name="逾期事项", unit="件"))
-    ranking = queries.quarterly_ranking(engine, figures.quarter, scope)
+    ranking = quarterly_ranking(engine, scope, quarter=figures.quarter)
     ranking_title = f"{figures.quarter.label}各乡镇综合得分排名"
     chart_slide(ranking_title, ranking_score_bar(ranking, ranking_title))
 
-    flags = queries.interview_flags(engine, figures.quarter, scope)
-    priority = queries.priority_clues(engine, figures.month, scope, township_code)
+    flags = interview_flags(engine, scope, quarter=figures.quarter)
+    priority = priority_clues(engine, scope, period=figures.month, township_code=township_code)
     lines = [(f"建议约谈乡镇（{figures.quarter.label}）", 24, True, TEXT_COLOR)]
     if flags.empty:
         lines.append(("本季度没有连续两个季度排名末位的乡镇。", 20, False, TEXT_COLOR))

@@ -8,7 +8,7 @@ Layout of the sheet::
     row 4  乡镇 | 整改完成率（%） | 追缴资金（万元） …   ← Chinese headers with units, frozen
     row 5… values: numbers stay numbers; rates shown 0.0%, 万元 0.00
 
-Headers come from ``metrics.queries.COLUMN_LABELS`` when the column is a metrics column
+Headers come from ``reports.labels.COLUMN_LABELS`` when the column is a metrics column
 name; a column already named in Chinese is kept.
 """
 
@@ -36,11 +36,9 @@ FONT_NAME = "宋体"
 
 
 def column_labels() -> dict[str, str]:
-    """Return the metrics layer's column → Chinese header (with unit) table, or {} before it exists."""
-    try:
-        from metrics.queries import COLUMN_LABELS
-    except ImportError:  # the metrics layer is optional for a bare table export
-        return {}
+    """Return the data layer's column → Chinese header (with unit) table."""
+    from reports.labels import COLUMN_LABELS
+
     return dict(COLUMN_LABELS)
 
 

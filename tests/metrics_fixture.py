@@ -21,6 +21,9 @@ CLUES (id, received, township, village, level, 挂牌, status)
   2024Q4: C15 11-14 B 红 挂牌 在办, C16 11-15 C 黄 在办 → the data's last day is 2024-11-15
     同比 线索数 9 vs 4 = +125%; 环比 9 vs 3 = +200%; 办结率 同比 (4/9 − 0.75)×100 = −30.56 points
     priority (红 or 挂牌, 在办) in 2024Q3: C05 (挂牌 first), C04, C07; with closed ones: C01, C05, C04, C07
+  处置方式 (DISPOSALS; the rest undecided): 立案审查 C01 C04 (2024Q3), C09 (2024Q2); 初步核实 C05; 谈话函询 C02
+    → 初核转立案率 2024Q3 2/9, 2024Q2 1/3, 2023Q3 0/4 = 0; B in 2024Q3 1/2 (C04 of C04 C05)
+    → 同比 (2/9 − 0)×100 = +22.22 points; 环比 (2/9 − 1/3)×100 = −11.11 points
 
 CASES (id, filed, township, village, discovery, funds 万元, typical) and their case_people rows
   2024Q3: K01 07-10 A 东门 主动发现 12.50 典型 — 2 people (第一种形态 批评教育, 第二种形态 党纪警告)
@@ -104,6 +107,9 @@ VILLAGES = [
 ]
 
 D = date.fromisoformat
+
+# 处置方式 of the clues that have one (the others are undecided: empty)
+DISPOSALS = {"C01": "立案审查", "C04": "立案审查", "C09": "立案审查", "C05": "初步核实", "C02": "谈话函询"}
 
 # clue_id, received, township, village, source, domain, level, supervised, status, closed, reported person
 CLUES = [
@@ -215,7 +221,8 @@ def build_metrics_warehouse(engine: Engine) -> Engine:
             {"clue_id": cid, "received_date": D(rec), "township_code": town, "village_code": vil,
              "clue_source": src, "problem_domain": dom, "management_level": lvl, "is_supervised": sup,
              "handling_status": status, "closed_date": opt(closed), "reported_person_name": person,
-             "reported_person_role": "村干部", "summary": f"{cid} 反映的问题摘要", "batch_id": 1}
+             "reported_person_role": "村干部", "summary": f"{cid} 反映的问题摘要",
+             "disposal_method": DISPOSALS.get(cid), "batch_id": 1}
             for cid, rec, town, vil, src, dom, lvl, sup, status, closed, person in CLUES])
         conn.execute(insert(schema.cases), [
             {"case_id": kid, "clue_id": clue, "filed_date": D(filed), "township_code": town, "village_code": vil,

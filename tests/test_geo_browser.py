@@ -147,17 +147,17 @@ def test_the_month_player_steps_through_the_year_in_a_map_opened_from_disk(map_w
     from playwright.sync_api import expect
 
     from geo.heatmap import TileSource, build_map, render_html
-    from metrics import map_queries
+    from metrics import places
     from metrics.periods import Period
     from metrics.scope import Scope
     from warehouse.engine import get_engine
 
     engine = get_engine(map_warehouse_url)
     scope = Scope.county()
-    fmap = build_map(map_queries.village_clue_counts(engine, scope, Period.month(2024, 1)),
-                     map_queries.township_clue_rates(engine, scope, Period.month(2024, 1)),
-                     map_queries.boundary_geometries(engine, scope), tiles=TileSource("none"), inline=True,
-                     monthly=map_queries.monthly_village_counts(engine, scope, 2024), start_month="2024-01")
+    fmap = build_map(places.village_clue_counts(engine, scope, period=Period.month(2024, 1)),
+                     places.township_clue_rates(engine, scope, period=Period.month(2024, 1)),
+                     places.boundary_geometries(engine, scope), tiles=TileSource("none"), inline=True,
+                     monthly=places.monthly_village_counts(engine, scope, year=2024), start_month="2024-01")
     saved = tmp_path / "months.html"
     saved.write_text(render_html(fmap), encoding="utf-8")
     page.goto(saved.as_uri())

@@ -20,9 +20,9 @@ from sqlalchemy import insert, select
 from geo.boundaries import load_boundary_file
 from geo.gcj02 import wgs84_to_gcj02
 from geo.heatmap import TileSource, build_map, render_html
-from metrics import map_queries
-from metrics.map_queries import ClueFilters
+from metrics import places
 from metrics.periods import Period
+from metrics.places import ClueFilters
 from metrics.scope import Scope
 from warehouse import schema
 from warehouse.engine import get_engine
@@ -113,9 +113,9 @@ COUNTY = Scope.county()
 
 
 def map_inputs(engine, scope=COUNTY, period=YEAR, filters=ClueFilters()):
-    return (map_queries.village_clue_counts(engine, scope, period, filters),
-            map_queries.township_clue_rates(engine, scope, period, filters),
-            map_queries.boundary_geometries(engine, scope, "township"))
+    return (places.village_clue_counts(engine, scope, period=period, filters=filters),
+            places.township_clue_rates(engine, scope, period=period, filters=filters),
+            places.boundary_geometries(engine, scope, level="township"))
 
 
 def heat_layer_data(document: str) -> list[list[float]]:
@@ -125,7 +125,7 @@ def heat_layer_data(document: str) -> list[list[float]]:
 
 
 def expected_heat(engine, weight_column: str = "count", **conditions) -> list[list[float]]:
-    """The heat points computed straight from the tables with pandas (not through map_queries)."""
+    """The heat points computed straight from the tables with pandas (not through metrics.places)."""
     with engine.connect() as conn:
         clues = pd.read_sql(select(schema.clues), conn)
         villages = pd.read_sql(select(schema.villages), conn)
@@ -169,19 +169,19 @@ def test_the_heat_can_weigh_by_amount_or_count_red_clues_only(map_engine):
 
 def test_a_month_shows_only_that_months_clues(map_engine):
     july = Period.month(2024, 7)
-    villages = map_queries.village_clue_counts(map_engine, COUNTY, july)
+    villages = places.village_clue_counts(map_engine, COUNTY, period=july)
     with map_engine.connect() as conn:
         clues = pd.read_sql(select(schema.clues), conn)
     in_july = clues[pd.to_datetime(clues["received_date"]).dt.month == 7]
     assert int(villages["clue_count"].sum()) == int(in_july["village_code"].notna().sum()) > 0
-    monthly = map_queries.monthly_clue_counts(map_engine, COUNTY, 2024)
+    monthly = places.monthly_clue_counts(map_engine, COUNTY, year=2024)
     assert list(monthly["month"]) == [f"2024-{m:02d}" for m in range(1, 13)]
     assert int(monthly.loc[monthly["month"] == "2024-07", "clue_count"].iloc[0]) == len(in_july)
     assert int(monthly["clue_count"].sum()) == len(clues)
 
 
 def test_township_rates_are_clues_per_10k_registered_people(map_engine):
-    rates = map_queries.township_clue_rates(map_engine, COUNTY, YEAR).set_index("township_code")
+    rates = places.township_clue_rates(map_engine, COUNTY, period=YEAR).set_index("township_code")
     # 青石镇: 9 + 4 + 2 clues in villages + 1 with no village = 16; population 2400 + 1800 + 900
     assert rates.loc["990101101", "clue_count"] == 16 and rates.loc["990101101", "unplaced_clue_count"] == 1
     assert rates.loc["990101101", "clues_per_10k"] == pytest.approx(16 / 5100 * 10000, abs=0.01)
@@ -189,7 +189,7 @@ def test_township_rates_are_clues_per_10k_registered_people(map_engine):
 
 
 def test_popups_show_counts_by_domain_and_level(map_engine):
-    villages = map_queries.village_clue_counts(map_engine, COUNTY, YEAR).set_index("village_code")
+    villages = places.village_clue_counts(map_engine, COUNTY, period=YEAR).set_index("village_code")
     shiqiao = villages.loc["990101101201"]
     assert shiqiao["clue_count"] == 9 and sum(shiqiao["by_domain"].values()) == 9
     assert list(shiqiao["by_level"]) == [lvl for lvl in ("红", "黄", "蓝") if lvl in shiqiao["by_level"]]
@@ -222,17 +222,17 @@ def test_a_township_user_sees_only_their_township(map_engine):
     assert set(villages["township_code"]) == {"990101101"}
     assert list(townships["township_code"]) == ["990101101"] and list(outlines["division_code"]) == ["990101101"]
     # asking for another township does not widen the scope
-    other = map_queries.village_clue_counts(map_engine, own, YEAR, township_code="990101102")
+    other = places.village_clue_counts(map_engine, own, period=YEAR, township_code="990101102")
     assert set(other["township_code"]) == {"990101101"}
-    assert map_queries.village_clue_list(map_engine, own, "990101102201", YEAR).empty
+    assert places.village_clue_list(map_engine, own, village_code="990101102201", period=YEAR).empty
 
 
 def test_a_village_lists_its_clues_with_names_masked_for_a_leader(map_engine):
     leader = Scope.county(role="县领导")
-    clues = map_queries.village_clue_list(map_engine, leader, "990101101201", YEAR)
+    clues = places.village_clue_list(map_engine, leader, village_code="990101101201", period=YEAR)
     assert len(clues) == 9 and set(clues["reported_person_name"]) == {"张**"}
     assert list(clues["received_date"]) == sorted(clues["received_date"], reverse=True)
-    shown = map_queries.village_clue_list(map_engine, COUNTY, "990101101201", YEAR)
+    shown = places.village_clue_list(map_engine, COUNTY, village_code="990101101201", period=YEAR)
     assert set(shown["reported_person_name"]) == {"张三丰"}
 
 
@@ -260,7 +260,7 @@ def test_html_in_a_township_name_is_escaped_in_the_outline_tooltip(map_engine):
 
 
 def test_a_clue_summary_with_html_stays_plain_text_in_the_village_table(map_engine):
-    clues = map_queries.village_clue_list(map_engine, COUNTY, "990101101201", YEAR)
+    clues = places.village_clue_list(map_engine, COUNTY, village_code="990101101201", period=YEAR)
     summary = clues.loc[clues["clue_id"] == "XS-00001", "summary"].iloc[0]
     assert summary == f"{XSS_SCRIPT}{XSS_IMG} 套取补贴"  # the data as it is: st.dataframe shows it as text
 
@@ -400,7 +400,7 @@ def test_the_page_drills_from_the_county_to_a_township_and_a_village(map_engine,
 
     app.selectbox(key="heatmap_village").set_value("990101101201").run()
     assert not app.exception, app.exception
-    listed = map_queries.village_clue_list(map_engine, COUNTY, "990101101201", period)
+    listed = places.village_clue_list(map_engine, COUNTY, village_code="990101101201", period=period)
     assert len(listed) == int(expected.get("990101101201", 0))
     if listed.empty:
         assert "该村（社区）本期没有符合条件的线索。" in [i.value for i in app.info]
@@ -416,12 +416,12 @@ def test_the_month_view_lists_the_years_months_with_their_counts(map_engine, mon
     assert not app.exception, app.exception
     year = app.session_state["_last_period"].year
     slider = app.select_slider(key=f"heatmap_month_{year}")
-    monthly = map_queries.monthly_clue_counts(map_engine, COUNTY, year)
+    monthly = places.monthly_clue_counts(map_engine, COUNTY, year=year)
     assert slider.options == [f"{Period.parse(m).label}（{n}条）" for m, n in zip(monthly["month"], monthly["clue_count"])]
     slider.set_value("2024-07").run()
     assert not app.exception, app.exception
     captions = " ".join(c.value for c in app.caption)
-    july = map_queries.village_clue_counts(map_engine, COUNTY, Period.month(2024, 7))
+    july = places.village_clue_counts(map_engine, COUNTY, period=Period.month(2024, 7))
     located = july.dropna(subset=["longitude"])
     assert f"2024年7月：热力图显示已关联到村的线索 {int(located['clue_count'].sum())} 条" in captions
     app.multiselect(key="heatmap_domains").set_value(["惠民惠农补贴"]).run()  # options stay, no error
@@ -432,14 +432,14 @@ def test_the_month_view_lists_the_years_months_with_their_counts(map_engine, mon
 def test_on_postgresql_boundaries_load_as_text_and_the_map_shows_the_same_figures(pg_engine, tmp_path):
     url = pg_engine.url.render_as_string(hide_password=False)
     engine = build_map_warehouse(url, tmp_path / "boundaries")  # no PostGIS: geometry is GeoJSON text
-    outlines = map_queries.boundary_geometries(engine, COUNTY, "township")
+    outlines = places.boundary_geometries(engine, COUNTY, level="township")
     assert list(outlines["division_code"]) == [t[0] for t in TOWNSHIPS]
     assert shapely.from_geojson(outlines["geometry_geojson"].iloc[0]).equals(shapely.box(*TOWNSHIPS[0][3]))
     document = render_html(build_map(*map_inputs(engine), tiles=TileSource("none")))
     assert sorted(heat_layer_data(document)) == expected_heat(engine)
-    monthly = map_queries.monthly_clue_counts(engine, COUNTY, 2024)
+    monthly = places.monthly_clue_counts(engine, COUNTY, year=2024)
     assert int(monthly["clue_count"].sum()) == len(clue_rows())
-    rates = map_queries.township_clue_rates(engine, COUNTY, YEAR).set_index("township_code")
+    rates = places.township_clue_rates(engine, COUNTY, period=YEAR).set_index("township_code")
     assert rates.loc["990101101", "clue_count"] == 16
 
 
@@ -470,7 +470,7 @@ def test_a_township_user_sees_their_villages_with_small_counts_hidden_and_names_
     period = app.session_state["_last_period"]
     villages = app.dataframe[0].value
     assert set(villages["村（社区）"]) == {"石桥村", "新华村", XSS_VILLAGE}
-    counts = map_queries.village_clue_counts(map_engine, own, period).set_index("village_name")["clue_count"]
+    counts = places.village_clue_counts(map_engine, own, period=period).set_index("village_name")["clue_count"]
     for name, shown in zip(villages["村（社区）"], villages["线索数"]):
         expected = "<3" if 0 < counts[name] < 3 else counts[name]
         assert str(shown) == str(expected), name
@@ -484,9 +484,9 @@ def test_an_empty_warehouse_shows_the_page_with_a_hint_not_an_error(empty_engine
     app = run_heatmap_page(monkeypatch, str(empty_engine.url))
     assert not app.exception, app.exception
     assert any("尚未导入乡镇边界" in i.value for i in app.info)
-    empty = build_map(map_queries.village_clue_counts(empty_engine, COUNTY, YEAR),
-                      map_queries.township_clue_rates(empty_engine, COUNTY, YEAR),
-                      map_queries.boundary_geometries(empty_engine, COUNTY), tiles=TileSource("none"))
+    empty = build_map(places.village_clue_counts(empty_engine, COUNTY, period=YEAR),
+                      places.township_clue_rates(empty_engine, COUNTY, period=YEAR),
+                      places.boundary_geometries(empty_engine, COUNTY), tiles=TileSource("none"))
     assert heat_layer_data(render_html(empty)) == []
 
 
@@ -500,7 +500,7 @@ def player_data(document: str) -> tuple[list[str], list[list[list[float]]]]:
 
 
 def test_the_month_player_carries_each_months_clues_per_village(map_engine):
-    monthly = map_queries.monthly_village_counts(map_engine, COUNTY, 2024)
+    monthly = places.monthly_village_counts(map_engine, COUNTY, year=2024)
     villages, townships, outlines = map_inputs(map_engine, period=Period.month(2024, 7))
     document = render_html(build_map(villages, townships, outlines, tiles=TileSource("none"),
                                      monthly=monthly, start_month="2024-07"))

@@ -7,8 +7,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
-import metrics
-from metrics import METRICS, Period, Scope
+from metrics import cases, clues, kpis, places, rectification, satisfaction
+from metrics.definitions import METRICS
+from metrics.periods import Period
+from metrics.ranking import quarterly_ranking
+from metrics.scope import Scope
 from tests.metrics_fixture import A, B, C, build_metrics_warehouse
 
 pytestmark = pytest.mark.postgres
@@ -20,19 +23,19 @@ COUNTY = Scope.county()
 
 def _figures(engine) -> dict:
     return {
-        "values": {name: metrics.metric_value(engine, name, Q3, COUNTY) for name in METRICS},
-        "months": metrics.clue_trend(engine, list(Q3.children()), COUNTY),
-        "month_buckets": metrics.clue_trend(engine, list(Period.whole_year(2024).children()) + list(Q3.children()), COUNTY),
-        "completion_series": metrics.metric_series(engine, "rectification_completion_rate", list(Q3.children()) + [Q3], COUNTY),
-        "case_trend": metrics.case_trend(engine, list(Q3.children()), COUNTY),
-        "overdue": metrics.overdue_items(engine, AS_OF, Scope(role="县领导")),
-        "status": metrics.rectification_status_breakdown(engine, date(2024, 7, 1), COUNTY),
-        "ranking": metrics.quarterly_ranking(engine, Q3, COUNTY),
-        "satisfaction": metrics.satisfaction_series(engine, [Period.month(2024, 8), Period.whole_year(2024)], COUNTY),
-        "villages": metrics.village_table(engine, A, Q3, Scope(role="县领导")),
-        "recent": metrics.recent_activity(engine, COUNTY)["clues"],
-        "items_of": metrics.rectification_items_of(engine, B, AS_OF, COUNTY),
-        "q4_overdue": metrics.metric_value(engine, "overdue_count", Period.quarter(2024, 4), COUNTY),
+        "values": {name: kpis.metric_value(engine, COUNTY, metric=name, period=Q3) for name in METRICS},
+        "months": clues.clue_trend(engine, COUNTY, periods=list(Q3.children())),
+        "month_buckets": clues.clue_trend(engine, COUNTY, periods=list(Period.whole_year(2024).children()) + list(Q3.children())),
+        "completion_series": kpis.metric_series(engine, COUNTY, metric="rectification_completion_rate", periods=list(Q3.children()) + [Q3]),
+        "case_trend": cases.case_trend(engine, COUNTY, periods=list(Q3.children())),
+        "overdue": rectification.overdue_items(engine, Scope(role="县领导"), as_of=AS_OF),
+        "status": rectification.rectification_status_breakdown(engine, COUNTY, as_of=date(2024, 7, 1)),
+        "ranking": quarterly_ranking(engine, COUNTY, quarter=Q3),
+        "satisfaction": satisfaction.satisfaction_series(engine, COUNTY, periods=[Period.month(2024, 8), Period.whole_year(2024)]),
+        "villages": places.village_table(engine, Scope(role="县领导"), township_code=A, period=Q3),
+        "recent": clues.recent_activity(engine, COUNTY)["clues"],
+        "items_of": rectification.rectification_items_of(engine, COUNTY, township_code=B, as_of=AS_OF),
+        "q4_overdue": kpis.metric_value(engine, COUNTY, metric="overdue_count", period=Period.quarter(2024, 4)),
     }
 
 

@@ -17,8 +17,9 @@ from docx import Document
 from docx.oxml.ns import qn
 from sqlalchemy import func, select
 
-from metrics import queries
+from metrics import freshness, kpis, places, rectification
 from metrics.periods import Period
+from metrics.ranking import interview_flags, quarterly_ranking
 from metrics.scope import Scope
 from reports.archive import archived_bytes, export_events, list_bulletins
 from reports.bulletin import generate_bulletin
@@ -88,7 +89,7 @@ def points(change: float) -> str:
 
 
 def test_title_names_the_county_and_the_quarter(document, engine):
-    assert queries.county_name(engine) == "示范县"
+    assert places.county_name(engine, Scope.county()) == "示范县"
     texts = [p.text for p in document.paragraphs if p.text]
     assert texts[0] == "示范县集中整治群众身边不正之风和腐败问题工作情况通报"
     assert texts[1] == "（2024年第三季度）"
@@ -96,22 +97,22 @@ def test_title_names_the_county_and_the_quarter(document, engine):
 
 def test_overall_sentences_carry_the_metrics_figures_and_their_changes(document, engine, scope):
     text = body_text(document)
-    clues = queries.kpi(engine, "clue_count", QUARTER, scope)
+    clues = kpis.kpi(engine, scope, metric="clue_count", period=QUARTER)
     assert f"本季度全县共受理问题线索{int(clues.value)}件，同比{relative(clues.yoy_change)}，环比{relative(clues.mom_change)}" in text
-    cases = queries.kpi(engine, "case_count", QUARTER, scope)
-    people = queries.kpi(engine, "people_handled", QUARTER, scope)
-    funds = queries.kpi(engine, "recovered_funds", QUARTER, scope)
+    cases = kpis.kpi(engine, scope, metric="case_count", period=QUARTER)
+    people = kpis.kpi(engine, scope, metric="people_handled", period=QUARTER)
+    funds = kpis.kpi(engine, scope, metric="recovered_funds", period=QUARTER)
     assert f"立案{int(cases.value)}件，同比{relative(cases.yoy_change)}，处理{int(people.value)}人，追缴资金{funds.value:,.2f}万元" in text
-    completion = queries.kpi(engine, "rectification_completion_rate", QUARTER, scope)
+    completion = kpis.kpi(engine, scope, metric="rectification_completion_rate", period=QUARTER)
     assert f"截至2024年9月30日，整改完成率{percent(completion.value)}，同比{points(completion.yoy_change)}" in text
-    satisfaction = queries.kpi(engine, "satisfaction_rate", QUARTER, scope)
+    satisfaction = kpis.kpi(engine, scope, metric="satisfaction_rate", period=QUARTER)
     assert f"本季度群众满意率{percent(satisfaction.value)}，同比{points(satisfaction.yoy_change)}" in text
-    overdue = queries.kpi(engine, "overdue_count", QUARTER, scope)
+    overdue = kpis.kpi(engine, scope, metric="overdue_count", period=QUARTER)
     assert f"逾期未完成整改事项{int(overdue.value)}件" in text
 
 
 def test_the_ranking_table_equals_quarterly_ranking(document, engine, scope):
-    ranking = queries.quarterly_ranking(engine, QUARTER, scope).sort_values("rank")
+    ranking = quarterly_ranking(engine, scope, quarter=QUARTER).sort_values("rank")
     table = document.tables[0]
     assert [c.text for c in table.rows[0].cells][:3] == ["排名", "乡镇", "整改完成率"]
     rows = [[c.text for c in row.cells] for row in table.rows[1:]]
@@ -128,18 +129,18 @@ def test_the_ranking_table_equals_quarterly_ranking(document, engine, scope):
 
 def test_problems_name_the_interview_township_and_the_overdue_count(document, engine, scope):
     text = body_text(document)
-    flags = queries.interview_flags(engine, QUARTER, scope)
+    flags = interview_flags(engine, scope, quarter=QUARTER)
     assert not flags.empty, "the sample must exercise 建议约谈"
     for name in flags["township_name"]:
         assert f"{name}连续两个季度综合排名末位，建议" in text
-    overdue = queries.overdue_items(engine, QUARTER.end, scope, include_due_soon=False)
+    overdue = rectification.overdue_items(engine, scope, as_of=QUARTER.end, include_due_soon=False)
     overdue = overdue[overdue["days_overdue"] > 0]
     assert f"仍有{len(overdue)}项整改事项超过整改时限未完成" in text
     assert f"最长逾期{int(overdue['days_overdue'].max())}天" in text
 
 
 def test_attachments_hold_the_full_ranking_and_every_overdue_item(document, engine, scope):
-    overdue = queries.overdue_items(engine, QUARTER.end, scope, include_due_soon=False)
+    overdue = rectification.overdue_items(engine, scope, as_of=QUARTER.end, include_due_soon=False)
     overdue = overdue[overdue["days_overdue"] > 0]
     ranking_attachment, overdue_attachment = document.tables[1], document.tables[2]
     assert len(ranking_attachment.rows) - 1 == 12
@@ -237,12 +238,12 @@ def test_each_generation_is_archived_and_redownloads_byte_for_byte(engine, scope
 
 
 def test_a_township_bulletin_reads_that_townships_figures(engine, scope):
-    ranking = queries.quarterly_ranking(engine, QUARTER, scope)
+    ranking = quarterly_ranking(engine, scope, quarter=QUARTER)
     township = ranking.sort_values("rank").iloc[-1]
     result = generate_bulletin(engine, QUARTER, scope, township_code=township.township_code)
     document = Document(io.BytesIO(result.data))
     assert document.paragraphs[0].text == f"示范县{township.township_name}集中整治群众身边不正之风和腐败问题工作情况通报"
-    clues = queries.kpi(engine, "clue_count", QUARTER, scope, township.township_code)
+    clues = kpis.kpi(engine, scope, metric="clue_count", period=QUARTER, township_code=township.township_code)
     assert f"本季度{township.township_name}共受理问题线索{int(clues.value)}件" in body_text(document)
     assert f"排名第{int(township['rank'])}位" in body_text(document)
 
@@ -306,7 +307,7 @@ def test_a_quarter_the_data_does_not_cover_to_its_end_says_so(engine, scope):
 
     from reports.bulletin import bulletin_content, render_bulletin
 
-    data_as_of = queries.data_freshness(engine)["data_as_of"]
+    data_as_of = freshness.data_freshness(engine, Scope.county())["data_as_of"]
     quarter = Period.containing("quarter", data_as_of)
     assert data_as_of < quarter.end  # the sample ends mid-quarter (2026-11-15)
     content = bulletin_content(engine, quarter, scope, with_chart=False)

@@ -13,7 +13,7 @@ import pytest
 from pptx import Presentation
 from pptx.oxml.ns import qn
 
-from metrics import queries
+from metrics import clues, kpis
 from metrics.periods import Period
 from metrics.scope import Scope
 from reports.deck import KPI_NAMES, build_deck, slide_is_16_9
@@ -60,14 +60,14 @@ def test_the_deck_is_16_to_9(deck):
 def test_the_kpi_slide_shows_the_months_figures_from_the_metrics(deck, deck_db_url):
     engine = get_engine(deck_db_url)
     month = Period.containing("month", WEEK_ENDING)
-    tiles = queries.kpi_tiles(engine, month, Scope.county(user_name="赵书记", role="县领导"), names=KPI_NAMES)
+    tiles = kpis.kpi_tiles(engine, Scope.county(user_name="赵书记", role="县领导"), period=month, metrics=KPI_NAMES)
     kpi_slide = deck.slides[1]
     texts = "\n".join(slide_texts(kpi_slide))
     assert "主要指标（2024年9月）" in texts
     for kpi in tiles:
         assert f"{kpi.metric.label}\n{kpi.formatted_value}\n同比 {kpi.formatted_yoy}" in texts
     clue_tile = next(k for k in tiles if k.metric.name == "clue_count")
-    assert clue_tile.value and clue_tile.value > 0  # a real figure, not an empty month
+    assert clue_tile.value == 51  # the sample's clues received in September 2024
 
 
 def test_the_key_charts_are_pictures_and_every_run_has_the_east_asian_font(deck):
@@ -101,8 +101,8 @@ def _stop_browser_after_module():
 
 
 def test_the_recent_days_line_says_which_days_it_counts(deck, deck_db_url):
-    recent = queries.recent_activity(get_engine(deck_db_url), Scope.county(user_name="赵书记", role="县领导"), days=7)
+    recent = clues.recent_activity(get_engine(deck_db_url), Scope.county(user_name="赵书记", role="县领导"), days=7)
     texts = "\n".join(slide_texts(deck.slides[1]))
     counts = f"线索 {recent['new_clues']}件，立案 {recent['new_cases']}件"
-    assert recent["as_of"] > WEEK_ENDING  # the sample runs on past the chosen week
+    assert recent["as_of"] == date(2026, 11, 15)  # the sample's last day, past the chosen week
     assert f"数据最近7天新增（截至 {recent['as_of'].isoformat()}，晚于所选周）：{counts}" in texts

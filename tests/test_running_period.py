@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from metrics import queries
+from metrics import kpis
 from metrics.periods import Period
 from metrics.scope import Scope
 from tests.app_helpers import figure_titled, metrics_shown, open_app, texts
@@ -37,7 +37,7 @@ def test_a_running_quarter_has_bases_cut_to_the_same_days():
 
 
 def test_clue_count_of_the_running_quarter_is_compared_with_the_same_46_days(sample_engine):
-    tile = queries.kpi(sample_engine, "clue_count", Period.quarter(2026, 4), Scope.county())
+    tile = kpis.kpi(sample_engine, Scope.county(), metric="clue_count", period=Period.quarter(2026, 4))
     this_year = _clues_received(sample_engine, date(2026, 10, 1), date(2026, 11, 15))
     year_ago = _clues_received(sample_engine, date(2025, 10, 1), date(2025, 11, 15))
     whole_year_ago = _clues_received(sample_engine, date(2025, 10, 1), date(2025, 12, 31))
@@ -47,7 +47,7 @@ def test_clue_count_of_the_running_quarter_is_compared_with_the_same_46_days(sam
 
 
 def test_a_finished_quarter_is_compared_with_whole_quarters(sample_engine):
-    tile = queries.kpi(sample_engine, "clue_count", Period.quarter(2024, 3), Scope.county())
+    tile = kpis.kpi(sample_engine, Scope.county(), metric="clue_count", period=Period.quarter(2024, 3))
     assert tile.year_ago_value == _clues_received(sample_engine, date(2023, 7, 1), date(2023, 9, 30))
     assert tile.previous_value == _clues_received(sample_engine, date(2024, 4, 1), date(2024, 6, 30))
 

@@ -6,18 +6,20 @@ These are the only helpers that call ``st.*`` on a page's behalf; figures come f
 
 from __future__ import annotations
 
-import copy
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from charts import theme
-from metrics import queries
+from metrics import freshness
 from metrics.definitions import Kpi
 from metrics.periods import Period
+from reports.labels import COLUMN_LABELS, RATE_COLUMNS
 from reports.stamps import plotly_config
 from ui.downloads import chart_download_buttons, table_download_button
 from ui.frame import MEETING_AGENDA, PAGES, Frame, drill_up, set_meeting_mode, set_period, set_township
@@ -51,9 +53,9 @@ def page_header(frame: Frame, title: str, page_id: str, *, period_note: str | No
     st.title(title)
     note = period_note or frame.period.label
     st.markdown(f"**{frame.township_name} · {note}**")
-    freshness = frame.query(queries.data_freshness)
-    st.caption(provenance_line(freshness))
-    data_as_of = freshness.get("data_as_of")
+    loaded = frame.query(freshness.data_freshness)
+    st.caption(provenance_line(loaded))
+    data_as_of = loaded.get("data_as_of")
     if isinstance(data_as_of, date) and frame.period.start <= data_as_of < frame.period.end:
         running = frame.period.to_date(data_as_of)
         base = running.year_ago()
@@ -113,27 +115,18 @@ def show_chart(frame: Frame, fig, table: pd.DataFrame | None, title: str, key: s
 _CODE_BESIDE_NAME = {"period_code": "period_label", "township_code": "township_name", "village_code": "village_name"}
 
 
-_MEETING_VARIANTS: dict[int, tuple[Any, Any]] = {}
-
-
 def _meeting_variant(fig):
-    """Return the figure with larger type for the projector (the exported figure keeps the house size)."""
-    entry = _MEETING_VARIANTS.get(id(fig))
-    if entry is not None and entry[0] is fig:
-        return entry[1]
-    shown = copy.deepcopy(fig)
+    """Return a copy of the figure with larger type for the projector (the exported figure keeps the house size)."""
+    shown = go.Figure(fig.to_dict(), _validate=False)
     shown.update_layout(font={"size": 17}, title={"font": {"size": 24}}, height=int((fig.layout.height or 420) * 1.15))
-    if len(_MEETING_VARIANTS) > 200:
-        _MEETING_VARIANTS.clear()
-    _MEETING_VARIANTS[id(fig)] = (fig, shown)
     return shown
 
 
 def labelled(df: pd.DataFrame) -> pd.DataFrame:
-    """Return ``df`` with Chinese column headers (metrics.COLUMN_LABELS, with units), codes beside names dropped."""
+    """Return ``df`` with Chinese column headers (reports.labels.COLUMN_LABELS, with units), codes beside names dropped."""
     redundant = [c for c, name in _CODE_BESIDE_NAME.items() if c in df.columns and name in df.columns]
     shown = df.drop(columns=redundant)
-    return shown.rename(columns={c: queries.COLUMN_LABELS.get(c, c) for c in shown.columns})
+    return shown.rename(columns={c: COLUMN_LABELS.get(c, c) for c in shown.columns})
 
 
 def _yes_no(value: Any) -> Any:
@@ -146,10 +139,10 @@ def display_table(df: pd.DataFrame, *, percent_columns: tuple[str, ...] = (), mo
                   bool_columns: tuple[str, ...] = ()) -> pd.DataFrame:
     """Return a copy formatted for reading: 82.3%, 873.46, 是/否, dates (display formatting only).
 
-    Rate columns (metrics.RATE_COLUMNS) read as percentages even when not listed.
+    Rate columns (reports.labels.RATE_COLUMNS) read as percentages even when not listed.
     """
     shown = df.copy()
-    for column in set(percent_columns) | (set(queries.RATE_COLUMNS) & set(shown.columns)):
+    for column in set(percent_columns) | (set(RATE_COLUMNS) & set(shown.columns)):
         if column in shown:
             shown[column] = shown[column].map(lambda v: v if isinstance(v, str) else theme.format_percent(v))
     for column in money_columns:
@@ -181,7 +174,7 @@ def _table_for_display(df: pd.DataFrame, percent_columns: tuple[str, ...], money
     shown = labelled(display_table(df, percent_columns=percent_columns, money_columns=money_columns,
                                    bool_columns=bool_columns))
     if warning_column and warning_column in df.columns:
-        header = queries.COLUMN_LABELS.get(warning_column, warning_column)
+        header = COLUMN_LABELS.get(warning_column, warning_column)
         shown[header] = shown[header].map(lambda v: [v] if isinstance(v, str) and v else [])
     return shown
 
@@ -197,7 +190,7 @@ def show_table(frame: Frame, df: pd.DataFrame, title: str, key: str, *, warning_
                          warning_column)
     column_config = None
     if warning_column and warning_column in df.columns:
-        header = queries.COLUMN_LABELS.get(warning_column, warning_column)
+        header = COLUMN_LABELS.get(warning_column, warning_column)
         column_config = {header: st.column_config.MultiselectColumn(
             header, options=WARNING_OPTIONS, color=[theme.LEVEL_COLORS.get(w, theme.WARNING_COLORS.get(w))
                                                     for w in WARNING_OPTIONS], width="small")}
@@ -262,7 +255,7 @@ def trend_window(frame: Frame, count: int | None = None) -> list[Period]:
     periods = [frame.period]
     while len(periods) < count:
         periods.insert(0, periods[0].previous())
-    years = frame.query(queries.available_years)
+    years = frame.query(freshness.available_years)
     if years:
         periods = [p for p in periods if p.year >= years[0]] or [frame.period]
     return periods

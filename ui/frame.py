@@ -1,33 +1,44 @@
 """The picture frame every page sits in: the engine, the user's scope, the global filters, meeting mode.
 
 ``dashboard.py`` calls ``render_frame()`` once per run, before the page; a page then reads the
-same ``Frame`` with ``current_frame()`` and asks for data with ``frame.query(queries.fn, …)``,
-which passes the engine and the scope and caches by the warehouse's data version (a load
-invalidates it). The filters are widgets bound to the URL (``bind="query-params"``), so a view
-can be sent as a link and reopens the same: ``?granularity=季&period=2024年第三季度&township=青石镇``.
+same ``Frame`` with ``current_frame()`` and asks for data with ``frame.query(cases.case_trend,
+periods=…)``: the frame passes the engine and the signed-in user's scope itself (a page cannot
+pass another), and the result comes through ``metrics.cache`` keyed by the data version read
+once per run (a load invalidates it). The filters are widgets bound to the URL
+(``bind="query-params"``), so a view can be sent as a link and reopens the same:
+``?granularity=季&period=2024年第三季度&township=青石镇``.
 Meeting mode is ``?meeting=1``.
 """
 
 from __future__ import annotations
 
-import pickle
-import weakref
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable
+from functools import cached_property
+from typing import Any
 
-import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from charts import theme
-from metrics import queries
-from metrics.cache import Lru, freeze
+from config import settings
+from config.logs import configure_logging
+from metrics import freshness, places
+from metrics.cache import cached_call, cached_figure
 from metrics.periods import GRANULARITY_LABELS, Period, periods_between
 from metrics.scope import Scope
 from warehouse.engine import data_version, database_url, get_engine
 
+logger = logging.getLogger(__name__)
+
 COUNTY_WIDE = "全县"
+DATABASE_DOWN = "数据库暂时无法连接，请稍后重试或联系管理员。"
+PAGE_FAILED = "本页暂时无法显示，请稍后重试或联系管理员。"
 GRANULARITY_KEY, PERIOD_KEY, TOWNSHIP_KEY = "granularity", "period", "township"
 MEETING_PARAM = "meeting"
 _FRAME_KEY = "_frame"
@@ -56,47 +67,9 @@ def _engine_for(url: str) -> Engine:
     return get_engine(url)
 
 
-_FIGURES = Lru(400)  # built figures, shared: a page never modifies one
-
-
-_FRAME_DIGESTS: dict[int, tuple[weakref.ref, tuple]] = {}
-
-
-def _frame_digest(frame: pd.DataFrame) -> tuple:
-    """The frame's content as a key part, remembered while the frame lives.
-
-    A warm page gets the very same result frames back from ``_cached_call`` (shared, never
-    modified), so hashing each of them once instead of on every run is safe and saves the
-    hashing of every chart's data on every rerun.
-    """
-    remembered = _FRAME_DIGESTS.get(id(frame))
-    if remembered is not None and remembered[0]() is frame:
-        return remembered[1]
-    try:
-        digest = pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()
-    except TypeError:  # a cell pandas cannot hash (a list): fall back to the pickled frame
-        digest = pickle.dumps(frame)
-    part = ("df", tuple(map(str, frame.columns)), tuple(map(str, frame.dtypes)), digest)
-    key = id(frame)
-    _FRAME_DIGESTS[key] = (weakref.ref(frame, lambda _ref: _FRAME_DIGESTS.pop(key, None)), part)
-    return part
-
-
-def _figure_key_part(value: Any) -> Any:
-    if isinstance(value, pd.DataFrame):
-        return _frame_digest(value)
-    if isinstance(value, dict):
-        return tuple((k, _figure_key_part(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return tuple(_figure_key_part(v) for v in value)
-    return value
-
-
-def cached_figure(builder: Callable, *args, **kwargs):
-    """Return the figure ``builder`` makes of these inputs, from a small LRU when they were seen before."""
-    key = (builder.__module__, builder.__qualname__, theme.font_family(), theme.township_order(),
-           _figure_key_part(args), _figure_key_part(tuple(sorted(kwargs.items()))))
-    return _FIGURES.get_or_make(key, lambda: builder(*args, **kwargs))
+def figure_context() -> tuple:
+    """What every chart builder reads besides its arguments: the house font and the townships' colours."""
+    return (theme.font_family(), theme.township_order())
 
 
 def current_engine() -> Engine:
@@ -107,35 +80,6 @@ def current_engine() -> Engine:
 def current_scope() -> Scope:
     """Return the user's scope. For now everyone is the county's 纪委; the [access] work adds login."""
     return Scope.county()
-
-
-_RESULTS = Lru(3000)  # metrics results, shared (see _cached_call)
-
-
-def _cached_call(function_name: str, url: str, version: tuple, args: tuple, kwargs: tuple) -> Any:
-    """Return a metrics function's result; the key holds the data version, so a load invalidates it.
-
-    Results are shared, not copied (pages and builders never modify them: they copy to format),
-    which is what keeps a warm page cheap. The version is read once per run by ``render_frame``.
-    """
-    key = (function_name, url, version, freeze(args), freeze(kwargs))
-    return _RESULTS.get_or_make(key, lambda: _metrics_function(function_name)(_engine_for(url), *args,
-                                                                              **dict(kwargs)))
-
-
-def _metrics_function(name: str) -> Callable:
-    function = getattr(queries, name, None)
-    if function is None:  # the pages' extra queries
-        from metrics import page_queries
-
-        function = getattr(page_queries, name)
-    return function
-
-
-def clear_caches() -> None:
-    """Forget every cached result and figure (the benchmark's cold runs)."""
-    _RESULTS.clear()
-    _FIGURES.clear()
 
 
 @dataclass(frozen=True)
@@ -156,12 +100,12 @@ class Frame:
     def engine(self) -> Engine:
         return _engine_for(self.engine_url)
 
-    @property
+    @cached_property
     def as_of(self) -> date:
         """The as-of date of as-of metrics (整改): the period's last day, but never past the data."""
-        return self.query(queries.effective_as_of, self.period)
+        return self.query(freshness.as_of_date, period=self.period)
 
-    @property
+    @cached_property
     def quarter(self) -> Period:
         """The quarter of the quarterly views (ranking, 约谈): the period's latest complete quarter.
 
@@ -169,7 +113,7 @@ class Frame:
         data ends inside it) has none yet, so the views fall back to the quarter before it.
         """
         quarter = Period.containing("quarter", self.period.end)
-        latest = self.query(queries.latest_period, "quarter")
+        latest = self.query(freshness.latest_period, granularity="quarter")
         if latest.granularity == "quarter":
             quarter = min(quarter, latest)
         if self.as_of < quarter.end:
@@ -180,25 +124,51 @@ class Frame:
         """Return ``builder(*args, **kwargs)`` (a charts/ builder), reused while its inputs are unchanged.
 
         Building a plotly figure (validation, the template) costs more than reading a cached
-        result, so a warm page reuses the figure built from equal data. Do not mutate it.
+        result, so a warm page gets a copy of the figure built from equal data (``metrics.cache``).
         """
-        return cached_figure(builder, *args, **kwargs)
+        return cached_figure(builder, *args, context=figure_context(), **kwargs)
 
-    def query(self, function: Callable, *args, **kwargs) -> Any:
-        """Return ``function(engine, *args, **kwargs)`` cached by the data version (scope is in args)."""
-        return _cached_call(function.__name__, self.engine_url, self.version, tuple(args),
-                            tuple(sorted(kwargs.items())))
+    def query(self, function: Callable, /, **arguments) -> Any:
+        """Return ``function(engine, scope, **arguments)`` (a data function of ``metrics``) through the cache,
+        with this run's engine, the user's scope and the data version."""
+        return cached_call(function, self.engine, self.scope, version=self.version, **arguments)
 
 
 def navigation():
-    """Register the pages, grouped, with st.navigation and return the page to run (dashboard.py runs it)."""
+    """Register the pages, grouped, with st.navigation and return the page to run (dashboard.py runs it).
+
+    Logging is configured and every setting read first: a bad setting stops here with its Chinese
+    message (an unknown ranking weight is not a silent 0)."""
+    configure_logging()
     st.set_page_config(page_title="正风反腐数据看板", layout="wide", initial_sidebar_state="expanded")
+    try:
+        settings.check_all()
+    except settings.SettingError as error:
+        logger.error("Settings rejected at start-up: %s", error)
+        st.error(f"看板配置有误，请管理员修改后重启：{error}")
+        st.stop()
     pages = {
         section: [st.Page(PAGES[page_id][1], title=PAGES[page_id][0], url_path=page_id, default=page_id == "overview")
                   for page_id in page_ids]
         for section, page_ids in NAVIGATION.items()
     }
     return st.navigation(pages, position="sidebar")
+
+
+@contextmanager
+def errors_shown_in_chinese(where: str) -> Iterator[None]:
+    """Run a page (or the frame) so that any error reaches the user as one Chinese line and the log keeps
+    its traceback; Streamlit's own control flow (st.stop, st.rerun, st.switch_page) passes through."""
+    try:
+        yield
+    except ScriptControlException:
+        raise
+    except OperationalError:
+        logger.exception("Database unreachable while running %s", where)
+        st.error(DATABASE_DOWN)
+    except Exception:
+        logger.exception("Error while running %s", where)
+        st.error(PAGE_FAILED)
 
 
 def current_frame() -> Frame:
@@ -288,20 +258,20 @@ def render_frame() -> Frame:
     version = data_version(engine)
     scope = current_scope()
 
-    def query(function, *args, **kwargs):
-        return _cached_call(function.__name__, url, version, tuple(args), tuple(sorted(kwargs.items())))
+    def query(function, /, **arguments):
+        return cached_call(function, engine, scope, version=version, **arguments)
 
-    townships = query(queries.township_options, scope)
+    townships = query(places.township_options)
     # colours come from the whole county's list, so a township keeps its colour whoever looks
-    county_townships = query(queries.township_options, Scope.county())
+    county_townships = cached_call(places.township_options, engine, Scope.county(), version=version)
     theme.register_townships(county_townships["township_code"] if len(county_townships) else [])
-    years = query(queries.available_years)
-    latest_by_granularity = {g: query(queries.latest_period, g) for g in GRANULARITY_LABELS}
+    years = query(freshness.available_years)
+    latest_by_granularity = {g: query(freshness.latest_period, granularity=g) for g in GRANULARITY_LABELS}
     st.session_state["_latest_by_granularity"] = latest_by_granularity
 
     meeting = _meeting_from_url()
     with st.sidebar:
-        st.markdown(f"### {query(queries.county_name)}正风反腐数据看板")
+        st.markdown(f"### {query(places.county_name)}正风反腐数据看板")
         granularity = st.segmented_control(
             "统计粒度", options=list(GRANULARITY_LABELS), format_func=GRANULARITY_LABELS.get, default="quarter",
             key=GRANULARITY_KEY, bind="query-params", on_change=_on_granularity_change, required=True,

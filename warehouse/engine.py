@@ -17,7 +17,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import String
 
 from config import settings
-from warehouse.schema import load_batches, metadata
+from warehouse.schema import boundaries, load_batches, metadata
 
 
 def database_url() -> str:
@@ -99,12 +99,15 @@ def _year_month_postgresql(element, compiler, **kw):
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
 
 
-def data_version(bind: Engine | Connection) -> tuple[int, str]:
-    """Return (number of loads, time of the last) — the cache key that a new load changes."""
+def data_version(bind: Engine | Connection) -> tuple[int, str, int, str]:
+    """Return (number of loads, time of the last, number of boundaries, time of the last boundary load):
+    the cache key that a ledger load or a boundary load changes."""
     if isinstance(bind, Engine):
         with bind.connect() as conn:
             return data_version(conn)
-    count, last = bind.execute(
-        select(func.count(load_batches.c.batch_id), func.max(load_batches.c.loaded_at))
+    boundary_count = select(func.count()).select_from(boundaries).scalar_subquery()
+    boundary_last = select(func.max(boundaries.c.loaded_at)).scalar_subquery()
+    count, last, shapes, shapes_last = bind.execute(
+        select(func.count(load_batches.c.batch_id), func.max(load_batches.c.loaded_at), boundary_count, boundary_last)
     ).one()
-    return int(count), str(last)
+    return int(count), str(last), int(shapes), str(shapes_last)

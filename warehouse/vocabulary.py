@@ -17,6 +17,7 @@ COLLECTIVE_ASSETS_DOMAIN = '农村集体"三资"'
 PERSON_ROLES = ("村干部", "乡镇干部", "站所人员", "其他")
 MANAGEMENT_LEVELS = ("红", "黄", "蓝")  # 红 = 重点线索
 DISPOSAL_METHODS = ("谈话函询", "初步核实", "暂存待查", "予以了结", "立案审查")
+DISPOSAL_CASE_REVIEW = "立案审查"  # 初核转立案率's numerator
 CLUE_STATUSES = ("在办", "办结")
 CLUE_CLOSED = "办结"
 

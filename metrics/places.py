@@ -1,9 +1,7 @@
-"""The map's SQL: clue aggregates per village and per township, boundaries, a village's clues.
+"""Places: the county's name, the townships in scope, a township's villages, and the heat map's queries.
 
-Same rules as ``metrics.queries``: SQLAlchemy Core with bound parameters only, and every function
-takes the user's ``Scope`` (a township user gets their own township, whatever they ask for).
-Aggregation happens in the database (GROUP BY village, domain, level): what the map receives grows
-with the number of villages, never with the number of clues.
+The map's aggregation happens in the database (GROUP BY village, domain, level): what the map
+receives grows with the number of villages, never with the number of clues.
 """
 
 from __future__ import annotations
@@ -13,13 +11,17 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Engine, and_, case, func, select
 
+from config import settings
+from metrics.freshness import as_of_rule, data_as_of
+from metrics.measures import RED, measure_table
 from metrics.periods import Period
-from metrics.scope import Scope, mask_name
-from warehouse import schema
+from metrics.scope import Scope, apply_small_number_rule, mask_name
+from metrics.tables import rows_of, township_frame, zero_filled
 from warehouse import vocabulary as vocab
 from warehouse.engine import year_month
+from warehouse.schema import boundaries, clues, counties, townships, villages
 
-RED = "红"
+VILLAGE_COUNTS = ["clue_count", "case_count", "rectification_items", "overdue_items"]
 
 
 @dataclass(frozen=True)
@@ -31,8 +33,46 @@ class ClueFilters:
     clue_sources: tuple[str, ...] = ()
 
 
+CLUE_FILTER_OPTIONS = {"problem_domains": vocab.PROBLEM_DOMAINS, "management_levels": vocab.MANAGEMENT_LEVELS,
+                       "clue_sources": vocab.CLUE_SOURCES}
+
+
+def county_name(engine: Engine, scope: Scope) -> str:
+    """Return the county's name (the configured county_code's, else the first stored), or "本县"."""
+    c = counties.c
+    with engine.connect() as conn:
+        name = conn.execute(select(c.county_name).where(c.county_code == settings.get("county_code"))).scalar()
+        if name is None:
+            name = conn.execute(select(c.county_name).order_by(c.county_code).limit(1)).scalar()
+    return name or "本县"
+
+
+def township_options(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Return DataFrame[township_code, township_name, township_kind] of the townships in scope, in code order."""
+    with engine.connect() as conn:
+        return township_frame(conn, scope)
+
+
+def village_table(engine: Engine, scope: Scope, *, township_code: str, period: Period) -> pd.DataFrame:
+    """Return DataFrame[village_code, village_name, village_kind, clue_count, case_count, rectification_items,
+    overdue_items] for every village of the township: clues received and cases filed in the period,
+    rectification items fed back and overdue as of its end; small counts read "<3" per the small-number rule."""
+    township = scope.narrowed_to(township_code)
+    v = villages.c
+    with engine.connect() as conn:
+        table = rows_of(conn, select(v.village_code, v.village_name, v.village_kind)
+                        .where(v.township_code == township).order_by(v.village_code))
+        counts = measure_table(conn, VILLAGE_COUNTS, [period], township, by=["village_code"],
+                               as_of_of=as_of_rule(data_as_of(conn)))
+    table = table.astype({"village_code": "str"}) if len(table) else table.astype({"village_code": "object"})
+    table = zero_filled(table.merge(counts.drop(columns="period_code"), on="village_code", how="left"), VILLAGE_COUNTS)
+    return apply_small_number_rule(table[["village_code", "village_name", "village_kind", *VILLAGE_COUNTS]],
+                                   VILLAGE_COUNTS, scope)
+
+
+# --- the heat map --------------------------------------------------------------------------------
+
 def _clue_conditions(scope: Scope, start, end, filters: ClueFilters, township_code: str | None) -> list:
-    clues = schema.clues
     conditions = [clues.c.received_date >= start, clues.c.received_date <= end]
     township = scope.narrowed_to(township_code)
     if township:
@@ -47,7 +87,6 @@ def _clue_conditions(scope: Scope, start, end, filters: ClueFilters, township_co
 
 
 def _village_rows(conn, scope: Scope, township_code: str | None) -> pd.DataFrame:
-    villages, townships = schema.villages, schema.townships
     statement = (
         select(villages.c.village_code, villages.c.village_name, villages.c.village_kind, villages.c.township_code,
                townships.c.township_name, villages.c.longitude, villages.c.latitude,
@@ -63,14 +102,19 @@ def _village_rows(conn, scope: Scope, township_code: str | None) -> pd.DataFrame
                                  "longitude", "latitude", "registered_population"])
 
 
-def village_clue_counts(engine: Engine, scope: Scope, period: Period, filters: ClueFilters = ClueFilters(),
+def _ordered(counts: dict[str, int], order: tuple[str, ...]) -> dict[str, int]:
+    rank = {key: position for position, key in enumerate(order)}
+    return dict(sorted(counts.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0])))
+
+
+def village_clue_counts(engine: Engine, scope: Scope, *, period: Period, filters: ClueFilters = ClueFilters(),
                         township_code: str | None = None) -> pd.DataFrame:
-    """Return one row per village in scope: names, point, clue_count, red_clue_count, amount_wan_yuan, by_domain, by_level.
+    """Return DataFrame[village_code, village_name, village_kind, township_code, township_name, longitude, latitude,
+    registered_population, clue_count, red_clue_count, amount_wan_yuan, by_domain, by_level]: every village in scope.
 
     ``by_domain`` and ``by_level`` are dicts {category: count} (only categories with clues).
     Villages with no clue in the period are included with zeros, so the map can still mark them.
     """
-    clues = schema.clues
     statement = (
         select(clues.c.village_code, clues.c.problem_domain, clues.c.management_level,
                func.count().label("clue_count"),
@@ -80,7 +124,7 @@ def village_clue_counts(engine: Engine, scope: Scope, period: Period, filters: C
         .group_by(clues.c.village_code, clues.c.problem_domain, clues.c.management_level)
     )
     with engine.connect() as conn:
-        villages = _village_rows(conn, scope, township_code)
+        village_rows = _village_rows(conn, scope, township_code)
         grouped = conn.execute(statement).all()
     # one pass in plain Python over the grouped rows (at most villages x domains x levels):
     # pandas' groupby costs more than the SQL here
@@ -92,29 +136,27 @@ def village_clue_counts(engine: Engine, scope: Scope, period: Period, filters: C
         entry[2] += float(amount or 0)
         entry[3][domain] = entry[3].get(domain, 0) + int(count)
         entry[4][level] = entry[4].get(level, 0) + int(count)
-
-    def ordered(counts: dict[str, int], order: tuple[str, ...]) -> dict[str, int]:
-        rank = {key: position for position, key in enumerate(order)}
-        return dict(sorted(counts.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0])))
-
     empty = [0, 0, 0.0, {}, {}]
-    entries = [totals.get(code, empty) for code in villages["village_code"]]
-    result = villages.copy()
-    result["clue_count"] = [e[0] for e in entries]
-    result["red_clue_count"] = [e[1] for e in entries]
-    result["amount_wan_yuan"] = [round(e[2], 2) for e in entries]
-    result["by_domain"] = [ordered(e[3], vocab.PROBLEM_DOMAINS) for e in entries]
-    result["by_level"] = [ordered(e[4], vocab.MANAGEMENT_LEVELS) for e in entries]
+    entries = [totals.get(code, empty) for code in village_rows["village_code"]]
+    result = village_rows.copy()
+    result["clue_count"] = pd.Series([e[0] for e in entries], index=result.index, dtype="int64")
+    result["red_clue_count"] = pd.Series([e[1] for e in entries], index=result.index, dtype="int64")
+    result["amount_wan_yuan"] = pd.Series([round(e[2], 2) for e in entries], index=result.index, dtype="float64")
+    result["by_domain"] = pd.Series([_ordered(e[3], vocab.PROBLEM_DOMAINS) for e in entries], index=result.index,
+                                    dtype="object")
+    result["by_level"] = pd.Series([_ordered(e[4], vocab.MANAGEMENT_LEVELS) for e in entries], index=result.index,
+                                   dtype="object")
     return result
 
 
-def township_clue_rates(engine: Engine, scope: Scope, period: Period, filters: ClueFilters = ClueFilters()) -> pd.DataFrame:
-    """Return one row per township in scope: township_code, township_name, clue_count, unplaced_clue_count, registered_population, clues_per_10k.
+def township_clue_rates(engine: Engine, scope: Scope, *, period: Period,
+                        filters: ClueFilters = ClueFilters()) -> pd.DataFrame:
+    """Return DataFrame[township_code, township_name, clue_count, unplaced_clue_count, registered_population,
+    clues_per_10k]: every township in scope.
 
     ``unplaced_clue_count`` counts clues with no village (they are in the township's figure but
     not on the heat layer); ``clues_per_10k`` is clues per 万人 of 户籍人口, None without population.
     """
-    clues, villages, townships = schema.clues, schema.villages, schema.townships
     counts = (
         select(clues.c.township_code,
                func.count().label("clue_count"),
@@ -126,31 +168,29 @@ def township_clue_rates(engine: Engine, scope: Scope, period: Period, filters: C
         select(villages.c.township_code, func.sum(villages.c.registered_population).label("registered_population"))
         .group_by(villages.c.township_code)
     )
-    statement = select(townships.c.township_code, townships.c.township_name).order_by(townships.c.township_code)
-    if scope.township_code:
-        statement = statement.where(townships.c.township_code == scope.township_code)
     with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(statement).mappings().all(), columns=["township_code", "township_name"])
+        frame = township_frame(conn, scope)[["township_code", "township_name"]]
         count_frame = pd.DataFrame(conn.execute(counts).mappings().all(),
                                    columns=["township_code", "clue_count", "unplaced_clue_count"])
         population_frame = pd.DataFrame(conn.execute(population).mappings().all(),
                                         columns=["township_code", "registered_population"])
-    frame = frame.merge(count_frame, on="township_code", how="left").merge(population_frame, on="township_code", how="left")
-    frame["clue_count"] = frame["clue_count"].fillna(0).astype(int)
-    frame["unplaced_clue_count"] = frame["unplaced_clue_count"].fillna(0).astype(int)
+    count_frame = count_frame.astype({"township_code": "str"})
+    population_frame = population_frame.astype({"township_code": "str"})
+    frame = frame.merge(count_frame, on="township_code", how="left").merge(population_frame, on="township_code",
+                                                                           how="left")
+    frame = zero_filled(frame, ["clue_count", "unplaced_clue_count"])
     population_values = pd.to_numeric(frame["registered_population"], errors="coerce")
     frame["registered_population"] = population_values.astype("Int64")
-    frame["clues_per_10k"] = [
+    frame["clues_per_10k"] = pd.Series([
         round(count / pop * 10000, 2) if pd.notna(pop) and pop > 0 else None
         for count, pop in zip(frame["clue_count"], population_values)
-    ]
+    ], index=frame.index, dtype="float64")
     return frame
 
 
-def monthly_clue_counts(engine: Engine, scope: Scope, year: int, filters: ClueFilters = ClueFilters(),
+def monthly_clue_counts(engine: Engine, scope: Scope, *, year: int, filters: ClueFilters = ClueFilters(),
                         township_code: str | None = None) -> pd.DataFrame:
     """Return DataFrame[month, clue_count, placed_clue_count]: the year's twelve months ('2024-07'), zero-filled."""
-    clues = schema.clues
     year_period = Period.whole_year(year)
     month = year_month(clues.c.received_date)
     statement = (
@@ -167,66 +207,10 @@ def monthly_clue_counts(engine: Engine, scope: Scope, year: int, filters: ClueFi
                          "placed_clue_count": [rows.get(m, (0, 0))[1] for m in months]})
 
 
-def boundary_geometries(engine: Engine, scope: Scope, level: str = "township",
-                        township_code: str | None = None) -> pd.DataFrame:
-    """Return DataFrame[division_code, division_name, geometry_geojson] of the loaded boundaries in scope."""
-    boundaries = schema.boundaries
-    statement = (
-        select(boundaries.c.division_code, boundaries.c.division_name, boundaries.c.geometry_geojson)
-        .where(boundaries.c.division_level == level)
-        .order_by(boundaries.c.division_code)
-    )
-    township = scope.narrowed_to(township_code)
-    if township:
-        statement = statement.where(func.substr(boundaries.c.division_code, 1, 9) == township)
-    with engine.connect() as conn:
-        return pd.DataFrame(conn.execute(statement).mappings().all(),
-                            columns=["division_code", "division_name", "geometry_geojson"])
-
-
-def boundaries_version(engine: Engine) -> tuple[int, str]:
-    """Return (number of boundaries, last load time): the cache key a boundary load changes."""
-    boundaries = schema.boundaries
-    with engine.connect() as conn:
-        count, last = conn.execute(select(func.count(), func.max(boundaries.c.loaded_at))).one()
-    return int(count), str(last)
-
-
-def village_clue_list(engine: Engine, scope: Scope, village_code: str, period: Period,
-                      filters: ClueFilters = ClueFilters()) -> pd.DataFrame:
-    """Return the village's clues in the period, newest first: clue_id, received_date, clue_source, problem_domain, management_level, handling_status, reported_person_name (masked unless the scope shows names), summary."""
-    clues = schema.clues
-    statement = (
-        select(clues.c.clue_id, clues.c.received_date, clues.c.clue_source, clues.c.problem_domain,
-               clues.c.management_level, clues.c.handling_status, clues.c.reported_person_name, clues.c.summary)
-        .where(and_(*_clue_conditions(scope, period.start, period.end, filters, None)),
-               clues.c.village_code == village_code)
-        .order_by(clues.c.received_date.desc(), clues.c.clue_id)
-    )
-    with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(statement).mappings().all(),
-                             columns=["clue_id", "received_date", "clue_source", "problem_domain", "management_level",
-                                      "handling_status", "reported_person_name", "summary"])
-    if not scope.shows_names:
-        frame["reported_person_name"] = [mask_name(n) for n in frame["reported_person_name"]]
-    frame["summary"] = frame["summary"].fillna("")
-    return frame
-
-
-def clue_filter_options() -> dict[str, tuple[str, ...]]:
-    """Return the choices of the page's own filters, in vocabulary order."""
-    return {"problem_domains": vocab.PROBLEM_DOMAINS, "management_levels": vocab.MANAGEMENT_LEVELS,
-            "clue_sources": vocab.CLUE_SOURCES}
-
-
-
-def monthly_village_counts(engine: Engine, scope: Scope, year: int, filters: ClueFilters = ClueFilters(),
+def monthly_village_counts(engine: Engine, scope: Scope, *, year: int, filters: ClueFilters = ClueFilters(),
                            township_code: str | None = None) -> pd.DataFrame:
-    """Return DataFrame[month, village_code, clue_count, red_clue_count, amount_wan_yuan]: one row per month and village with clues.
-
-    The map's month-by-month animation: at most 12 x villages rows, whatever the number of clues.
-    """
-    clues = schema.clues
+    """Return DataFrame[month, village_code, clue_count, red_clue_count, amount_wan_yuan]: one row per month and
+    village with clues (the map's month-by-month animation: at most 12 x villages rows, whatever the clues)."""
     year_period = Period.whole_year(year)
     month = year_month(clues.c.received_date)
     statement = (
@@ -244,3 +228,41 @@ def monthly_village_counts(engine: Engine, scope: Scope, year: int, filters: Clu
         [(m, v, int(n), int(red or 0), round(float(amount or 0), 2)) for m, v, n, red, amount in rows],
         columns=["month", "village_code", "clue_count", "red_clue_count", "amount_wan_yuan"],
     )
+
+
+def boundary_geometries(engine: Engine, scope: Scope, *, level: str = "township",
+                        township_code: str | None = None) -> pd.DataFrame:
+    """Return DataFrame[division_code, division_name, geometry_geojson] of the loaded boundaries in scope."""
+    statement = (
+        select(boundaries.c.division_code, boundaries.c.division_name, boundaries.c.geometry_geojson)
+        .where(boundaries.c.division_level == level)
+        .order_by(boundaries.c.division_code)
+    )
+    township = scope.narrowed_to(township_code)
+    if township:
+        statement = statement.where(func.substr(boundaries.c.division_code, 1, 9) == township)
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(statement).mappings().all(),
+                            columns=["division_code", "division_name", "geometry_geojson"])
+
+
+def village_clue_list(engine: Engine, scope: Scope, *, village_code: str, period: Period,
+                      filters: ClueFilters = ClueFilters()) -> pd.DataFrame:
+    """Return DataFrame[clue_id, received_date, clue_source, problem_domain, management_level, handling_status,
+    reported_person_name, summary]: the village's clues in the period, newest first (names masked unless the
+    scope shows names). A village outside the scope's township has no rows."""
+    statement = (
+        select(clues.c.clue_id, clues.c.received_date, clues.c.clue_source, clues.c.problem_domain,
+               clues.c.management_level, clues.c.handling_status, clues.c.reported_person_name, clues.c.summary)
+        .where(and_(*_clue_conditions(scope, period.start, period.end, filters, None)),
+               clues.c.village_code == village_code)
+        .order_by(clues.c.received_date.desc(), clues.c.clue_id)
+    )
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(statement).mappings().all(),
+                             columns=["clue_id", "received_date", "clue_source", "problem_domain", "management_level",
+                                      "handling_status", "reported_person_name", "summary"])
+    if not scope.shows_names:
+        frame["reported_person_name"] = [mask_name(n) for n in frame["reported_person_name"]]
+    frame["summary"] = frame["summary"].fillna("")
+    return frame

@@ -1,0 +1,148 @@
+"""Problem clues (问题线索): trends, breakdowns, what came in last week, the red and supervised backlog."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, func, or_, select
+
+from metrics.cases import case_rows
+from metrics.definitions import METRICS
+from metrics.measures import RED, measure_table
+from metrics.periods import Period
+from metrics.scope import Scope
+from metrics.tables import (
+    NO_VILLAGE,
+    as_date,
+    categorised,
+    in_township,
+    masked,
+    period_frame,
+    township_frame,
+    with_share,
+)
+from warehouse import vocabulary as vocab
+from warehouse.schema import cases, clues, townships, villages
+
+CLUE_DIMENSIONS = {
+    "clue_source": vocab.CLUE_SOURCES,
+    "problem_domain": vocab.PROBLEM_DOMAINS,
+    "management_level": vocab.MANAGEMENT_LEVELS,
+    "township": None,
+}
+
+
+def clue_trend(engine: Engine, scope: Scope, *, periods: list[Period], township_code: str | None = None) -> pd.DataFrame:
+    """Return DataFrame[period_code, period_label, clue_count, closed_count, clue_closed_rate, red_clue_count,
+    supervised_clue_count, case_review_clue_count, clue_to_case_rate], one row per period in order."""
+    periods = list(periods)
+    measures = ["clue_count", "closed_count", "red_clue_count", "supervised_clue_count", "case_review_clue_count"]
+    with engine.connect() as conn:
+        table = measure_table(conn, measures, periods, scope.narrowed_to(township_code))
+    result = period_frame(periods)
+    for measure in measures:
+        result[measure] = table[measure].to_numpy()
+    result["clue_closed_rate"] = METRICS["clue_closed_rate"].column_of(table).to_numpy()
+    result["clue_to_case_rate"] = METRICS["clue_to_case_rate"].column_of(table).to_numpy()
+    return result[["period_code", "period_label", "clue_count", "closed_count", "clue_closed_rate", "red_clue_count",
+                   "supervised_clue_count", "case_review_clue_count", "clue_to_case_rate"]]
+
+
+def clue_breakdown(engine: Engine, scope: Scope, *, dimension: str, period: Period,
+                   township_code: str | None = None) -> pd.DataFrame:
+    """Return DataFrame[category, clue_count, share]: by clue_source, problem_domain, management_level
+    (vocabulary order, zero-filled) or township (every township in scope, by name)."""
+    if dimension not in CLUE_DIMENSIONS:
+        raise ValueError(f"线索不能按“{dimension}”分类")
+    column = "township_code" if dimension == "township" else dimension
+    with engine.connect() as conn:
+        table = measure_table(conn, ["clue_count"], [period], scope.narrowed_to(township_code), by=[column])
+        table = table[[column, "clue_count"]]
+        if dimension == "township":
+            towns = township_frame(conn, scope, township_code)
+            table = towns[["township_code", "township_name"]].merge(table, on="township_code", how="left")
+            table = table.drop(columns="township_code").rename(columns={"township_name": "category"})
+        else:
+            table = categorised(table, column, CLUE_DIMENSIONS[dimension], "clue_count")
+    return with_share(table, "clue_count")[["category", "clue_count", "share"]].reset_index(drop=True)
+
+
+def _clue_rows(conn: Connection, where: list, order_by) -> pd.DataFrame:
+    c, t, v = clues.c, townships.c, villages.c
+    statement = (
+        select(c.clue_id, c.received_date, t.township_name, v.village_name, c.clue_source, c.problem_domain,
+               c.management_level, c.is_supervised, c.handling_status, c.closed_date, c.reported_person_name,
+               c.summary)
+        .select_from(clues.outerjoin(townships, t.township_code == c.township_code)
+                     .outerjoin(villages, v.village_code == c.village_code))
+        .where(*where)
+        .order_by(*order_by)
+    )
+    result = conn.execute(statement)
+    table = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    table["village_name"] = table["village_name"].astype("object").where(table["village_name"].notna(), NO_VILLAGE)
+    table["is_supervised"] = table["is_supervised"].astype(bool)
+    return table
+
+
+def recent_activity(engine: Engine, scope: Scope, *, township_code: str | None = None, days: int = 7) -> dict[str, Any]:
+    """Return {as_of, new_clues, new_cases, clues, cases}: what came in during the data's last ``days`` days.
+
+    as_of is the latest received/filed date in the data (county-wide), not the wall clock, so the
+    meeting view shows the last week of what was loaded.
+    """
+    township = scope.narrowed_to(township_code)
+    c, k = clues.c, cases.c
+    with engine.connect() as conn:
+        latest = [as_date(conn.execute(select(func.max(c.received_date))).scalar()),
+                  as_date(conn.execute(select(func.max(k.filed_date))).scalar())]
+        latest = [d for d in latest if d is not None]
+        as_of = max(latest) if latest else None
+        first = as_of - timedelta(days=days - 1) if as_of else date.max
+        last = as_of or date.min
+        clue_rows = _clue_rows(conn, [c.received_date >= first, c.received_date <= last,
+                                      *in_township(c.township_code, township)], [c.received_date.desc(), c.clue_id])
+        new_cases = case_rows(conn, [k.filed_date >= first, k.filed_date <= last,
+                                     *in_township(k.township_code, township)], [k.filed_date.desc(), k.case_id])
+    clue_rows = clue_rows[["clue_id", "received_date", "township_name", "village_name", "clue_source",
+                           "problem_domain", "management_level", "is_supervised", "summary"]]
+    return {"as_of": as_of, "new_clues": int(len(clue_rows)), "new_cases": int(len(new_cases)),
+            "clues": clue_rows, "cases": new_cases}
+
+
+def _clue_status_at(status: str, closed: date | None, day: date) -> str:
+    """A clue's 办理状态 on ``day``: 办结 only if closed by then; one closed later reads 期末在办，<date>办结."""
+    if status != vocab.CLUE_CLOSED:
+        return status
+    if closed is None or closed <= day:
+        return status
+    return f"期末在办，{closed.isoformat()}办结"
+
+
+def priority_clues(engine: Engine, scope: Scope, *, period: Period, township_code: str | None = None,
+                   open_only: bool = True) -> pd.DataFrame:
+    """Return DataFrame[clue_id, received_date, township_name, village_name, problem_domain, management_level,
+    is_supervised, handling_status, reported_person_name, summary]: the 红 or 挂牌督办 clues.
+
+    With ``open_only``, every one still open at the period's end, whenever received (the meeting's
+    backlog); else those received in the period. Supervised first, then oldest first.
+    handling_status is read on the period's last day (a clue closed after it reads 期末在办，<date>办结);
+    reported_person_name is masked per scope."""
+    c = clues.c
+    township = scope.narrowed_to(township_code)
+    where = [or_(c.management_level == RED, c.is_supervised.is_(True)), c.received_date <= period.end,
+             *in_township(c.township_code, township)]
+    if open_only:
+        # open as of the period's end: not 办结 now, or 办结 only after that day
+        where.append(or_(c.handling_status != vocab.CLUE_CLOSED, c.closed_date > period.end))
+    else:
+        where.append(c.received_date >= period.start)
+    with engine.connect() as conn:
+        table = _clue_rows(conn, where, [c.is_supervised.desc(), c.received_date, c.clue_id])
+    table = masked(table, "reported_person_name", scope)
+    table["handling_status"] = [_clue_status_at(status, as_date(closed), period.end)
+                                for status, closed in zip(table["handling_status"], table["closed_date"])]
+    return table[["clue_id", "received_date", "township_name", "village_name", "problem_domain",
+                  "management_level", "is_supervised", "handling_status", "reported_person_name", "summary"]]

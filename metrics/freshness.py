@@ -1,0 +1,98 @@
+"""How fresh the data is: the as-of date of the facts, the latest period with data, the years, the last load.
+
+The *data's as-of date* is the latest event date in the facts (a clue received, a case filed,
+an item fed back or completed). A period still running is measured as of that date, not as of
+its calendar end, so the running quarter does not count December's deadlines as already missed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select
+
+from metrics.cache import remembered
+from metrics.periods import Period
+from metrics.scope import Scope
+from metrics.tables import as_date
+from warehouse.engine import data_version
+from warehouse.schema import cases, clues, load_batches, rectification_items, satisfaction_surveys
+
+
+def data_as_of(conn: Connection) -> date | None:
+    """Return the latest event date in the facts, None when there are none.
+
+    Remembered per database and data version (and the two indexed maxima, so rows written without a
+    load batch are seen too): the rectification columns have no index to read a maximum from.
+    """
+    received = conn.execute(select(func.max(clues.c.received_date))).scalar()
+    filed = conn.execute(select(func.max(cases.c.filed_date))).scalar()
+    key = ("data_as_of", str(conn.engine.url), data_version(conn), received, filed)
+
+    def latest_event_date() -> date | None:
+        dates = [received, filed]
+        for column in (rectification_items.c.feedback_date, rectification_items.c.completed_date):
+            dates.append(conn.execute(select(func.max(column))).scalar())
+        dates = [as_date(d) for d in dates if d is not None]
+        return max(dates) if dates else None
+
+    return remembered(key, latest_event_date)
+
+
+def effective_as_of(conn: Connection, period: Period, as_of: date | None = None) -> date:
+    """Return the as-of date of a period: ``as_of`` if given, else its last day, but never past the data's last day."""
+    return as_of_rule(data_as_of(conn), as_of)(period)
+
+
+def as_of_rule(latest: date | None, as_of: date | None = None):
+    """Return period → its as-of date, given the data's last day ``latest`` (read once for many periods)."""
+
+    def as_of_of(period: Period) -> date:
+        if as_of is not None:
+            return as_of
+        if latest is not None and latest < period.end:
+            return latest
+        return period.end
+
+    return as_of_of
+
+
+def as_of_date(engine: Engine, scope: Scope, *, period: Period) -> date:
+    """Return the date the period's as-of figures (整改) are measured on: its last day, never past the data's."""
+    with engine.connect() as conn:
+        return effective_as_of(conn, period)
+
+
+def data_freshness(engine: Engine, scope: Scope) -> dict[str, Any]:
+    """Return {data_as_of, last_batch_id, last_loaded_at, last_file_name, batches} for "数据截至 <date> · 批次 N"."""
+    b = load_batches.c
+    with engine.connect() as conn:
+        as_of = data_as_of(conn)
+        batches = conn.execute(select(func.count(b.batch_id))).scalar() or 0
+        last = conn.execute(select(b.batch_id, b.loaded_at, b.file_name).order_by(b.batch_id.desc()).limit(1)).first()
+    return {"data_as_of": as_of, "last_batch_id": last.batch_id if last else None,
+            "last_loaded_at": last.loaded_at if last else None, "last_file_name": last.file_name if last else None,
+            "batches": int(batches)}
+
+
+def latest_period(engine: Engine, scope: Scope, *, granularity: str = "quarter") -> Period:
+    """Return the latest period of the granularity that has data (today's when there is none)."""
+    with engine.connect() as conn:
+        as_of = data_as_of(conn)
+    return Period.containing(granularity, as_of or date.today())
+
+
+def available_years(engine: Engine, scope: Scope) -> list[int]:
+    """Return the years from the first to the last that have data, ascending ([] when empty)."""
+    with engine.connect() as conn:
+        last = data_as_of(conn)
+        firsts = [conn.execute(select(func.min(col))).scalar()
+                  for col in (clues.c.received_date, cases.c.filed_date, rectification_items.c.feedback_date)]
+        survey_first = conn.execute(select(func.min(satisfaction_surveys.c.survey_year))).scalar()
+    years = [as_date(d).year for d in firsts if d is not None]
+    if survey_first is not None:
+        years.append(int(survey_first))
+    if last is None or not years:
+        return []
+    return list(range(min(years), last.year + 1))

@@ -1,0 +1,127 @@
+"""The quarterly township ranking (乡镇综合排名) of the 季通报, and the 建议约谈 flag.
+
+The score is Σ weight × rate over ``RANKING_METRICS`` (weights from the setting ``ranking_weights``,
+keyed by metric name; a missing rate counts as 0), ties broken by fewer overdue items. A
+township last in two consecutive quarters is flagged 建议约谈. The ranking is the county's
+published one: every township of the county whatever the scope (docs/DOMAIN.md, "Roles").
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from config import settings
+from metrics.cache import cached
+from metrics.definitions import METRICS, RANKING_METRICS
+from metrics.kpis import metric_table
+from metrics.periods import Period
+from metrics.scope import Scope
+from metrics.tables import township_frame
+
+RANKED_COLUMNS = ["rank", "township_code", "township_name", *RANKING_METRICS, "score", "overdue_items",
+                  "previous_rank", "rank_change", "is_last", "suggest_interview"]
+
+
+def ranking_weights() -> dict[str, float]:
+    """Return {metric name: weight} from the setting (validated there: an unknown name is an error)."""
+    return {name: float(settings.get("ranking_weights").get(name, 0)) for name in RANKING_METRICS}
+
+
+def weights_text() -> str:
+    """Return "整改完成率×30% + 按期完成率×20% + …" for captions and the bulletin."""
+    return " + ".join(f"{METRICS[name].label}×{weight:g}%" for name, weight in ranking_weights().items())
+
+
+@cached
+def _ranking_components(engine: Engine, scope: Scope, *, quarter: Period) -> pd.DataFrame:
+    """Return every township's four ranking rates (NaN where missing) and overdue items, as of the quarter's end.
+
+    Cached: the ranking page and the 建议约谈 check both read this quarter and the ones before, and
+    each read is a scan of every rectification item as of the quarter's end. Always the county's
+    townships: ``scope`` only keys the cache (a county code in it will choose the county)."""
+    with engine.connect() as conn:
+        towns = township_frame(conn, Scope.county())[["township_code", "township_name"]]
+        table = metric_table(conn, [*RANKING_METRICS, "overdue_count"], [quarter], None, by=["township_code"])
+    table = towns.merge(table.drop(columns="period_code"), on="township_code", how="left")
+    measures = [c for c in table.columns if c not in ("township_code", "township_name")]
+    table[measures] = table[measures].fillna(0)
+    for name in RANKING_METRICS:
+        table[name] = METRICS[name].column_of(table)
+    table["overdue_items"] = table["overdue_items"].astype("int64")
+    return table
+
+
+def _ranked(table: pd.DataFrame) -> pd.DataFrame:
+    score = pd.Series(0.0, index=table.index)
+    for name, weight in ranking_weights().items():
+        score = score + weight * table[name].fillna(0.0)  # a missing component counts as 0
+    table = table.copy()
+    table["score"] = score.round(4)
+    table = table.sort_values(["score", "overdue_items", "township_code"], ascending=[False, True, True],
+                              kind="stable").reset_index(drop=True)
+    table["rank"] = range(1, len(table) + 1)
+    table["is_last"] = table["rank"] == len(table)
+    return table
+
+
+def _has_ranking_data(table: pd.DataFrame) -> bool:
+    return bool(table[list(RANKING_METRICS)].notna().any().any())
+
+
+def _ranking_of(engine: Engine, scope: Scope, quarter: Period) -> pd.DataFrame | None:
+    """The quarter's ranking, or None when the quarter has no data at all (no rank, nobody last)."""
+    table = _ranking_components(engine, scope, quarter=quarter)
+    if not len(table) or not _has_ranking_data(table):
+        return None
+    return _ranked(table)
+
+
+def quarterly_ranking(engine: Engine, scope: Scope, *, quarter: Period) -> pd.DataFrame:
+    """Return DataFrame[rank, township_code, township_name, rectification_completion_rate, on_time_completion_rate,
+    satisfaction_rate, proactive_discovery_rate, score, overdue_items, previous_rank, rank_change, is_last,
+    suggest_interview]: the county's township ranking for the quarter (ties: fewer overdue items first;
+    rank_change + = moved up; suggest_interview = last this quarter and the previous)."""
+    if quarter.granularity != "quarter":
+        raise ValueError("综合排名按季度计算，请选择季度")
+    components = _ranking_components(engine, scope, quarter=quarter)
+    current = _ranked(components)
+    previous = _ranking_of(engine, scope, quarter.previous())
+    if len(current) and not _has_ranking_data(components):
+        current["is_last"] = False  # a quarter with no data at all has nobody last
+    if previous is None:
+        current["previous_rank"] = pd.array([None] * len(current), dtype="Int64")
+        current["suggest_interview"] = False
+    else:
+        lookup = previous.set_index("township_code")
+        current["previous_rank"] = pd.array(current["township_code"].map(lookup["rank"]).tolist(), dtype="Int64")
+        previous_last = current["township_code"].map(lookup["is_last"]).fillna(False).astype(bool)
+        current["suggest_interview"] = current["is_last"] & previous_last
+    current["rank_change"] = current["previous_rank"] - pd.array(current["rank"].tolist(), dtype="Int64")
+    current["is_last"] = current["is_last"].astype(bool)
+    current["suggest_interview"] = current["suggest_interview"].astype(bool)
+    return current[RANKED_COLUMNS]
+
+
+def interview_flags(engine: Engine, scope: Scope, *, quarter: Period, lookback: int = 8) -> pd.DataFrame:
+    """Return DataFrame[township_code, township_name, quarters, quarter_count]: the township last in this quarter
+    and the one(s) before (建议约谈); quarters lists that run's labels ("2024年第二季度、2024年第三季度")."""
+    columns = ["township_code", "township_name", "quarters", "quarter_count"]
+    run: list[Period] = []
+    last_code = last_name = None
+    period = quarter
+    for _ in range(lookback):
+        ranking = _ranking_of(engine, scope, period)
+        if ranking is None:
+            break
+        bottom = ranking.iloc[-1]
+        if last_code is not None and bottom["township_code"] != last_code:
+            break
+        last_code, last_name = bottom["township_code"], bottom["township_name"]
+        run.append(period)
+        period = period.previous()
+    if len(run) < 2:
+        return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "quarter_count" else "str") for c in columns})
+    labels = "、".join(p.label for p in reversed(run))
+    return pd.DataFrame([{"township_code": last_code, "township_name": last_name, "quarters": labels,
+                          "quarter_count": len(run)}], columns=columns)

@@ -1,0 +1,105 @@
+"""The small steps the subject modules share: running a statement into a frame, the townships in
+scope, zero-filled categories, shares, masked names, dates read back from SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+import pandas as pd
+from sqlalchemy import Connection, select
+
+from metrics.periods import Period
+from metrics.scope import Scope, mask_name
+from warehouse.schema import townships
+
+NO_VILLAGE = "乡镇本级/未明确到村"
+
+
+def rows_of(conn: Connection, statement, *, whole_numbers: Sequence[str] = (), money: Sequence[str] = ()) -> pd.DataFrame:
+    """Run ``statement``; the named columns become int64 / float64 (NULL → 0)."""
+    result = conn.execute(statement)
+    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    for column in whole_numbers:
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0).astype("int64")
+    for column in money:
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0.0).astype("float64")
+    return frame
+
+
+def in_township(column, township: str | None) -> list:
+    """The WHERE condition narrowing ``column`` to one township ([] for the whole county)."""
+    return [column == township] if township else []
+
+
+def township_frame(conn: Connection, scope: Scope, township_code: str | None = None) -> pd.DataFrame:
+    """DataFrame[township_code, township_name, township_kind] of the townships in scope (narrowed to one), in code order."""
+    t = townships.c
+    statement = select(t.township_code, t.township_name, t.township_kind).order_by(t.township_code)
+    township = scope.narrowed_to(township_code)
+    if township:
+        statement = statement.where(t.township_code == township)
+    frame = rows_of(conn, statement)
+    return frame.astype({"township_code": "str", "township_name": "str"}) if len(frame) else pd.DataFrame(
+        {"township_code": pd.Series([], dtype="str"), "township_name": pd.Series([], dtype="str"),
+         "township_kind": pd.Series([], dtype="str")})
+
+
+def period_frame(periods: Sequence[Period]) -> pd.DataFrame:
+    return pd.DataFrame({"period_code": [p.code for p in periods], "period_label": [p.label for p in periods]},
+                        dtype="str")
+
+
+def zero_filled(table: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    """The count columns with NaN (no row in a left merge) read 0, as int64."""
+    for column in columns:
+        table[column] = table[column].fillna(0).astype("int64")
+    return table
+
+
+def categorised(table: pd.DataFrame, column: str, order: Iterable[str] | None, count_column: str, *,
+                label: str = "category") -> pd.DataFrame:
+    """Zero-fill the vocabulary's categories in order (``column`` renamed ``label``); categories outside
+    it follow by count."""
+    table = table.rename(columns={column: label})
+    if order is not None:
+        order = list(order)
+        known = pd.DataFrame({label: pd.Series(order, dtype="str")})
+        extra = table[~table[label].isin(order)].sort_values(count_column, ascending=False)
+        table = pd.concat([known.merge(table, on=label, how="left"), extra], ignore_index=True)
+    numeric = [c for c in table.columns if c != label]
+    table[numeric] = table[numeric].fillna(0)
+    return table
+
+
+def share(counts: pd.Series) -> pd.Series:
+    """Each count's share of the total (NaN for all when the total is 0)."""
+    total = counts.sum()
+    if not total:
+        return pd.Series([float("nan")] * len(counts), index=counts.index, dtype="float64")
+    return (counts / total).astype("float64")
+
+
+def with_share(table: pd.DataFrame, count_column: str) -> pd.DataFrame:
+    """The count column as int64 and its ``share`` beside it (the share of the total of that column)."""
+    table[count_column] = table[count_column].fillna(0).astype("int64")
+    table["share"] = share(table[count_column])
+    return table
+
+
+def masked(frame: pd.DataFrame, column: str, scope: Scope) -> pd.DataFrame:
+    """The names in ``column`` as 张** unless the scope shows names."""
+    if not scope.shows_names and column in frame:
+        frame[column] = frame[column].map(mask_name)
+    return frame
+
+
+def as_date(value) -> date | None:
+    """A date from a CASE expression or an aggregate (SQLite hands back text there)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return value

@@ -1,0 +1,199 @@
+"""The sweep: every public data function, found by introspection, for the whole county and for each
+township's 乡镇 scope, over every granularity and the edge periods, on the small hand-built warehouse.
+
+No call may raise, and every result has exactly the columns (or keys) its docstring documents, with
+text codes. A 乡镇 scope asking for another township gets none of that township's rows. A new data
+function is swept without editing this file; one whose signature breaks the house shape fails here.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import re
+from datetime import date
+
+import pandas as pd
+import pytest
+
+import metrics
+from metrics.cache import clear_cache
+from metrics.cases import CASE_DIMENSIONS
+from metrics.clues import CLUE_DIMENSIONS
+from metrics.definitions import METRICS, Kpi
+from metrics.periods import Period
+from metrics.places import ClueFilters
+from metrics.scope import Scope
+from tests.metrics_fixture import BEIGUAN, HEKOU, LIULIN, TOWNSHIPS, A, B, C, build_metrics_warehouse
+
+# the fixture's data run from 2023-07-07 to 2024-11-15; 2024Q2 has no row at all for 柳林村
+EDGES = {
+    "month": [Period.month(2022, 12), Period.month(2023, 7), Period.month(2024, 6), Period.month(2024, 11),
+              Period.month(2025, 3)],
+    "quarter": [Period.quarter(2022, 4), Period.quarter(2023, 3), Period.quarter(2024, 2), Period.quarter(2024, 4),
+                Period.quarter(2025, 1)],
+    "year": [Period.whole_year(2022), Period.whole_year(2023), Period.whole_year(2024), Period.whole_year(2025)],
+}
+PERIODS = [p for periods in EDGES.values() for p in periods]
+TOWNSHIP_NAMES = {code: name for code, name, _kind in TOWNSHIPS}
+VILLAGE_OF = {A: BEIGUAN, B: HEKOU, C: LIULIN}
+SCOPES = [Scope.county(), Scope(user_name="县领导甲", role="县领导")] + [
+    Scope(user_name=f"{name}用户", role="乡镇", township_code=code) for code, name, _kind in TOWNSHIPS]
+# the published ranking and its 建议约谈 flag: township-level figures every township reads (docs/DOMAIN.md, "Roles")
+COUNTY_WIDE_BY_POLICY = {"metrics.ranking.quarterly_ranking", "metrics.ranking.interview_flags"}
+FUNCTIONS = metrics.data_functions()
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    from warehouse.engine import get_engine
+
+    clear_cache()
+    engine = get_engine(f"sqlite:///{tmp_path_factory.mktemp('sweep') / 'warehouse.sqlite'}")
+    yield build_metrics_warehouse(engine)
+    engine.dispose()
+
+
+def _another_township(scope: Scope) -> str:
+    """A township that is not the scope's (the county scope asks for B)."""
+    return next(code for code in (B, A, C) if code != scope.township_code)
+
+
+def _arguments(function, scope: Scope, period: Period, turn: int) -> dict:
+    """Keyword arguments for one call: the period's edge, another township (tampering for a 乡镇 scope),
+    and a metric, dimension and flag that rotate with ``turn`` so every choice is called."""
+    township = _another_township(scope)
+    quarter = Period.containing("quarter", period.end)
+    values = {
+        "period": period,
+        "periods": [period, *period.children()] if turn % 2 else [period.previous(), period],
+        "quarter": quarter,
+        "as_of": period.end,
+        "township_code": township,
+        "metric": list(METRICS)[turn % len(METRICS)],
+        "metrics": tuple(itertools.islice(itertools.cycle(METRICS), turn % len(METRICS), turn % len(METRICS) + 6)),
+        "first_year": period.year - 1,
+        "last_year": period.year,
+        "year": period.year,
+        "village_code": VILLAGE_OF[township],
+        "filters": ClueFilters() if turn % 2 else ClueFilters(management_levels=("红",)),
+        "level": ("township", "village")[turn % 2],
+        "granularity": period.granularity,
+        "days": 7,
+        "open_only": bool(turn % 2),
+        "include_due_soon": bool(turn % 2),
+        "lookback": 8,
+    }
+    if function.__name__ == "case_breakdown":
+        values["dimension"] = list(CASE_DIMENSIONS)[turn % len(CASE_DIMENSIONS)]
+    else:
+        values["dimension"] = list(CLUE_DIMENSIONS)[turn % len(CLUE_DIMENSIONS)]
+    parameters = list(inspect.signature(function).parameters.values())[2:]
+    arguments = {}
+    for parameter in parameters:
+        if parameter.name not in values:
+            assert parameter.default is not inspect.Parameter.empty, f"the sweep has no value for {parameter.name}"
+            continue
+        if parameter.default is not inspect.Parameter.empty and turn % 3 == 0:
+            continue  # every third call leaves the optional arguments at their defaults
+        arguments[parameter.name] = values[parameter.name]
+    return arguments
+
+
+def _documented(function, arguments: dict) -> list[str] | None:
+    """The columns (or keys) the docstring's first "DataFrame[…]" or "{…}" names; <metric> is the metric."""
+    doc = " ".join((inspect.getdoc(function) or "").split())
+    found = re.search(r"DataFrame\[([^\]]*)\]", doc) or re.search(r"Return \{([^}]*)\}", doc)
+    if not found:
+        return None
+    names = [n.strip() for n in found.group(1).split(",")]
+    return [arguments.get("metric", n) if n == "<metric>" else n for n in names]
+
+
+def _townships_in(result) -> set[str]:
+    """The township codes and names a result speaks of (frames, and frames inside a dict)."""
+    frames = [result] if isinstance(result, pd.DataFrame) else (
+        [v for v in result.values() if isinstance(v, pd.DataFrame)] if isinstance(result, dict) else [])
+    seen: set[str] = set()
+    for frame in frames:
+        for column in ("township_code", "township_name", "category"):
+            if column in frame:
+                seen |= {str(v) for v in frame[column].dropna()}
+        if "village_code" in frame:
+            seen |= {str(v)[:9] for v in frame["village_code"].dropna()}
+    return seen
+
+
+def _check_shape(qualified: str, function, arguments: dict, result) -> None:
+    documented = _documented(function, arguments)
+    if isinstance(result, pd.DataFrame):
+        assert documented is not None, f"{qualified} returns a DataFrame its docstring does not describe"
+        assert list(result.columns) == documented, (qualified, arguments)
+        for column in ("township_code", "village_code", "period_code"):
+            if column in result and len(result):
+                assert result[column].dropna().map(type).eq(str).all(), (qualified, column)
+    elif isinstance(result, dict):
+        assert documented is not None and list(result) == documented, (qualified, arguments)
+    elif isinstance(result, list):
+        assert all(isinstance(item, (Kpi, int)) for item in result), qualified
+    else:
+        assert result is None or isinstance(result, (int, float, str, date, Period, Kpi)), (qualified, type(result))
+
+
+def test_the_sweep_finds_every_subject_modules_data_function():
+    assert len(FUNCTIONS) >= 40
+    assert {"metrics.places.village_table", "metrics.kpis.kpi_tiles", "metrics.ranking.quarterly_ranking",
+            "metrics.places.village_clue_counts", "metrics.freshness.available_years"} <= set(FUNCTIONS)
+
+
+def test_every_public_function_taking_an_engine_has_the_house_signature():
+    """(engine, scope, *, …): a call cannot pass a township where a period belongs."""
+    for module_name in metrics.SUBJECT_MODULES:
+        module = __import__(module_name, fromlist=["_"])
+        for name, function in vars(module).items():
+            if name.startswith("_") or not inspect.isfunction(function) or function.__module__ != module_name:
+                continue
+            first = next(iter(inspect.signature(function).parameters), None)
+            if first == "engine":
+                assert metrics.is_data_function(function), f"{module_name}.{name} is not (engine, scope, *, …)"
+
+
+@pytest.mark.parametrize("qualified", sorted(FUNCTIONS))
+def test_a_data_function_answers_every_scope_and_edge_period_with_its_documented_columns(engine, qualified):
+    function = FUNCTIONS[qualified]
+    failures = []
+    for turn, (scope, period) in enumerate(itertools.product(SCOPES, PERIODS)):
+        arguments = _arguments(function, scope, period, turn)
+        try:
+            result = function(engine, scope, **arguments)
+        except Exception as error:  # noqa: BLE001 - the sweep collects every failure, then reports them all
+            failures.append(f"{scope.role}/{scope.township_code} {period.code} {arguments}: {error!r}")
+            continue
+        _check_shape(qualified, function, arguments, result)
+        if scope.township_code and qualified not in COUNTY_WIDE_BY_POLICY:
+            other = arguments.get("township_code") or _another_township(scope)
+            leaked = _townships_in(result) & {other, TOWNSHIP_NAMES[other]}
+            assert not leaked, f"{qualified} shows {leaked} to {scope.township_code} ({arguments})"
+    assert not failures, f"{len(failures)} calls raised:\n" + "\n".join(failures[:10])
+
+
+def test_a_township_with_villages_that_had_nothing_in_a_quarter_lists_them_with_zeros(engine):
+    from metrics.places import village_table
+
+    # 2024Q2: one clue (C10) and no case for 柳林村; a 乡镇 user reads the one as "<3"
+    table = village_table(engine, Scope(role="乡镇", township_code=C), township_code=C, period=Period.quarter(2024, 2))
+    assert table[["village_name", "clue_count", "case_count"]].values.tolist() == [["柳林村", "<3", 0]]
+    # 2022Q4, before any data: the merge used to meet an empty float column and raise
+    empty = village_table(engine, Scope.county(), township_code=B, period=Period.quarter(2022, 4))
+    assert empty["village_name"].tolist() == ["石桥村", "河口村"] and empty["clue_count"].tolist() == [0, 0]
+
+
+def test_qingshi_in_2026q4_lists_its_villages_on_the_sample(sample_engine):
+    """The defect found as a new user: 总览 ?township=青石镇 in 2026年第四季度 showed a traceback."""
+    from metrics.places import township_options, village_table
+
+    towns = township_options(sample_engine, Scope.county())
+    qingshi = towns.loc[towns["township_name"] == "青石镇", "township_code"].item()
+    table = village_table(sample_engine, Scope.county(), township_code=qingshi, period=Period.quarter(2026, 4))
+    assert len(table) > 10 and table["village_code"].str.startswith(qingshi).all()
+    assert table["clue_count"].sum() > 0

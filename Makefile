@@ -19,12 +19,13 @@ $(DB): $(VENV)/.installed
 	$(PY) -m data_pipeline load sample_data/ledgers
 	$(PY) -m geo load-boundaries sample_data/boundaries/townships.geojson --level township
 	$(PY) -m geo load-boundaries sample_data/boundaries/villages.geojson --level village
+	$(PY) -m access demo-users
 
 warehouse: $(DB)
 
 run: $(VENV)/.installed
 	@if [ -z "$$DASHBOARD_DB_URL" ] && [ ! -f $(DB) ]; then $(MAKE) --no-print-directory warehouse; fi
-	$(PY) -m streamlit run dashboard.py --server.address 127.0.0.1 --server.port 8501
+	$(PY) -m streamlit run serve.py --server.address 127.0.0.1 --server.port 8501
 
 test: $(VENV)/.installed
 	$(PY) -m ruff check . && $(PY) -m pytest -q tests

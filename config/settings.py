@@ -79,6 +79,9 @@ SETTINGS: tuple[Setting, ...] = (
             "四是提升群众满意度。加大监督平台宣传力度，提高群众知晓率和参与度。",
             "季通报“下一步工作要求”的可编辑模板，每行一段。"),
     Setting("watermark_text", "内部资料 注意保密", "导出水印文字（另附用户与时间）。"),
+    Setting("session_idle_minutes", 30, "登录会话空闲多少分钟后失效（需重新登录）。"),
+    Setting("session_max_hours", 8, "登录会话自登录起最长有效小时数。"),
+    Setting("cookie_secure", False, "登录 Cookie 是否加 Secure（经 HTTPS 访问时设为 true）。"),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, desc, insert, select
+from sqlalchemy import Connection, Engine, desc, insert, select
 
 from warehouse.schema import audit_events, bulletin_archive
 
@@ -23,14 +23,19 @@ BULLETIN_ACTION = "bulletin"
 def record_event(engine: Engine, user_name: str, action: str, detail: dict) -> None:
     """Write one audit row: who, when, what (detail as JSON, Chinese kept readable)."""
     with engine.begin() as conn:
-        conn.execute(
-            insert(audit_events).values(
-                event_time=datetime.now(),
-                user_name=user_name or "未知用户",
-                action=action,
-                detail=json.dumps(detail, ensure_ascii=False, default=str),
-            )
+        write_event(conn, user_name, action, detail)
+
+
+def write_event(conn: Connection, user_name: str, action: str, detail: dict) -> None:
+    """Write one audit row inside the caller's transaction (a user change and its audit row commit together)."""
+    conn.execute(
+        insert(audit_events).values(
+            event_time=datetime.now(),
+            user_name=user_name or "未知用户",
+            action=action,
+            detail=json.dumps(detail, ensure_ascii=False, default=str),
         )
+    )
 
 
 def record_export(engine: Engine, user_name: str, *, kind: str, title: str, file_name: str,

@@ -21,9 +21,16 @@ PAGE_FILES = {
 }
 
 
-def open_app(page: str | None = None, **query_params: str) -> AppTest:
-    """Return the app after its first run with ``query_params`` in the URL, switched to ``page``."""
+def open_app(page: str | None = None, *, role: str = "纪委", township_code: str | None = None,
+             **query_params: str) -> AppTest:
+    """Return the app after its first run, signed in as a test user of ``role`` (a real session in the
+    warehouse of DASHBOARD_DB_URL), with ``query_params`` in the URL, switched to ``page``."""
+    from tests.signed_in import session_token
+    from ui.frame import SESSION_TOKEN_STATE
+    from warehouse.engine import database_url
+
     app = AppTest.from_file(DASHBOARD, default_timeout=90)
+    app.session_state[SESSION_TOKEN_STATE] = session_token(database_url(), role, township_code)
     app.query_params.update(query_params)
     app.run()
     assert not app.exception, [e.value for e in app.exception]

@@ -4,7 +4,7 @@ Generic on purpose (the pages', the map's and the exports' browser tests all use
 ``tests/conftest.py`` registers this module as a plugin, so the fixtures exist once for the whole
 suite; test modules import only the plain functions (``start_app``, ``stop_app`` …).
 
-- ``app_server``: ``streamlit run dashboard.py --server.headless true`` on a free port with
+- ``app_server``: ``streamlit run serve.py --server.headless true`` (the app behind its sign-in) on a free port with
   ``DASHBOARD_DB_URL`` at the sample warehouse; waits on ``/_stcore/health``; yields its base URL
   (``http://127.0.0.1:<port>``) and stops the server (its own process group) afterwards.
 - ``browser``: chromium from ``/usr/bin/chromium`` (never ``playwright install``) with the flags of
@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from access.sessions import COOKIE_NAME
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -58,7 +60,7 @@ def wait_healthy(base_url: str, process: subprocess.Popen, timeout: float = 60.0
     raise TimeoutError(f"streamlit did not become healthy at {base_url}")
 
 
-def start_app(db_url: str, script: str = "dashboard.py", extra_env: dict[str, str] | None = None,
+def start_app(db_url: str, script: str = "serve.py", extra_env: dict[str, str] | None = None,
               log_path: Path | None = None) -> tuple[subprocess.Popen, str]:
     """Start ``streamlit run <script>`` on a free port against ``db_url``; return (process, base URL)."""
     port = free_port()
@@ -127,13 +129,24 @@ def full_page_screenshot(page, path: Path | str) -> None:
         page.set_viewport_size(original)
 
 
+# base URL → the session token a page opening it is signed in with (a 纪委 test user of its warehouse)
+SIGNED_IN: dict[str, str] = {}
+
+
 @contextmanager
-def served_app(db_url: str, log_path: Path | None = None) -> Iterator[str]:
-    """Serve the app against ``db_url`` for the block; yield its base URL; stop it afterwards."""
+def served_app(db_url: str, log_path: Path | None = None, *, signed_in_role: str | None = "纪委") -> Iterator[str]:
+    """Serve the app against ``db_url`` for the block; yield its base URL; stop it afterwards.
+
+    A ``page`` that opens the URL is signed in as a test user of ``signed_in_role`` (None: not signed in)."""
     process, base_url = start_app(db_url, log_path=log_path)
+    if signed_in_role:
+        from tests.signed_in import session_token
+
+        SIGNED_IN[base_url] = session_token(db_url, signed_in_role)
     try:
         yield base_url
     finally:
+        SIGNED_IN.pop(base_url, None)
         stop_app(process)
 
 
@@ -161,6 +174,16 @@ def page(browser):
     """Yield a 1600x1000 page that records every request URL in ``page.requested_urls``."""
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
     new_page = context.new_page()
+    go_to = new_page.goto
+
+    def signed_in_goto(url: str, **options):
+        """Open ``url`` with the session cookie of the served app it belongs to (cookies ignore the port)."""
+        for base_url, token in SIGNED_IN.items():
+            if url.startswith(base_url):
+                context.add_cookies([{"name": COOKIE_NAME, "value": token, "url": base_url, "httpOnly": True}])
+        return go_to(url, **options)
+
+    new_page.goto = signed_in_goto
     new_page.requested_urls = []
     new_page.on("request", lambda request: new_page.requested_urls.append(request.url))
     yield new_page

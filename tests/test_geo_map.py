@@ -364,8 +364,12 @@ def test_what_goes_to_the_browser_does_not_grow_with_the_clues(map_engine, tmp_p
 def run_heatmap_page(monkeypatch, url: str, query: dict[str, str] | None = None):
     from streamlit.testing.v1 import AppTest
 
+    from tests.signed_in import session_token
+    from ui.frame import SESSION_TOKEN_STATE
+
     monkeypatch.setenv("DASHBOARD_DB_URL", url)
     app = AppTest.from_file("../dashboard.py", default_timeout=60)  # the frame renders the filters each run
+    app.session_state[SESSION_TOKEN_STATE] = session_token(url)
     for key, value in (query or {}).items():
         app.query_params[key] = value
     app.switch_page("pages/heatmap.py")

@@ -287,8 +287,13 @@ def _stop_browser_after_module():
 def test_the_bulletin_page_generates_lists_and_offers_the_archive(writable_sample_url, engine, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
+    from tests.signed_in import session_token
+    from ui.frame import SESSION_TOKEN_STATE
+
     monkeypatch.setenv("DASHBOARD_DB_URL", writable_sample_url)
-    app = AppTest.from_file("../pages/bulletin.py", default_timeout=120).run()
+    app = AppTest.from_file("../pages/bulletin.py", default_timeout=120)
+    app.session_state[SESSION_TOKEN_STATE] = session_token(writable_sample_url)
+    app.run()
     assert not app.exception, app.exception
     app.selectbox(key="bulletin_quarter").select("2024Q3").run()
     before = len(list_bulletins(engine))

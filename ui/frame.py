@@ -25,6 +25,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
+from access.sessions import COOKIE_NAME, SignedIn, check_session, end_session
+from access.web import SIGN_IN_PATH
 from charts import theme
 from config import settings
 from config.logs import configure_logging
@@ -77,9 +79,40 @@ def current_engine() -> Engine:
     return _engine_for(database_url())
 
 
+SESSION_TOKEN_STATE = "_session_token"  # AppTest's way in: it cannot send a cookie (set only by server code)
+
+
+def _session_token() -> str | None:
+    for token in (st.context.cookies.get(COOKIE_NAME), st.session_state.get(SESSION_TOKEN_STATE)):
+        if isinstance(token, str) and token:  # AppTest's stand-in cookies are not text
+            return token
+    return None
+
+
+def signed_in_user() -> SignedIn | None:
+    """Return who this browser session's cookie signs in, checked against the session table on every rerun."""
+    return check_session(current_engine(), _session_token())
+
+
 def current_scope() -> Scope:
-    """Return the user's scope. For now everyone is the county's 纪委; the [access] work adds login."""
-    return Scope.county()
+    """Return the signed-in user's scope; without a valid session, show the way to sign in and stop the run."""
+    user = signed_in_user()
+    if user is None:
+        st.title("请先登录")
+        st.info("登录已失效或尚未登录：请重新登录后查看（刷新本页即转到登录页）。")
+        st.markdown(f"[前往登录页]({SIGN_IN_PATH})")
+        st.stop()
+    return user.scope()
+
+
+def _sign_out() -> None:
+    """End this user's session everywhere (every tab at its next rerun); audited."""
+    from reports.archive import record_event
+
+    username = end_session(current_engine(), _session_token())
+    st.session_state.pop(SESSION_TOKEN_STATE, None)
+    if username:
+        record_event(current_engine(), username, "sign_out", {})
 
 
 @dataclass(frozen=True)
@@ -294,6 +327,7 @@ def render_frame() -> Frame:
         st.toggle("会议模式（投影）", value=meeting, key="meeting_toggle", on_change=_toggle_meeting,
                   help="隐藏侧边栏、放大字号，用“下一页”按会议议程翻页。链接加 ?meeting=1 直接进入。")
         st.caption(f"当前用户：{scope.user_name}（{scope.role}）")
+        st.button("退出登录", key="sign_out", on_click=_sign_out)
 
     meeting = bool(st.session_state[_MEETING_STATE])
     if meeting:

@@ -225,6 +225,47 @@ audit_events = Table(
     Column("detail", Text),
 )
 
+# --- who may sign in (access/) ------------------------------------------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("display_name", String(64), nullable=False),
+    Column("role", String(8), nullable=False, comment="县领导/纪委/乡镇/管理员"),
+    Column("township_code", String(9), comment="乡镇 users only: their township"),
+    Column("password_hash", String(255), nullable=False, comment="Argon2id"),
+    Column("is_active", Boolean, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("changed_at", DateTime, nullable=False),
+    Column("changed_by", String(64), nullable=False),
+)
+
+user_sessions = Table(
+    "user_sessions",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True, comment="the cookie's token is never stored, its hash is"),
+    Column("username", String(64), ForeignKey("users.username"), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("last_seen_at", DateTime, nullable=False),
+    Column("ended_at", DateTime, comment="sign-out, disabled account, or expiry"),
+    Column("client", String(64)),
+    Index("ix_user_sessions_username", "username"),
+)
+
+sign_in_attempts = Table(
+    "sign_in_attempts",
+    metadata,
+    Column("attempt_id", Integer, primary_key=True, autoincrement=True),
+    Column("attempted_at", DateTime, nullable=False),
+    Column("username", String(64), nullable=False, comment="as typed (lower-cased), known or not"),
+    Column("client", String(64), nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+    Index("ix_sign_in_attempts_username", "username", "attempted_at"),
+    Index("ix_sign_in_attempts_client", "client", "attempted_at"),
+)
+
 bulletin_archive = Table(
     "bulletin_archive",
     metadata,

@@ -1,0 +1,123 @@
+"""The users who may sign in: add, list, disable, re-enable, reset a password, change role or township.
+
+Every change is audited (action ``user_change``, never the password) in the same transaction as
+the change. A 乡镇 user must name a township of the warehouse; any other role has none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from access.passwords import check_strength, hash_password
+from metrics.scope import ROLES
+from reports.archive import write_event
+from warehouse.schema import townships, user_sessions, users
+
+USER_CHANGE = "user_change"
+
+
+class UserError(ValueError):
+    """A user change that may not be made (the message is Chinese)."""
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    display_name: str
+    role: str
+    township_code: str | None
+    is_active: bool
+
+
+def _normalised(username: str) -> str:
+    name = (username or "").strip().lower()
+    if not name or len(name) > 64 or any(c.isspace() for c in name):
+        raise UserError("用户名不能为空、不能含空格，且不超过 64 个字符")
+    return name
+
+
+def _checked_place(conn: Connection, role: str, township_code: str | None) -> str | None:
+    if role not in ROLES:
+        raise UserError(f"未知角色：{role}（可选：{'、'.join(ROLES)}）")
+    if role != "乡镇":
+        if township_code:
+            raise UserError(f"{role}用户不属于某个乡镇，不能指定 --township")
+        return None
+    if not township_code:
+        raise UserError("乡镇用户必须用 --township 指定所属乡镇的 9 位代码")
+    known = conn.execute(select(townships.c.township_code).where(townships.c.township_code == township_code)).first()
+    if known is None:
+        raise UserError(f"乡镇代码“{township_code}”不在区划名录中")
+    return township_code
+
+
+def _row_to_user(row) -> User:
+    return User(row.username, row.display_name, row.role, row.township_code, bool(row.is_active))
+
+
+def get_user(conn: Connection, username: str) -> User | None:
+    row = conn.execute(select(users).where(users.c.username == (username or "").strip().lower())).first()
+    return _row_to_user(row) if row else None
+
+
+def add_user(engine: Engine, *, username: str, role: str, password: str, actor: str,
+             township_code: str | None = None, display_name: str | None = None) -> User:
+    """Add an active user (audited); UserError when the name is taken or the role/township is wrong."""
+    name = _normalised(username)
+    check_strength(password)
+    now = datetime.now()
+    with engine.begin() as conn:
+        township = _checked_place(conn, role, township_code)
+        if get_user(conn, name) is not None:
+            raise UserError(f"用户名“{name}”已存在")
+        conn.execute(insert(users).values(
+            username=name, display_name=(display_name or name).strip(), role=role, township_code=township,
+            password_hash=hash_password(password), is_active=True, created_at=now, created_by=actor,
+            changed_at=now, changed_by=actor))
+        write_event(conn, actor, USER_CHANGE, {"change": "add", "username": name, "role": role,
+                                               "township_code": township})
+        return get_user(conn, name)
+
+
+def list_users(engine: Engine) -> list[User]:
+    with engine.connect() as conn:
+        return [_row_to_user(r) for r in conn.execute(select(users).order_by(users.c.role, users.c.username))]
+
+
+def _change(engine: Engine, username: str, actor: str, change: dict, values: dict, end_sessions: bool) -> User:
+    name = _normalised(username)
+    with engine.begin() as conn:
+        if get_user(conn, name) is None:
+            raise UserError(f"没有用户“{name}”")
+        conn.execute(update(users).where(users.c.username == name).values(
+            **values, changed_at=datetime.now(), changed_by=actor))
+        if end_sessions:  # every session of the user ends at its next rerun
+            conn.execute(update(user_sessions).where(user_sessions.c.username == name,
+                                                     user_sessions.c.ended_at.is_(None))
+                         .values(ended_at=datetime.now()))
+        write_event(conn, actor, USER_CHANGE, {"username": name, **change})
+        return get_user(conn, name)
+
+
+def set_active(engine: Engine, username: str, active: bool, *, actor: str) -> User:
+    """Disable (ending every session) or re-enable a user; audited."""
+    return _change(engine, username, actor, {"change": "enable" if active else "disable"},
+                   {"is_active": active}, end_sessions=not active)
+
+
+def reset_password(engine: Engine, username: str, password: str, *, actor: str) -> User:
+    """Set a new password (ending every session of the user); audited without the password."""
+    check_strength(password)
+    return _change(engine, username, actor, {"change": "reset_password"},
+                   {"password_hash": hash_password(password)}, end_sessions=True)
+
+
+def change_role(engine: Engine, username: str, role: str, *, actor: str, township_code: str | None = None) -> User:
+    """Change the role (and township) of a user, ending their sessions so the new scope applies at once."""
+    with engine.connect() as conn:
+        township = _checked_place(conn, role, township_code)
+    return _change(engine, username, actor, {"change": "role", "role": role, "township_code": township},
+                   {"role": role, "township_code": township}, end_sessions=True)

@@ -1,0 +1,99 @@
+"""Signing in, in a real browser: nothing without a session, a deep link comes back after signing in,
+a reload keeps the session, signing out ends every tab, and typed payloads run nothing."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import served_app
+from tests.signed_in import TEST_PASSWORD, ensure_test_user
+
+pytestmark = pytest.mark.browser
+QINGSHI = "990101101"
+PAGES = ("", "cases", "rectification", "satisfaction", "ranking", "heatmap", "bulletin")
+
+
+@pytest.fixture(scope="module")
+def unsigned_server(sample_db_url, tmp_path_factory):
+    from warehouse.engine import get_engine
+
+    ensure_test_user(get_engine(sample_db_url), "乡镇", QINGSHI, username="qingshi_browser")
+    with served_app(sample_db_url, tmp_path_factory.mktemp("access") / "server.log", signed_in_role=None) as url:
+        yield url
+
+
+def sign_in_form_shown(page) -> None:
+    expect(page.get_by_label("用户名")).to_be_visible()
+    expect(page.get_by_label("密码")).to_be_visible()
+    expect(page.get_by_role("button", name="登录")).to_be_visible()
+    assert "/auth/sign-in" in page.url
+
+
+def sign_in(page, username: str, password: str) -> None:
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_url_without_a_session_shows_the_sign_in_form_and_no_data(unsigned_server, page, path):
+    page.goto(f"{unsigned_server}/{path}?township=柳河乡&granularity=季&period=2024年第三季度")
+    sign_in_form_shown(page)
+    body = page.locator("body").inner_text()
+    assert "柳河乡" not in body and "线索数" not in body
+    assert not any("/_stcore/stream" in url for url in page.requested_urls)
+
+
+def test_media_uploads_and_the_app_socket_are_refused_without_a_session(unsigned_server, page):
+    for path in ("/media/0123456789abcdef.png", "/_stcore/upload_file/x/y"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(unsigned_server + path, timeout=10)
+        assert refused.value.code == 401
+    page.goto(f"{unsigned_server}/auth/sign-in")
+    opened = page.evaluate("""url => new Promise(done => {
+        const socket = new WebSocket(url);
+        socket.onopen = () => done('opened');
+        socket.onclose = event => done('closed ' + event.code);
+        setTimeout(() => done('timeout'), 5000);
+    })""", unsigned_server.replace("http", "ws") + "/_stcore/stream")
+    assert opened.startswith("closed")
+
+
+def test_a_township_user_signs_in_from_a_deep_link_and_sees_only_its_township(unsigned_server, page, browser):
+    page.goto(f"{unsigned_server}/cases?township=柳河乡&granularity=季&period=2024年第三季度")
+    sign_in_form_shown(page)
+    sign_in(page, "qingshi_browser", TEST_PASSWORD)
+    expect(page.get_by_role("heading", name="案件统计")).to_be_visible(timeout=30_000)
+    assert "/cases" in page.url
+    expect(page.get_by_text("青石镇 · 2024年第三季度")).to_be_visible()
+    assert "柳河乡" not in page.locator("[data-testid=stSidebar]").inner_text()
+    cookie = next(c for c in page.context.cookies() if c["name"] == "dashboard_session")
+    assert cookie["httpOnly"] and cookie["value"] not in page.url
+    page.reload()  # a reload keeps the session
+    expect(page.get_by_role("heading", name="案件统计")).to_be_visible(timeout=30_000)
+    other_tab = page.context.new_page()
+    other_tab.goto(f"{unsigned_server}/")
+    expect(other_tab.get_by_role("heading", name="总览")).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="退出登录").click()  # sign out in the first tab …
+    expect(page.get_by_text("请先登录")).to_be_visible(timeout=30_000)
+    other_tab.get_by_text("月", exact=True).first.click()  # … the other tab is out at its next rerun
+    expect(other_tab.get_by_text("请先登录")).to_be_visible(timeout=30_000)
+    other_tab.reload()
+    sign_in_form_shown(other_tab)
+
+
+@pytest.mark.parametrize("payload", ["' OR '1'='1' --", "<img src=x onerror=alert(1)>", "admin'; DROP TABLE users; --"])
+def test_payloads_typed_into_the_form_change_nothing_and_run_no_script(unsigned_server, page, payload):
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{unsigned_server}/")
+    sign_in(page, payload, payload)
+    expect(page.get_by_role("alert")).to_have_text("用户名或密码错误，或账号已停用。")
+    assert page.get_by_label("用户名").input_value() == payload  # shown back as text
+    assert page.locator("form img").count() == 0 and not dialogs
+    sign_in(page, "qingshi_browser", TEST_PASSWORD)  # the users table is still there
+    expect(page.get_by_role("heading", name="总览")).to_be_visible(timeout=30_000)

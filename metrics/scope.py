@@ -26,6 +26,7 @@ class Scope:
     user_name: str = "演示用户"
     role: str = "纪委"
     township_code: str | None = None  # None: the whole county
+    names_masked: bool = False  # meeting mode: the screen is in front of a room, whoever is signed in
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -35,8 +36,8 @@ class Scope:
 
     @property
     def shows_names(self) -> bool:
-        """纪委 and 管理员 see names; 县领导 and 乡镇 see them masked (张**)."""
-        return self.role in ("纪委", "管理员")
+        """纪委 and 管理员 see names, except on the projector (meeting mode); 县领导 and 乡镇 see them masked (张**)."""
+        return self.role in ("纪委", "管理员") and not self.names_masked
 
     @property
     def may_produce_bulletin(self) -> bool:

@@ -113,6 +113,25 @@ def test_meeting_mode_hides_the_sidebar_and_steps_through_the_agenda(on_sample):
     assert seen == ["总览", "整改推进", "案件统计", "满意度", "季度排名", "线索热力图"]
 
 
+def test_meeting_mode_masks_names_even_for_the_commission_that_may_see_them(on_sample):
+    def names(app):
+        tables = [t.value for t in app.dataframe if "被反映人" in t.value.columns]
+        return [name for table in tables for name in table["被反映人"]]
+
+    shown = names(open_app("overview", granularity="季", period="2024年第三季度"))  # 纪委, at a desk
+    projected = names(open_app("overview", granularity="季", period="2024年第三季度", meeting="1"))
+    assert shown and len(shown) == len(projected)
+    assert not any("*" in n for n in shown)
+    assert all(p == s[0] + "*" * (len(s) - 1) for p, s in zip(projected, shown))
+
+
+def test_meeting_mode_lays_a_faint_watermark_with_the_signed_in_user_over_the_screen(on_sample):
+    projected = open_app("overview", meeting="1")
+    (mark,) = [h.proto.body for h in projected.get("html") if "meeting-watermark" in h.proto.body]
+    assert "内部资料 注意保密" in mark and "测试纪委" in mark and "pointer-events:none" in mark
+    assert not any("meeting-watermark" in h.proto.body for h in open_app("overview").get("html"))
+
+
 def test_leaving_meeting_mode_brings_the_sidebar_back(on_sample):
     app = open_app("overview", meeting="1")
     app.button(key="meeting_exit").click().run()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 from typing import Any
@@ -336,13 +336,29 @@ def render_frame() -> Frame:
         del st.query_params[MEETING_PARAM]
 
     st.session_state["_last_period"] = period
+    if meeting:  # the projector shows the room no reported person's name, whoever is signed in
+        scope = replace(scope, names_masked=True)
     frame = Frame(engine_url=url, version=version, scope=scope, granularity=granularity, period=period,
                   township_code=township_code, township_name=township_name or COUNTY_WIDE, latest=latest,
                   meeting=meeting)
     st.session_state[_FRAME_KEY] = frame
     if meeting:
         _meeting_css()
+        _meeting_watermark(scope.user_name)
     return frame
+
+
+def _meeting_watermark(user_name: str) -> None:
+    """A faint watermark over the projected screen (a photo of the projector carries it too)."""
+    from datetime import datetime
+    from html import escape
+
+    from reports.stamps import watermark_line
+
+    text = escape(watermark_line(user_name, datetime.now()))
+    st.html(f'<div class="meeting-watermark" style="position:fixed; inset:0; pointer-events:none; z-index:9999; '
+            f'display:flex; align-items:center; justify-content:center; transform:rotate(-24deg); '
+            f'font-size:2.6rem; color:rgba(120,120,120,0.10); white-space:nowrap;">{text}</div>')
 
 
 def _meeting_css() -> None:

@@ -14,6 +14,7 @@ from tests.signed_in import TEST_PASSWORD, ensure_test_user
 
 pytestmark = pytest.mark.browser
 QINGSHI = "990101101"
+SERVED_DB: dict[str, str] = {}
 PAGES = ("", "cases", "rectification", "satisfaction", "ranking", "heatmap", "bulletin")
 
 
@@ -23,6 +24,7 @@ def unsigned_server(sample_db_url, tmp_path_factory):
 
     ensure_test_user(get_engine(sample_db_url), "乡镇", QINGSHI, username="qingshi_browser")
     with served_app(sample_db_url, tmp_path_factory.mktemp("access") / "server.log", signed_in_role=None) as url:
+        SERVED_DB[url] = sample_db_url
         yield url
 
 
@@ -97,3 +99,34 @@ def test_payloads_typed_into_the_form_change_nothing_and_run_no_script(unsigned_
     assert page.locator("form img").count() == 0 and not dialogs
     sign_in(page, "qingshi_browser", TEST_PASSWORD)  # the users table is still there
     expect(page.get_by_role("heading", name="总览")).to_be_visible(timeout=30_000)
+
+
+def test_two_users_alternating_in_two_browsers_never_see_each_others_results(unsigned_server, browser):
+    """The one cache is shared by every session; the scope in its key keeps a 乡镇 user out of the county's rows."""
+    ensure_test_user(get_engine_for(unsigned_server), "纪委", username="jiwei_browser")
+    view = "/?granularity=季&period=2024年第三季度"
+    county, township = browser.new_context(locale="zh-CN"), browser.new_context(locale="zh-CN")
+    try:
+        first, second = county.new_page(), township.new_page()
+        for tab, name in ((first, "jiwei_browser"), (second, "qingshi_browser")):
+            tab.goto(unsigned_server + view)
+            sign_in(tab, name, TEST_PASSWORD)
+        for _ in range(2):  # alternate: each rerun reads from the cache the other one has just filled
+            for tab in (first, second):
+                tab.reload()
+                expect(tab.get_by_role("heading", name="总览")).to_be_visible(timeout=30_000)
+                expect(tab.get_by_text("截至2024-09-30尚未办结")).to_be_visible(timeout=30_000)
+            county_text = first.locator("[data-testid=stMain]").inner_text()
+            township_text = second.locator("[data-testid=stMain]").inner_text()
+            assert "全县 · 2024年第三季度" in county_text and "柳河乡" in county_text
+            assert "青石镇 · 2024年第三季度" in township_text and "柳河乡" not in township_text.split("逾期整改事项")[0]
+    finally:
+        county.close()
+        township.close()
+
+
+def get_engine_for(base_url: str):
+    """The warehouse the served app at ``base_url`` reads (the sample's, for this module's server)."""
+    from warehouse.engine import get_engine
+
+    return get_engine(SERVED_DB[base_url])

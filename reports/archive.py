@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 
+import pandas as pd
 from sqlalchemy import Connection, Engine, desc, insert, select
 
 from warehouse.schema import audit_events, bulletin_archive
@@ -55,6 +56,40 @@ def export_events(engine: Engine, limit: int = 50) -> list[dict]:
             .limit(limit)
         ).mappings().all()
     return [{**row, "detail": json.loads(row["detail"] or "{}")} for row in rows]
+
+
+AUDIT_ACTIONS = {
+    "sign_in": "登录", "sign_in_failed": "登录失败", "sign_in_locked": "登录被锁定", "sign_out": "退出登录",
+    "user_change": "用户变更", "export": "导出", "bulletin": "生成季通报", "load": "导入台账",
+}
+
+
+def audit_log(engine: Engine, *, user_name: str | None = None, action: str | None = None,
+              first_day: date | None = None, last_day: date | None = None, limit: int = 2000) -> pd.DataFrame:
+    """Return DataFrame[event_time, user_name, action, action_label, detail]: the audit rows that match,
+    newest first (at most ``limit``); detail is the JSON text as stored."""
+    a = audit_events.c
+    where = []
+    if user_name:
+        where.append(a.user_name == user_name)
+    if action:
+        where.append(a.action == action)
+    if first_day:
+        where.append(a.event_time >= datetime.combine(first_day, time.min))
+    if last_day:
+        where.append(a.event_time <= datetime.combine(last_day, time.max))
+    with engine.connect() as conn:
+        rows = conn.execute(select(a.event_time, a.user_name, a.action, a.detail).where(*where)
+                            .order_by(desc(a.event_id)).limit(limit)).all()
+    table = pd.DataFrame(rows, columns=["event_time", "user_name", "action", "detail"])
+    table.insert(3, "action_label", [AUDIT_ACTIONS.get(value, value) for value in table["action"]])
+    return table
+
+
+def audit_users(engine: Engine) -> list[str]:
+    """Return every user name the audit log holds, sorted (the 审计日志 page's filter)."""
+    with engine.connect() as conn:
+        return sorted(conn.execute(select(audit_events.c.user_name).distinct()).scalars())
 
 
 @dataclass(frozen=True)

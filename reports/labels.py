@@ -84,6 +84,15 @@ COLUMN_LABELS: dict[str, str] = {
     "suggest_interview": "建议约谈",
     "quarters": "连续末位季度",
     "quarter_count": "连续末位季度数",
+    "event_time": "时间",
+    "user_name": "用户",
+    "action": "操作代码",
+    "action_label": "操作",
+    "detail": "详情",
+    "username": "用户名",
+    "display_name": "显示名称",
+    "role": "角色",
+    "is_active": "启用",
 }
 
 # columns holding fractions that a reader sees as percentages

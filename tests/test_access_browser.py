@@ -72,9 +72,16 @@ def test_a_township_user_signs_in_from_a_deep_link_and_sees_only_its_township(un
     expect(page.get_by_role("heading", name="案件统计")).to_be_visible(timeout=30_000)
     assert "/cases" in page.url
     expect(page.get_by_text("青石镇 · 2024年第三季度")).to_be_visible()
-    assert "柳河乡" not in page.locator("[data-testid=stSidebar]").inner_text()
+    sidebar = page.locator("[data-testid=stSidebar]").inner_text()
+    assert "柳河乡" not in sidebar and "整改推进" in sidebar
+    assert "用户管理" not in sidebar and "审计日志" not in sidebar  # the 管理员's pages are not in its navigation
     cookie = next(c for c in page.context.cookies() if c["name"] == "dashboard_session")
     assert cookie["httpOnly"] and cookie["value"] not in page.url
+    page.goto(f"{unsigned_server}/users")  # the 管理员's page, typed into the address bar
+    expect(page.get_by_role("heading", name="总览")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("heading", name="用户管理")).to_have_count(0)
+    page.goto(f"{unsigned_server}/cases?township=柳河乡&granularity=季&period=2024年第三季度")
+    expect(page.get_by_role("heading", name="案件统计")).to_be_visible(timeout=30_000)
     page.reload()  # a reload keeps the session
     expect(page.get_by_role("heading", name="案件统计")).to_be_visible(timeout=30_000)
     other_tab = page.context.new_page()

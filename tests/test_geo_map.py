@@ -361,7 +361,8 @@ def test_what_goes_to_the_browser_does_not_grow_with_the_clues(map_engine, tmp_p
 
 # --- the page -----------------------------------------------------------------------------------
 
-def run_heatmap_page(monkeypatch, url: str, query: dict[str, str] | None = None):
+def run_heatmap_page(monkeypatch, url: str, query: dict[str, str] | None = None, role: str = "纪委",
+                     township_code: str | None = None):
     from streamlit.testing.v1 import AppTest
 
     from tests.signed_in import session_token
@@ -369,7 +370,7 @@ def run_heatmap_page(monkeypatch, url: str, query: dict[str, str] | None = None)
 
     monkeypatch.setenv("DASHBOARD_DB_URL", url)
     app = AppTest.from_file("../dashboard.py", default_timeout=60)  # the frame renders the filters each run
-    app.session_state[SESSION_TOKEN_STATE] = session_token(url)
+    app.session_state[SESSION_TOKEN_STATE] = session_token(url, role, township_code)
     for key, value in (query or {}).items():
         app.query_params[key] = value
     app.switch_page("pages/heatmap.py")
@@ -464,11 +465,8 @@ def test_the_offline_export_carries_its_title_and_watermark_and_opens_from_disk(
 
 
 def test_a_township_user_sees_their_villages_with_small_counts_hidden_and_names_masked(map_engine, monkeypatch):
-    import ui.frame
-
     own = Scope(user_name="青石镇纪委", role="乡镇", township_code="990101101")
-    monkeypatch.setattr(ui.frame, "current_scope", lambda: own)
-    app = run_heatmap_page(monkeypatch, str(map_engine.url))
+    app = run_heatmap_page(monkeypatch, str(map_engine.url), role="乡镇", township_code="990101101")
     assert not app.exception, app.exception
     assert not [s for s in app.selectbox if s.key == "heatmap_township"]  # nothing else to drill into
     period = app.session_state["_last_period"]

@@ -55,12 +55,18 @@ PAGES = {
     "ranking": ("季度排名", "pages/ranking.py"),
     "heatmap": ("线索热力图", "pages/heatmap.py"),
     "bulletin": ("季通报", "pages/bulletin.py"),
+    "users": ("用户管理", "pages/users.py"),
+    "audit": ("审计日志", "pages/audit.py"),
 }
 NAVIGATION = {
     "会议总览": ("overview",),
     "专题分析": ("cases", "rectification", "satisfaction", "ranking", "heatmap"),
     "通报与导出": ("bulletin",),
+    "系统管理": ("users", "audit"),
 }
+# pages only some roles may use (the others: every signed-in role); a page also checks it when it runs
+PAGE_ROLES = {"users": ("管理员",), "audit": ("管理员",)}
+_RUN_USER = "_signed_in_this_run"  # navigation's session check, read once by current_user in the same run
 MEETING_AGENDA = ("overview", "rectification", "cases", "satisfaction", "ranking", "heatmap")
 
 
@@ -94,15 +100,16 @@ def signed_in_user() -> SignedIn | None:
     return check_session(current_engine(), _session_token())
 
 
-def current_scope() -> Scope:
-    """Return the signed-in user's scope; without a valid session, show the way to sign in and stop the run."""
-    user = signed_in_user()
+def current_user() -> SignedIn:
+    """Return the signed-in user of this run (navigation's check, else checked here); without a valid
+    session, show the way to sign in and stop the run."""
+    user = st.session_state.pop(_RUN_USER, None) or signed_in_user()
     if user is None:
         st.title("请先登录")
         st.info("登录已失效或尚未登录：请重新登录后查看（刷新本页即转到登录页）。")
         st.markdown(f"[前往登录页]({SIGN_IN_PATH})")
         st.stop()
-    return user.scope()
+    return user
 
 
 def _sign_out() -> None:
@@ -122,6 +129,7 @@ class Frame:
     engine_url: str
     version: tuple
     scope: Scope
+    username: str  # the signed-in user's login name (who an admin change or an audit row is by)
     granularity: str  # month | quarter | year
     period: Period
     township_code: str | None  # None: the whole county
@@ -180,12 +188,37 @@ def navigation():
         logger.error("Settings rejected at start-up: %s", error)
         st.error(f"看板配置有误，请管理员修改后重启：{error}")
         st.stop()
+    try:
+        user = signed_in_user()
+    except Exception:  # noqa: BLE001 - the frame checks again inside the error boundary and says why in Chinese
+        logger.warning("Session check failed before navigation", exc_info=True)
+        user = None
+    st.session_state[_RUN_USER] = user
     pages = {
         section: [st.Page(PAGES[page_id][1], title=PAGES[page_id][0], url_path=page_id, default=page_id == "overview")
                   for page_id in page_ids]
-        for section, page_ids in NAVIGATION.items()
+        for section, page_ids in visible_pages(user.role if user else None).items()
     }
     return st.navigation(pages, position="sidebar")
+
+
+def visible_pages(role: str | None) -> dict[str, tuple[str, ...]]:
+    """Return the navigation's sections and page ids a role sees (a section left empty is dropped)."""
+    sections = {section: tuple(p for p in page_ids if may_use(role, p)) for section, page_ids in NAVIGATION.items()}
+    return {section: page_ids for section, page_ids in sections.items() if page_ids}
+
+
+def may_use(role: str | None, page_id: str) -> bool:
+    """A page a role may use: every page for a signed-in user, but the ones PAGE_ROLES reserves."""
+    allowed = PAGE_ROLES.get(page_id)
+    return allowed is None or role in allowed
+
+
+def require_page_role(frame: Frame, page_id: str) -> None:
+    """Stop a page that the frame's role may not use (reached by its URL): one Chinese line, nothing else."""
+    if frame.scope.role not in PAGE_ROLES.get(page_id, (frame.scope.role,)):
+        st.error(f"当前角色（{frame.scope.role}）无权使用“{PAGES[page_id][0]}”。")
+        st.stop()
 
 
 @contextmanager
@@ -289,7 +322,8 @@ def render_frame() -> Frame:
     engine = current_engine()
     url = database_url()
     version = data_version(engine)
-    scope = current_scope()
+    user = current_user()
+    scope, username = user.scope(), user.username
 
     def query(function, /, **arguments):
         return cached_call(function, engine, scope, version=version, **arguments)
@@ -338,7 +372,8 @@ def render_frame() -> Frame:
     st.session_state["_last_period"] = period
     if meeting:  # the projector shows the room no reported person's name, whoever is signed in
         scope = replace(scope, names_masked=True)
-    frame = Frame(engine_url=url, version=version, scope=scope, granularity=granularity, period=period,
+    frame = Frame(engine_url=url, version=version, scope=scope, username=username, granularity=granularity,
+                  period=period,
                   township_code=township_code, township_name=township_name or COUNTY_WIDE, latest=latest,
                   meeting=meeting)
     st.session_state[_FRAME_KEY] = frame

@@ -1,0 +1,88 @@
+"""用户管理 — the users who may sign in (管理员 only): list, add, disable, re-enable, reset a password,
+change role or township. Every change is audited by ``access.users`` with the 管理员's name; the
+same can be done with ``python -m access``."""
+
+import pandas as pd
+import streamlit as st
+
+from access import users
+from access.passwords import PasswordError
+from metrics import places
+from metrics.scope import ROLES
+from ui.components import show_table
+from ui.frame import current_frame, require_page_role
+
+frame = current_frame()
+require_page_role(frame, "users")
+st.title("用户管理")
+st.caption("新增、停用、重新启用用户，重置密码，调整角色或所属乡镇；每项变更均记入审计日志。停用、重置密码或调整角色即时结束该用户的全部会话。")
+
+townships = frame.query(places.township_options)
+township_names = dict(zip(townships["township_code"], townships["township_name"]))
+everyone = users.list_users(frame.engine)
+table = pd.DataFrame([{"username": u.username, "display_name": u.display_name, "role": u.role,
+                       "township_name": township_names.get(u.township_code, u.township_code or "—"),
+                       "is_active": u.is_active} for u in everyone],
+                     columns=["username", "display_name", "role", "township_name", "is_active"])
+show_table(frame, table, "用户列表", "users_table", bool_columns=("is_active",), empty_text="尚无用户。")
+
+
+def _report(action, success: str) -> None:
+    """Run one change; show its result (or its Chinese error) on this rerun."""
+    try:
+        action()
+    except (users.UserError, PasswordError) as error:
+        st.session_state["users_message"] = ("error", str(error))
+    else:
+        st.session_state["users_message"] = ("success", success)
+
+
+message = st.session_state.pop("users_message", None)
+if message:
+    (st.error if message[0] == "error" else st.success)(message[1])
+
+st.subheader("新增用户")
+with st.form("users_add", clear_on_submit=True):
+    first, second = st.columns(2)
+    username = first.text_input("用户名", key="users_add_username")
+    display_name = second.text_input("显示名称", key="users_add_display_name")
+    role = first.selectbox("角色", ROLES, key="users_add_role")
+    township = second.selectbox("所属乡镇（仅乡镇用户）", [None, *township_names], key="users_add_township",
+                                format_func=lambda c: "—" if c is None else township_names[c])
+    password = first.text_input("初始密码", type="password", key="users_add_password")
+    if st.form_submit_button("新增"):
+        _report(lambda: users.add_user(frame.engine, username=username, role=role, password=password,
+                                       actor=frame.username, township_code=township,
+                                       display_name=display_name or None),
+                f"已新增用户 {username.strip().lower()}")
+        st.rerun()
+
+if everyone:
+    st.subheader("修改用户")
+    names = [u.username for u in everyone]
+    chosen = st.selectbox("选择用户", names, key="users_chosen",
+                          format_func=lambda n: next(f"{u.username}（{u.display_name}，{u.role}）" for u in everyone
+                                                     if u.username == n))
+    current = next(u for u in everyone if u.username == chosen)
+    left, right = st.columns(2)
+    with left:
+        if current.is_active:
+            if st.button("停用该用户", key="users_disable", disabled=current.username == frame.username):
+                _report(lambda: users.set_active(frame.engine, chosen, False, actor=frame.username), f"已停用 {chosen}")
+                st.rerun()
+        elif st.button("重新启用", key="users_enable"):
+            _report(lambda: users.set_active(frame.engine, chosen, True, actor=frame.username), f"已启用 {chosen}")
+            st.rerun()
+        new_password = st.text_input("新密码", type="password", key="users_new_password")
+        if st.button("重置密码", key="users_reset"):
+            _report(lambda: users.reset_password(frame.engine, chosen, new_password, actor=frame.username),
+                    f"已重置 {chosen} 的密码")
+            st.rerun()
+    with right:
+        new_role = st.selectbox("新角色", ROLES, index=ROLES.index(current.role), key="users_new_role")
+        new_township = st.selectbox("新所属乡镇（仅乡镇用户）", [None, *township_names], key="users_new_township",
+                                    format_func=lambda c: "—" if c is None else township_names[c])
+        if st.button("调整角色", key="users_change_role"):
+            _report(lambda: users.change_role(frame.engine, chosen, new_role, actor=frame.username,
+                                              township_code=new_township), f"已调整 {chosen} 的角色")
+            st.rerun()

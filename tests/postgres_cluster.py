@@ -78,6 +78,15 @@ class PostgresCluster:
     def url(self, name: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
+    def pause(self) -> None:
+        """Stop the server but keep its data (a database going away under a running app)."""
+        self._run(self.bin / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start the paused server again on the same port."""
+        self._run(self.bin / "pg_ctl", "-D", self.data, "-l", self.root / "server.log", "-w", "-o",
+                  f"-h 127.0.0.1 -p {self.port} -k {self.root}", "start")
+
     def stop(self) -> None:
         try:
             self._run(self.bin / "pg_ctl", "-D", self.data, "-m", "immediate", "stop")

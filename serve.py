@@ -1,10 +1,22 @@
 """The server: the dashboard (dashboard.py) behind the sign-in page and its session gate.
 
 ``streamlit run serve.py`` (``make run`` does) serves it; ``access.web`` says how signing in works.
+A deployment on a configured warehouse (``DASHBOARD_DB_URL``) must give every process the same
+cookie secret in the environment (``STREAMLIT_SERVER_COOKIE_SECRET``), never in a committed file:
+without it each process makes up its own and uploads fail behind a load balancer.
 """
+
+import os
+import sys
 
 import streamlit as st
 
 from access.web import middleware, routes
+from config import settings
+
+if settings.get("db_url") and not os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET"):
+    print("错误：已配置 DASHBOARD_DB_URL 的部署必须在环境变量 STREAMLIT_SERVER_COOKIE_SECRET 中设置 Cookie 密钥"
+          "（各进程相同，勿写入提交的文件）", file=sys.stderr)
+    sys.exit(2)
 
 app = st.App("dashboard.py", routes=routes(), middleware=middleware())

@@ -65,7 +65,8 @@ def start_app(db_url: str, script: str = "serve.py", extra_env: dict[str, str] |
     """Start ``streamlit run <script>`` on a free port against ``db_url``; return (process, base URL)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DASHBOARD_")}
-    env.update({"DASHBOARD_DB_URL": db_url, "PYTHONPATH": str(PROJECT_ROOT)})
+    env.update({"DASHBOARD_DB_URL": db_url, "PYTHONPATH": str(PROJECT_ROOT),
+                "STREAMLIT_SERVER_COOKIE_SECRET": "test-cookie-secret-of-the-suite"})
     env.update(extra_env or {})
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL
     process = subprocess.Popen(

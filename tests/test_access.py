@@ -186,3 +186,13 @@ def test_demo_users_are_made_for_the_embedded_sample_only(tmp_path):
                                 env={"DASHBOARD_DB_URL": f"sqlite:///{tmp_path / 'other.sqlite'}",
                                      "DASHBOARD_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"})
     assert configured.returncode == 1 and "不创建演示用户" in configured.stderr
+
+
+def test_a_configured_warehouse_will_not_serve_without_a_cookie_secret_in_the_environment(tmp_path):
+    env = {"DASHBOARD_DB_URL": f"sqlite:///{tmp_path / 'county.sqlite'}", "DASHBOARD_DATA_DIR": str(tmp_path),
+           "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    started = subprocess.run([sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
+                              "--server.port", "0"], capture_output=True, text=True, cwd=PROJECT_ROOT, env=env,
+                             timeout=120)
+    assert started.returncode == 2
+    assert "必须在环境变量 STREAMLIT_SERVER_COOKIE_SECRET 中设置 Cookie 密钥" in started.stderr

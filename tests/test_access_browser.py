@@ -3,6 +3,7 @@ a reload keeps the session, signing out ends every tab, and typed payloads run n
 
 from __future__ import annotations
 
+import re
 import urllib.error
 import urllib.request
 
@@ -41,9 +42,10 @@ def sign_in(page, username: str, password: str) -> None:
     page.get_by_role("button", name="登录").click()
 
 
+@pytest.mark.parametrize("query", ["", "?township=柳河乡&granularity=季&period=2024年第三季度"])
 @pytest.mark.parametrize("path", PAGES)
-def test_every_page_url_without_a_session_shows_the_sign_in_form_and_no_data(unsigned_server, page, path):
-    page.goto(f"{unsigned_server}/{path}?township=柳河乡&granularity=季&period=2024年第三季度")
+def test_every_page_url_without_a_session_shows_the_sign_in_form_and_no_data(unsigned_server, page, path, query):
+    page.goto(f"{unsigned_server}/{path}{query}")
     sign_in_form_shown(page)
     body = page.locator("body").inner_text()
     assert "柳河乡" not in body and "线索数" not in body
@@ -137,3 +139,53 @@ def get_engine_for(base_url: str):
     from warehouse.engine import get_engine
 
     return get_engine(SERVED_DB[base_url])
+
+
+def test_a_township_users_downloads_hold_only_its_township_with_names_masked_and_its_watermark(unsigned_server, page,
+                                                                                              sample_db_url):
+    """Every table and chart export of 总览, and the map's HTML, taken by a 乡镇 user of 青石镇."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from metrics.places import township_options
+    from metrics.scope import Scope
+    from warehouse.engine import get_engine
+
+    towns = township_options(get_engine(sample_db_url), Scope.county())
+    others = [name for name in towns["township_name"] if name != "青石镇"]
+    page.goto(f"{unsigned_server}/?granularity=季&period=2024年第三季度")
+    sign_in(page, "qingshi_browser", TEST_PASSWORD)
+    expect(page.get_by_role("heading", name="总览")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("截至2024-09-30尚未办结")).to_be_visible(timeout=30_000)
+    expect(page.locator("[data-testid=stApp]")).to_have_attribute("data-test-script-state", "notRunning",
+                                                                  timeout=30_000)
+    buttons = (page.locator("[data-testid=stDownloadButton] button")
+               .filter(has_text=re.compile("^下载(表格|数据)$")).filter(visible=True))  # not in a closed expander
+    # the backlog's 下载表格, the overdue chart's 下载数据, the villages' 下载表格
+    expect(buttons.nth(2)).to_be_visible(timeout=30_000)
+    masked_columns = 0
+    for index in range(buttons.count()):
+        button = buttons.nth(index)
+        with page.expect_download(timeout=60_000) as download:
+            button.click()
+        sheet = load_workbook(io.BytesIO(open(download.value.path(), "rb").read())).active
+        cells = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+        text = "\n".join(cells)
+        assert "内部资料 注意保密" in text and "测试乡镇" in text, download.value.suggested_filename
+        leaked = [name for name in others if name in text]
+        assert not leaked, (download.value.suggested_filename, leaked)
+        header = [str(c.value) for c in sheet[4]]
+        if "被反映人" in header:
+            column = header.index("被反映人")
+            names = [row[column] for row in sheet.iter_rows(min_row=5, values_only=True) if row[column]]
+            assert names and all("*" in name for name in names)
+            masked_columns += 1
+    assert masked_columns >= 1  # the red and supervised backlog's 被反映人 was among them
+    page.goto(f"{unsigned_server}/heatmap?granularity=季&period=2024年第三季度")
+    expect(page.get_by_role("heading", name="线索热力图")).to_be_visible(timeout=30_000)
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name=re.compile("^下载离线地图")).click()
+    document = open(download.value.path(), encoding="utf-8").read()
+    assert "内部资料 注意保密" in document and "青石镇" in document
+    assert not [name for name in others if name in document]

@@ -14,9 +14,17 @@ import streamlit as st
 from access.web import middleware, routes
 from config import settings
 
+
+def _error_in_chinese(error: Exception) -> bool:
+    """Any error that escapes a page (the first run of a deep link runs the page file alone): one Chinese line."""
+    from ui.frame import show_error_in_chinese
+
+    show_error_in_chinese(error, "a page")
+    return True  # Streamlit's own error box is not shown
+
 if settings.get("db_url") and not os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET"):
     print("错误：已配置 DASHBOARD_DB_URL 的部署必须在环境变量 STREAMLIT_SERVER_COOKIE_SECRET 中设置 Cookie 密钥"
           "（各进程相同，勿写入提交的文件）", file=sys.stderr)
     sys.exit(2)
 
-app = st.App("dashboard.py", routes=routes(), middleware=middleware())
+app = st.App("dashboard.py", routes=routes(), middleware=middleware(), on_script_error=_error_in_chinese)

@@ -169,9 +169,11 @@ class SessionGate:
         token = _cookie(scope.get("headers", []), COOKIE_NAME)
         try:
             signed_in = await run_in_threadpool(check_session, _engine(), token) if token else None
-        except Exception:  # noqa: BLE001 - the database is down: let the page say so in Chinese
+        except Exception:  # noqa: BLE001 - the database is down: let the script say so in Chinese
+            # the page and its WebSocket go through: the script checks the session again, fails the same
+            # way and shows 数据库暂时无法连接 (it can read no data either); media and uploads stay refused
             logger.warning("Session check failed", exc_info=True)
-            signed_in = None if needs_data else "unknown"
+            signed_in = None if path.startswith(("/media/", "/_stcore/upload_file")) else "unknown"
         if signed_in is not None:
             return await self.app(scope, receive, send)
         if scope["type"] == "websocket":

@@ -189,3 +189,23 @@ def test_a_township_users_downloads_hold_only_its_township_with_names_masked_and
     document = open(download.value.path(), encoding="utf-8").read()
     assert "内部资料 注意保密" in document and "青石镇" in document
     assert not [name for name in others if name in document]
+
+
+def test_an_unreachable_database_reads_as_one_chinese_line_on_a_deep_link(page, tmp_path):
+    """The first request of a fresh server is a deep link (its page runs alone): still no traceback."""
+    import socket
+
+    from access.sessions import COOKIE_NAME
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens there once the probe closes
+    url = f"postgresql+psycopg://dash:secret@127.0.0.1:{port}/county"
+    with served_app(url, tmp_path / "server.log", signed_in_role=None) as base_url:
+        page.context.add_cookies([{"name": COOKIE_NAME, "value": "a-session-the-server-cannot-check",
+                                   "url": base_url}])
+        page.goto(f"{base_url}/cases?township=柳河乡")
+        expect(page.get_by_text("数据库暂时无法连接，请稍后重试或联系管理员。")).to_be_visible(timeout=30_000)
+        body = page.locator("body").inner_text()
+        assert "OperationalError" not in body and "Traceback" not in body and str(port) not in body
+        assert "This app has encountered an error" not in body

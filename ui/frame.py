@@ -222,18 +222,27 @@ def require_page_role(frame: Frame, page_id: str) -> None:
 
 
 @contextmanager
-def errors_shown_in_chinese(where: str) -> Iterator[None]:
+def errors_shown_in_chinese(where: str, *, stop: bool = False) -> Iterator[None]:
     """Run a page (or the frame) so that any error reaches the user as one Chinese line and the log keeps
-    its traceback; Streamlit's own control flow (st.stop, st.rerun, st.switch_page) passes through."""
+    its traceback; Streamlit's own control flow (st.stop, st.rerun, st.switch_page) passes through.
+    With ``stop``, the run ends after the line (the frame failed: the page under it has nothing to draw)."""
     try:
         yield
     except ScriptControlException:
         raise
-    except OperationalError:
-        logger.exception("Database unreachable while running %s", where)
+    except Exception as error:  # noqa: BLE001 - the boundary: one Chinese line, the traceback to the log
+        show_error_in_chinese(error, where)
+        if stop:
+            st.stop()
+
+
+def show_error_in_chinese(error: Exception, where: str) -> None:
+    """Log ``error`` with its traceback and show the user the one Chinese line for it."""
+    if isinstance(error, OperationalError):
+        logger.error("Database unreachable while running %s", where, exc_info=error)
         st.error(DATABASE_DOWN)
-    except Exception:
-        logger.exception("Error while running %s", where)
+    else:
+        logger.error("Error while running %s", where, exc_info=error)
         st.error(PAGE_FAILED)
 
 
@@ -247,7 +256,8 @@ def current_frame() -> Frame:
         # Register our navigation (it replaces the auto-discovered one and turns discovery off)
         # and frame the page here, as dashboard.py does on every other run.
         navigation()
-        return render_frame()
+        with errors_shown_in_chinese("a deep link's first run", stop=True):
+            return render_frame()
     frame = st.session_state.get(_FRAME_KEY)
     if frame is None:  # a page file run on its own (AppTest.from_file of one page)
         frame = render_frame()

@@ -11,7 +11,7 @@ from metrics.definitions import METRICS
 from metrics.measures import measure_table
 from metrics.periods import Period
 from metrics.scope import Scope
-from metrics.tables import NO_VILLAGE, categorised, period_frame, rows_of, township_frame, with_share
+from metrics.tables import NO_VILLAGE, categorised, in_township, period_frame, rows_of, township_frame, with_share
 from warehouse import vocabulary as vocab
 from warehouse.schema import case_people, cases, townships, villages
 
@@ -134,9 +134,8 @@ def typical_cases(engine: Engine, scope: Scope, *, period: Period, township_code
     people_count, recovered_funds_wan_yuan]: the 典型案例 filed in the period, newest first."""
     k = cases.c
     township = scope.narrowed_to(township_code)
-    where = [k.is_typical.is_(True), k.filed_date >= period.start, k.filed_date <= period.end]
-    if township:
-        where.append(k.township_code == township)
+    where = [k.is_typical.is_(True), k.filed_date >= period.start, k.filed_date <= period.end,
+             *in_township(k.township_code, township)]
     with engine.connect() as conn:
         table = case_rows(conn, where, [k.filed_date.desc(), k.case_id])
     return table[["case_id", "filed_date", "township_name", "village_name", "problem_domain", "violation_type",

@@ -20,6 +20,7 @@ from metrics.tables import (
     in_township,
     masked,
     period_frame,
+    rows_of,
     township_frame,
     with_share,
 )
@@ -80,8 +81,7 @@ def _clue_rows(conn: Connection, where: list, order_by) -> pd.DataFrame:
         .where(*where)
         .order_by(*order_by)
     )
-    result = conn.execute(statement)
-    table = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    table = rows_of(conn, statement)
     table["village_name"] = table["village_name"].astype("object").where(table["village_name"].notna(), NO_VILLAGE)
     table["is_supervised"] = table["is_supervised"].astype(bool)
     return table

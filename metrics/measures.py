@@ -33,6 +33,7 @@ from sqlalchemy import Connection, Table, and_, case, func, not_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from metrics.periods import Period
+from metrics.tables import in_township
 from warehouse import vocabulary as vocab
 from warehouse.engine import year_month
 from warehouse.schema import case_people, cases, clues, platform_usage, rectification_items, satisfaction_surveys
@@ -170,10 +171,6 @@ def _aggregate(measure: Measure, as_of: date | None, label: str) -> ColumnElemen
     return column.label(label)
 
 
-def _township_filter(source: Source, township: str | None) -> list[ColumnElement]:
-    return [source.township_column == township] if township else []
-
-
 # what the queries return, before it becomes one frame: {(period_code, group key): [value per measure]}
 Totals = dict[tuple[str, tuple], list]
 
@@ -192,7 +189,7 @@ def _dated_rows(conn, source: Source, measures, start: date, end: date, township
     columns = [source.column(name) for name in groups]
     statement = (select(*columns, *(_aggregate(m, None, m.name) for m in measures))
                  .select_from(source.from_clause)
-                 .where(source.date_column >= start, source.date_column <= end, *_township_filter(source, township)))
+                 .where(source.date_column >= start, source.date_column <= end, *in_township(source.township_column, township)))
     if columns:
         statement = statement.group_by(*columns)
     return conn.execute(statement).all()
@@ -243,7 +240,7 @@ def _survey_totals(conn, source: Source, measures, periods: Sequence[Period], to
     ordinal = _s.survey_year * 4 + _s.survey_quarter
     statement = (select(*columns, *(_aggregate(m, None, m.name) for m in measures))
                  .where(ordinal >= first[0] * 4 + first[1], ordinal <= last[0] * 4 + last[1],
-                        *_township_filter(source, township))
+                        *in_township(source.township_column, township))
                  .group_by(*columns))
     totals: Totals = {}
     width = len(by)
@@ -266,7 +263,7 @@ def _as_of_totals(conn, source: Source, measures, periods: Sequence[Period], tow
         groups = [source.column(name) for name in by]
         columns = [_aggregate(m, day, f"{m.name}__{i}") for i, day in enumerate(days) for m in measures]
         statement = select(*groups, *columns).where(source.date_column <= max(days),
-                                                    *_township_filter(source, township))
+                                                    *in_township(source.township_column, township))
         if groups:
             statement = statement.group_by(*groups)
         for row in conn.execute(statement).all():

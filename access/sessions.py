@@ -17,6 +17,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from config import settings
 from metrics.scope import Scope
+from reports.archive import write_event
 from warehouse.schema import townships, user_sessions, users
 
 COOKIE_NAME = "dashboard_session"
@@ -81,7 +82,8 @@ def check_session(engine: Engine, token: str | None, *, now: datetime | None = N
 
 
 def end_session(engine: Engine, token: str | None) -> str | None:
-    """End the token's session (sign-out); return its username, or None when there was none."""
+    """End every session of the token's user (sign-out), audited as ``sign_out`` in the same transaction;
+    return the username, or None when the token had no open session."""
     if not token:
         return None
     s = user_sessions.c
@@ -91,4 +93,5 @@ def end_session(engine: Engine, token: str | None) -> str | None:
         if username is not None:
             conn.execute(update(user_sessions).where(s.username == username, s.ended_at.is_(None))
                          .values(ended_at=datetime.now()))
+            write_event(conn, username, "sign_out", {})
     return username

@@ -17,12 +17,11 @@ from __future__ import annotations
 import html
 import logging
 import secrets
-from http.cookies import SimpleCookie
 from urllib.parse import quote, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
@@ -45,19 +44,6 @@ def _engine():
     from warehouse.engine import get_engine
 
     return get_engine()
-
-
-def _cookie(headers: list[tuple[bytes, bytes]], name: str) -> str | None:
-    for key, value in headers:
-        if key == b"cookie":
-            jar = SimpleCookie()
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:  # noqa: BLE001 - a malformed cookie header signs nobody in
-                return None
-            if name in jar:
-                return jar[name].value
-    return None
 
 
 def _safe_next(target: str | None) -> str:
@@ -143,11 +129,7 @@ async def sign_out_route(request: Request) -> Response:
     """End the session (every tab of it at its next rerun), clear the cookie, show the sign-in form."""
     token = request.cookies.get(COOKIE_NAME)
     if token:
-        username = await run_in_threadpool(end_session, _engine(), token)
-        if username:
-            from reports.archive import record_event
-
-            await run_in_threadpool(record_event, _engine(), username, "sign_out", {})
+        await run_in_threadpool(end_session, _engine(), token)  # audited there
     response = RedirectResponse(SIGN_IN_PATH, status_code=303)
     response.delete_cookie(COOKIE_NAME, path="/")
     return response
@@ -166,7 +148,7 @@ class SessionGate:
         needs_data = path.startswith(DATA_PREFIXES)
         if not needs_data and path.startswith(OPEN_PREFIXES):
             return await self.app(scope, receive, send)
-        token = _cookie(scope.get("headers", []), COOKIE_NAME)
+        token = HTTPConnection(scope).cookies.get(COOKIE_NAME)  # an HTTP request or the WebSocket alike
         try:
             signed_in = await run_in_threadpool(check_session, _engine(), token) if token else None
         except Exception:  # noqa: BLE001 - the database is down: let the script say so in Chinese

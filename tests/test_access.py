@@ -121,6 +121,8 @@ def test_sign_out_or_disabling_the_user_ends_every_session(engine):
     first, second = start_session(engine, "qingshi"), start_session(engine, "qingshi")
     assert end_session(engine, first) == "qingshi"
     assert check_session(engine, first) is None and check_session(engine, second) is None  # every tab
+    assert end_session(engine, second) is None  # already out: nothing more to end or to audit
+    assert [e["user_name"] for e in audit(engine, "sign_out")] == ["qingshi"]  # one row per sign-out
     third = start_session(engine, "qingshi")
     users.set_active(engine, "qingshi", False, actor="管理员甲")
     assert check_session(engine, third) is None

@@ -113,13 +113,9 @@ def current_user() -> SignedIn:
 
 
 def _sign_out() -> None:
-    """End this user's session everywhere (every tab at its next rerun); audited."""
-    from reports.archive import record_event
-
-    username = end_session(current_engine(), _session_token())
+    """End this user's session everywhere (every tab at its next rerun); audited by end_session."""
+    end_session(current_engine(), _session_token())
     st.session_state.pop(SESSION_TOKEN_STATE, None)
-    if username:
-        record_event(current_engine(), username, "sign_out", {})
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from config import settings
 from metrics.scope import Scope
-from reports.archive import write_event
+from warehouse.audit import write_event
 from warehouse.schema import townships, user_sessions, users
 
 COOKIE_NAME = "dashboard_session"

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, insert, or_, select, update
 
 from access.passwords import hash_password, needs_rehash, verify
 from access.sessions import start_session
-from reports.archive import write_event
+from warehouse.audit import write_event
 from warehouse.schema import sign_in_attempts, townships, users
 
 MAX_FAILURES = 5

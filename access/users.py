@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from access.passwords import check_strength, hash_password
 from metrics.scope import ROLES
-from reports.archive import write_event
+from warehouse.audit import write_event
 from warehouse.schema import townships, user_sessions, users
 
 USER_CHANGE = "user_change"

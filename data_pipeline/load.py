@@ -34,6 +34,7 @@ from data_pipeline.reader import LEDGER_SUFFIXES, LedgerReadError, file_sha256, 
 from data_pipeline.validate import Places, ValidatedSheet, mark_repeats_of_earlier_sheets, validate_sheet
 from warehouse import schema
 from warehouse import vocabulary as vocab
+from warehouse.audit import write_event
 from warehouse.engine import upsert_rows
 
 logger = logging.getLogger(__name__)
@@ -255,13 +256,10 @@ def _write_sheet(conn: Connection, checked: ValidatedSheet, sha: str, loaded_by:
             write_rows(conn, kind.table, arrays, bar.advance)
     _write_rejected(conn, checked, report.batch_id)
     report.warnings.extend(people_count_warnings(conn, kind, report.batch_id))
-    conn.execute(insert(schema.audit_events).values(
-        event_time=dt.datetime.now(), user_name=loaded_by, action="load",
-        detail=json.dumps({"文件": sheet.file_name, "工作表": sheet.sheet_name, "台账": kind.label,
-                           "批次": report.batch_id, "读取行数": report.rows_read, "入库": report.rows_loaded,
-                           "拒收": report.rows_rejected, "结构行": report.rows_structural,
-                           "重复": report.rows_duplicate}, ensure_ascii=False),
-    ))
+    write_event(conn, loaded_by, "load", {
+        "文件": sheet.file_name, "工作表": sheet.sheet_name, "台账": kind.label, "批次": report.batch_id,
+        "读取行数": report.rows_read, "入库": report.rows_loaded, "拒收": report.rows_rejected,
+        "结构行": report.rows_structural, "重复": report.rows_duplicate})
     return report
 
 

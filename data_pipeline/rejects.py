@@ -8,10 +8,11 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, select
 
 from config import settings
 from warehouse import schema
+from warehouse.audit import write_event
 
 FIXED_HEADERS = ("文件", "工作表", "行号", "列", "原因")
 
@@ -70,8 +71,6 @@ def export_rejects(engine: Engine, out: Path, batch_id: int | None = None, expor
     out.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(out)
     with engine.begin() as conn:
-        conn.execute(insert(schema.audit_events).values(
-            event_time=now, user_name=exported_by, action="export",
-            detail=json.dumps({"导出": "拒收行", "文件": out.name, "批次": batch_id, "行数": len(rows)},
-                              ensure_ascii=False)))
+        write_event(conn, exported_by, "export", {"导出": "拒收行", "文件": out.name, "批次": batch_id,
+                                                  "行数": len(rows)})
     return len(rows)

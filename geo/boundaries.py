@@ -15,7 +15,6 @@ coordinates are never overwritten: the clerk's figures win).
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import unicodedata
@@ -26,10 +25,11 @@ from pathlib import Path
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Engine, bindparam, insert, or_, select, update
+from sqlalchemy import Engine, bindparam, or_, select, update
 
 from data_pipeline.normalise import TOWNSHIP_SUFFIXES, VILLAGE_SUFFIXES, clean_text, place_keys
 from warehouse import schema
+from warehouse.audit import write_event
 from warehouse.engine import upsert_rows
 
 LEVELS = {"township": "乡镇", "village": "村（社区）"}
@@ -432,13 +432,9 @@ def load_boundary_file(
         upsert_rows(conn, schema.boundaries, list(rows.values()))
         if level == "village":
             report.villages_located = _fill_missing_village_points(conn, rows)
-        conn.execute(insert(schema.audit_events).values(
-            event_time=datetime.now(), user_name=loaded_by, action="load",
-            detail=json.dumps({"文件": path.name, "边界级别": LEVELS[level], "坐标系": crs_label,
-                               "要素": report.feature_count, "写入": report.stored,
-                               "未匹配": len(report.unmatched), "补填村点位": report.villages_located},
-                              ensure_ascii=False),
-        ))
+        write_event(conn, loaded_by, "load", {
+            "文件": path.name, "边界级别": LEVELS[level], "坐标系": crs_label, "要素": report.feature_count,
+            "写入": report.stored, "未匹配": len(report.unmatched), "补填村点位": report.villages_located})
     return report
 
 

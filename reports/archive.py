@@ -13,30 +13,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, desc, insert, select
+from sqlalchemy import Engine, desc, insert, select
 
+from warehouse.audit import record_event
 from warehouse.schema import audit_events, bulletin_archive
 
 EXPORT_ACTION = "export"
 BULLETIN_ACTION = "bulletin"
-
-
-def record_event(engine: Engine, user_name: str, action: str, detail: dict) -> None:
-    """Write one audit row: who, when, what (detail as JSON, Chinese kept readable)."""
-    with engine.begin() as conn:
-        write_event(conn, user_name, action, detail)
-
-
-def write_event(conn: Connection, user_name: str, action: str, detail: dict) -> None:
-    """Write one audit row inside the caller's transaction (a user change and its audit row commit together)."""
-    conn.execute(
-        insert(audit_events).values(
-            event_time=datetime.now(),
-            user_name=user_name or "未知用户",
-            action=action,
-            detail=json.dumps(detail, ensure_ascii=False, default=str),
-        )
-    )
 
 
 def record_export(engine: Engine, user_name: str, *, kind: str, title: str, file_name: str,

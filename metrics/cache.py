@@ -29,6 +29,7 @@ same functions), and its per-function caches have no common bound or data-versio
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle
 import threading
@@ -171,11 +172,10 @@ def cached_call(function: Callable, engine: Engine, scope, *, version: tuple | N
 def cached(function: Callable) -> Callable:
     """Return ``function`` (a data function) memoised through ``cached_call``; ``.uncached`` is the original."""
 
+    @functools.wraps(function)
     def wrapper(engine: Engine, scope, **arguments):
         return cached_call(function, engine, scope, **arguments)
 
-    wrapper.__name__, wrapper.__qualname__, wrapper.__doc__ = function.__name__, function.__qualname__, function.__doc__
-    wrapper.__module__ = function.__module__
     wrapper.uncached = function  # type: ignore[attr-defined]
     return wrapper
 

@@ -35,7 +35,7 @@ def open_app(page: str | None = None, *, role: str = "纪委", township_code: st
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     if page is not None:
-        app.switch_page(PAGE_FILES[page]).run()
+        app.switch_page(PAGE_FILES.get(page, page)).run()  # a page id, or a page file
         assert not app.exception, [e.value for e in app.exception]
     return app
 

@@ -15,7 +15,6 @@ from tests.signed_in import TEST_PASSWORD, ensure_test_user
 
 pytestmark = pytest.mark.browser
 QINGSHI = "990101101"
-SERVED_DB: dict[str, str] = {}
 PAGES = ("", "cases", "rectification", "satisfaction", "ranking", "heatmap", "bulletin")
 
 
@@ -25,7 +24,6 @@ def unsigned_server(sample_db_url, tmp_path_factory):
 
     ensure_test_user(get_engine(sample_db_url), "乡镇", QINGSHI, username="qingshi_browser")
     with served_app(sample_db_url, tmp_path_factory.mktemp("access") / "server.log", signed_in_role=None) as url:
-        SERVED_DB[url] = sample_db_url
         yield url
 
 
@@ -110,9 +108,12 @@ def test_payloads_typed_into_the_form_change_nothing_and_run_no_script(unsigned_
     expect(page.get_by_role("heading", name="总览")).to_be_visible(timeout=30_000)
 
 
-def test_two_users_alternating_in_two_browsers_never_see_each_others_results(unsigned_server, browser):
+def test_two_users_alternating_in_two_browsers_never_see_each_others_results(unsigned_server, browser,
+                                                                             sample_db_url):
     """The one cache is shared by every session; the scope in its key keeps a 乡镇 user out of the county's rows."""
-    ensure_test_user(get_engine_for(unsigned_server), "纪委", username="jiwei_browser")
+    from warehouse.engine import get_engine
+
+    ensure_test_user(get_engine(sample_db_url), "纪委", username="jiwei_browser")
     view = "/?granularity=季&period=2024年第三季度"
     county, township = browser.new_context(locale="zh-CN"), browser.new_context(locale="zh-CN")
     try:
@@ -132,13 +133,6 @@ def test_two_users_alternating_in_two_browsers_never_see_each_others_results(uns
     finally:
         county.close()
         township.close()
-
-
-def get_engine_for(base_url: str):
-    """The warehouse the served app at ``base_url`` reads (the sample's, for this module's server)."""
-    from warehouse.engine import get_engine
-
-    return get_engine(SERVED_DB[base_url])
 
 
 def test_a_township_users_downloads_hold_only_its_township_with_names_masked_and_its_watermark(unsigned_server, page,

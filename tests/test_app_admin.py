@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app_helpers import DASHBOARD
+from tests.app_helpers import open_app
 from tests.signed_in import session_token
 
 
@@ -21,25 +21,11 @@ def on_writable_sample(sample_db_url, tmp_path, monkeypatch, pages_registered_by
     return url
 
 
-def signed_in_app(url: str, role: str, page: str | None = None):
-    from streamlit.testing.v1 import AppTest
-
-    from ui.frame import SESSION_TOKEN_STATE
-
-    app = AppTest.from_file(DASHBOARD, default_timeout=90)
-    app.session_state[SESSION_TOKEN_STATE] = session_token(url, role)
-    app.run()
-    if page:
-        app.switch_page(page).run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
-
-
 def test_a_manager_adds_a_township_user_from_the_users_page_and_the_change_is_audited(on_writable_sample):
     from access.users import list_users
     from warehouse.engine import get_engine
 
-    app = signed_in_app(on_writable_sample, "管理员", "pages/users.py")
+    app = open_app("pages/users.py", role="管理员")
     assert app.title[0].value == "用户管理"
     app.text_input(key="users_add_username").input("Wang")
     app.text_input(key="users_add_display_name").input("王乡镇")
@@ -52,7 +38,7 @@ def test_a_manager_adds_a_township_user_from_the_users_page_and_the_change_is_au
     assert [s.value for s in app.success] == ["已新增用户 wang"]
     added = {u.username: u for u in list_users(get_engine(on_writable_sample))}["wang"]
     assert (added.role, added.township_code, added.display_name) == ("乡镇", "990101101", "王乡镇")
-    audit = signed_in_app(on_writable_sample, "管理员", "pages/audit.py")
+    audit = open_app("pages/audit.py", role="管理员")
     actions = audit.selectbox(key="audit_action")
     actions.select_index(actions.options.index("用户变更")).run()
     table = audit.dataframe[0].value
@@ -62,7 +48,7 @@ def test_a_manager_adds_a_township_user_from_the_users_page_and_the_change_is_au
 
 
 def test_a_weak_password_on_the_users_page_reads_as_one_chinese_line(on_writable_sample):
-    app = signed_in_app(on_writable_sample, "管理员", "pages/users.py")
+    app = open_app("pages/users.py", role="管理员")
     app.text_input(key="users_add_username").input("li")
     app.selectbox(key="users_add_role").select("纪委")
     app.text_input(key="users_add_password").input("short")
@@ -72,11 +58,11 @@ def test_a_weak_password_on_the_users_page_reads_as_one_chinese_line(on_writable
 
 @pytest.mark.parametrize("role", ["纪委", "县领导", "乡镇"])
 def test_the_admin_pages_are_not_in_other_roles_navigation_and_refuse_to_run_for_them(on_writable_sample, role):
-    township = "990101101" if role == "乡镇" else None
     from streamlit.testing.v1 import AppTest
 
     from ui.frame import SESSION_TOKEN_STATE, visible_pages
 
+    township = "990101101" if role == "乡镇" else None
     shown = [p for ids in visible_pages(role).values() for p in ids]
     assert "users" not in shown and "audit" not in shown and "overview" in shown
     assert visible_pages("管理员")["系统管理"] == ("users", "audit")

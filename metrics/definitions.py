@@ -67,11 +67,9 @@ class Metric:
         """线索数(件), 追缴资金(万元), 办结率(%)."""
         return f"{self.label}({self.unit})"
 
-    def value_of(self, row) -> float | int | None:
-        """The metric from one row of measures: num/den for rates (None when den is 0), sums to 0.01, counts as int."""
-        numerator = row[self.numerator]
+    def value_from(self, numerator, denominator=None) -> float | int | None:
+        """The metric from its measures' values: num/den for rates (None when den is 0), sums to 0.01, counts as int."""
         if self.denominator:
-            denominator = row[self.denominator]
             if not denominator or denominator != denominator:
                 return None
             return float(numerator) / float(denominator)
@@ -79,16 +77,16 @@ class Metric:
             return round(float(numerator), 2)
         return int(numerator)
 
+    def value_of(self, row) -> float | int | None:
+        """The metric from one row of measures (see ``value_from``)."""
+        return self.value_from(row[self.numerator], row[self.denominator] if self.denominator else None)
+
     def column_of(self, table: pd.DataFrame) -> pd.Series:
         """The metric for every row of a measure table: float64 for rates and sums (NaN without a base), else int64."""
-        numerators = table[self.numerator].tolist()
-        if self.denominator:
-            values = [float(n) / float(d) if d and d == d else float("nan")
-                      for n, d in zip(numerators, table[self.denominator].tolist())]
-            return pd.Series(values, index=table.index, dtype="float64")
-        if self.kind == "sum":
-            return pd.Series([round(float(n), 2) for n in numerators], index=table.index, dtype="float64")
-        return pd.Series([int(n) for n in numerators], index=table.index, dtype="int64")
+        denominators = table[self.denominator].tolist() if self.denominator else [None] * len(table)
+        values = [self.value_from(n, d) for n, d in zip(table[self.numerator].tolist(), denominators)]
+        dtype = "int64" if self.kind == "count" else "float64"
+        return pd.Series([float("nan") if v is None else v for v in values], index=table.index, dtype=dtype)
 
 
 _ALL = (

@@ -96,6 +96,20 @@ def stop_app(process: subprocess.Popen) -> None:
             process.wait(timeout=5)
 
 
+def wait_for_page(page, title: str, timeout: int = 60_000) -> None:
+    """Wait until the page's title is shown and Streamlit has finished running the script.
+
+    Tests click once the app is idle, as a user clicks what has finished drawing: a download
+    clicked while the page's script still runs waited past its timeout on a slower CI machine.
+    """
+    from playwright.sync_api import expect
+
+    expect(page.locator("h1").filter(has_text=title).first).to_be_visible(timeout=timeout)
+    expect(page.locator("[data-testid=stApp]")).to_have_attribute("data-test-script-state", "notRunning",
+                                                                  timeout=timeout)
+    expect(page.locator("[data-stale=true]")).to_have_count(0, timeout=timeout)
+
+
 def require_chromium() -> str:
     """Return chromium's path; skip (or fail with CI=true) when it is not installed."""
     if os.path.exists(CHROMIUM):

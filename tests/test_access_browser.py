@@ -8,9 +8,10 @@ import urllib.error
 import urllib.request
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from tests.browser import served_app
+from tests.browser import served_app, wait_for_page
 from tests.signed_in import TEST_PASSWORD, ensure_test_user
 
 pytestmark = pytest.mark.browser
@@ -152,8 +153,7 @@ def test_a_township_users_downloads_hold_only_its_township_with_names_masked_and
     sign_in(page, "qingshi_browser", TEST_PASSWORD)
     expect(page.get_by_role("heading", name="总览")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("截至2024-09-30尚未办结")).to_be_visible(timeout=30_000)
-    expect(page.locator("[data-testid=stApp]")).to_have_attribute("data-test-script-state", "notRunning",
-                                                                  timeout=30_000)
+    wait_for_page(page, "总览")
     buttons = (page.locator("[data-testid=stDownloadButton] button")
                .filter(has_text=re.compile("^下载(表格|数据)$")).filter(visible=True))  # not in a closed expander
     # the backlog's 下载表格, the overdue chart's 下载数据, the villages' 下载表格
@@ -177,9 +177,12 @@ def test_a_township_users_downloads_hold_only_its_township_with_names_masked_and
             masked_columns += 1
     assert masked_columns >= 1  # the red and supervised backlog's 被反映人 was among them
     page.goto(f"{unsigned_server}/heatmap?granularity=季&period=2024年第三季度")
-    expect(page.get_by_role("heading", name="线索热力图")).to_be_visible(timeout=30_000)
-    with page.expect_download(timeout=60_000) as download:
-        page.get_by_role("button", name=re.compile("^下载离线地图")).click()
+    wait_for_page(page, "线索热力图")
+    try:
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name=re.compile("^下载离线地图")).click()
+    except PlaywrightTimeoutError:  # say what the button showed instead of a download
+        raise AssertionError(page.locator("[data-testid=stDownloadButton]").last.inner_text()) from None
     document = open(download.value.path(), encoding="utf-8").read()
     assert "内部资料 注意保密" in document and "青石镇" in document
     assert not [name for name in others if name in document]

@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from tests.browser import save_screenshot, served_app
+from tests.browser import save_screenshot, served_app, wait_for_page
 from ui.frame import MEETING_AGENDA, PAGES, visible_pages
 
 pytestmark = pytest.mark.browser
@@ -22,14 +22,6 @@ def expect():
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect
-
-
-def wait_for_page(page, title: str) -> None:
-    """Wait until the page's title is shown and Streamlit has finished running the script."""
-    expect()(page.locator("h1").filter(has_text=title).first).to_be_visible(timeout=TIMEOUT)
-    expect()(page.locator("[data-testid=stApp]")).to_have_attribute("data-test-script-state", "notRunning",
-                                                                     timeout=TIMEOUT)
-    expect()(page.locator("[data-stale=true]")).to_have_count(0, timeout=TIMEOUT)
 
 
 def assert_only_own_host(page, base_url: str) -> None:

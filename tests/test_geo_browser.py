@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser import served_app
+from tests.browser import served_app, wait_for_page
 from tests.test_geo_map import XSS_IMG, build_map_warehouse
 
 pytestmark = pytest.mark.browser
@@ -117,6 +117,7 @@ def test_the_offline_map_download_opens_from_disk_with_no_network(map_app, map_w
     from warehouse.schema import audit_events
 
     page.goto(f"{map_app}/heatmap", wait_until="domcontentloaded")
+    wait_for_page(page, "线索热力图")
     button = page.get_by_role("button", name="下载离线地图（HTML，可直接用浏览器打开）")
     expect(button).to_be_visible(timeout=60_000)
     with page.expect_download(timeout=60_000) as download_info:

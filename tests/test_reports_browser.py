@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from reports.archive import archived_bytes, list_bulletins
 from reports.png import png_size
-from tests.browser import served_app
+from tests.browser import served_app, wait_for_page
 from warehouse.engine import get_engine
 from warehouse.schema import audit_events
 
@@ -47,6 +47,7 @@ def export_details(db_url: str) -> list[dict]:
 
 def test_a_charts_png_and_xlsx_download_from_the_overview(exports_app, app_db_url, page):
     page.goto(f"{exports_app}/?period=2024Q3&granularity=quarter", timeout=TIMEOUT_MS)
+    wait_for_page(page, "总览")
     png_button = page.get_by_role("button", name="下载图片").first
     png_button.wait_for(timeout=TIMEOUT_MS)
     with page.expect_download(timeout=TIMEOUT_MS) as download_info:
@@ -71,6 +72,7 @@ def test_the_bulletin_page_generates_and_downloads_the_archived_file(exports_app
     page.get_by_role("button", name="生成季通报").click(timeout=TIMEOUT_MS)
     download_button = page.get_by_role("button", name="下载季通报（Word）")
     download_button.wait_for(timeout=TIMEOUT_MS)
+    wait_for_page(page, "季通报")
     with page.expect_download(timeout=TIMEOUT_MS) as download_info:
         download_button.click()
     data = Path(download_info.value.path()).read_bytes()

@@ -50,6 +50,18 @@ def _ranking_weights(value: Any) -> dict[str, float]:
     return weights
 
 
+def _day_of_month(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 28:
+        raise SettingError(f"设置 {name} 应为 1 到 28 之间的整数（每月都有的日子），现为：{value!r}")
+    return value
+
+
+def _positive_number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise SettingError(f"设置 {name} 应为正数，现为：{value!r}")
+    return value
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("db_url", "", "数据库连接串；空则用项目 data/ 目录下内置的 SQLite 文件。也可用环境变量 DASHBOARD_DB_URL。"),
     Setting("data_dir", "data", "内置 SQLite 文件与导出归档所在目录（相对项目根目录）。"),
@@ -82,6 +94,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("session_idle_minutes", 30, "登录会话空闲多少分钟后失效（需重新登录）。"),
     Setting("session_max_hours", 8, "登录会话自登录起最长有效小时数。"),
     Setting("cookie_secure", False, "登录 Cookie 是否加 Secure（经 HTTPS 访问时设为 true）。"),
+    Setting("reporting_deadline_day", 5, "各乡镇报送截止日：次月（测评为季后首月）的第几日，之后到达记为迟报。",
+            check=lambda value: _day_of_month("reporting_deadline_day", value)),
+    Setting("desk_upload_limit_mb", 20, "数据报送页单个上传文件的大小上限（MB），须不大于 server.maxUploadSize。",
+            check=lambda value: _positive_number("desk_upload_limit_mb", value)),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -20,7 +20,6 @@ logger = logging.getLogger(__spec__.name if __spec__ else __name__)
 
 MAX_PRINTED_REJECTIONS = 50
 
-SUMMARY_HEADERS = ("文件", "工作表", "台账", "读取行数", "入库", "拒收", "结构行", "重复", "未变化", "核对")
 
 
 def _width(text: str) -> int:
@@ -34,21 +33,9 @@ def _pad(text: str, width: int, right: bool = False) -> str:
 
 def summary_table(reports) -> str:
     """Return the per-file summary; 核对 shows 读取 = 入库 + 拒收 + 结构行 for every sheet."""
-    from data_pipeline.ledgers import LEDGER_BY_NAME
+    from data_pipeline.desk import SUMMARY_HEADERS, summary_line
 
-    lines = []
-    for r in reports:
-        label = LEDGER_BY_NAME[r.ledger_kind].label if r.ledger_kind in LEDGER_BY_NAME else ""
-        if r.skipped:
-            check = "已加载，跳过"
-        elif r.error:
-            check = "未入库"
-        else:
-            check = (f"{r.rows_read}={r.rows_loaded}+{r.rows_rejected}+{r.rows_structural}"
-                     + (" ✓" if r.balanced else " ✗"))
-        numbers = ("", "", "", "", "", "") if (r.skipped or r.error) else (
-            r.rows_read, r.rows_loaded, r.rows_rejected, r.rows_structural, r.rows_duplicate, r.rows_unchanged)
-        lines.append([r.file_name, r.sheet_name or "", label, *map(str, numbers), check])
+    lines = [summary_line(r) for r in reports]
     widths = [max(_width(h), *(_width(line[i]) for line in lines)) if lines else _width(h)
               for i, h in enumerate(SUMMARY_HEADERS)]
     numeric = {3, 4, 5, 6, 7, 8}

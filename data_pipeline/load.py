@@ -6,6 +6,10 @@ load_batches row, the accepted rows (upsert by natural key), the rejected rows w
 reasons, and an audit event. Any failure rolls the whole file back. Files are loaded in the
 order of their ledger kinds (divisions first, case_people after cases), whatever the order given.
 
+Before a row is replaced by key, its stored version is copied to ``replaced_<table>`` with the
+batch that replaced it, so a batch can be undone exactly (``data_pipeline.batches.undo_batch``);
+a load into an empty table has nothing to keep and pays nothing for it.
+
 The accepted rows are written with one compiled upsert and executemany of plain tuples
 (SQLite) or COPY into a temporary table then INSERT … ON CONFLICT (PostgreSQL): the generic
 ``upsert_rows`` compiles a multi-VALUES statement per chunk, about 15x slower on 1M rows.
@@ -25,7 +29,23 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Column, Connection, Date, Engine, MetaData, Numeric, Table, func, insert, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    Date,
+    Engine,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+)
 
 from config import settings
 from data_pipeline import normalise as nz
@@ -108,11 +128,12 @@ class Progress:
 
 
 def load_paths(paths: list[Path], engine: Engine, loaded_by: str = "命令行",
-               progress: bool = False, force: bool = False) -> list[FileReport]:
+               progress: bool = False, force: bool = False, own_township: str | None = None) -> list[FileReport]:
     """Return one FileReport per sheet loaded (or per file skipped or failed), loading in kind order.
 
     ``force`` loads a file again even when its sha256 was loaded before (e.g. after the divisions
     that its rejected rows lacked have arrived); its rows are upserted by key as usual.
+    ``own_township``: a 乡镇 user's load; rows of any other township are rejected (不属于本乡镇).
     """
     ordered: list[tuple[int, int, Path]] = []
     reports: list[FileReport] = []
@@ -130,12 +151,13 @@ def load_paths(paths: list[Path], engine: Engine, loaded_by: str = "命令行",
         order = min((k.load_order for k in kinds), default=99)
         ordered.append((order, position, path))
     for _, _, path in sorted(ordered):
-        reports.extend(load_file(path, engine, loaded_by=loaded_by, progress=progress, force=force))
+        reports.extend(load_file(path, engine, loaded_by=loaded_by, progress=progress, force=force,
+                                 own_township=own_township))
     return reports
 
 
 def load_file(path: Path, engine: Engine, loaded_by: str = "命令行", progress: bool = False,
-              force: bool = False) -> list[FileReport]:
+              force: bool = False, own_township: str | None = None) -> list[FileReport]:
     """Return the reports of loading one file in one transaction (or why it was skipped/failed)."""
     path = Path(path)
     name = path.name
@@ -147,7 +169,9 @@ def load_file(path: Path, engine: Engine, loaded_by: str = "命令行", progress
     with engine.connect() as conn:
         earlier = conn.execute(
             select(schema.load_batches.c.ledger_kind, schema.load_batches.c.batch_id)
-            .where(schema.load_batches.c.file_sha256 == sha).order_by(schema.load_batches.c.batch_id)
+            .where(schema.load_batches.c.file_sha256 == sha,
+                   schema.load_batches.c.batch_id.not_in(select(schema.batch_undos.c.batch_id)))  # undone: load again
+            .order_by(schema.load_batches.c.batch_id)
         ).all()
     if earlier and not force:
         return [FileReport(file_name=name, path=path, ledger_kind=kind, committed=True, skipped=True,
@@ -172,7 +196,7 @@ def load_file(path: Path, engine: Engine, loaded_by: str = "命令行", progress
                 conn.commit()
             try:
                 with conn.begin():
-                    reports = _load_sheets(conn, sheets, sha, loaded_by, progress)
+                    reports = _load_sheets(conn, sheets, sha, loaded_by, progress, own_township)
             finally:
                 if sqlite:
                     conn.exec_driver_sql("PRAGMA cache_size=-2000")  # SQLite's default, 2 MB
@@ -190,7 +214,8 @@ def load_file(path: Path, engine: Engine, loaded_by: str = "命令行", progress
     return reports
 
 
-def _load_sheets(conn: Connection, sheets: list, sha: str, loaded_by: str, progress: bool) -> list[FileReport]:
+def _load_sheets(conn: Connection, sheets: list, sha: str, loaded_by: str, progress: bool,
+                 own_township: str | None = None) -> list[FileReport]:
     """Return the reports of validating and writing a file's sheets, inside the caller's transaction."""
     reports = []
     keys_seen: dict[str, dict[tuple, str]] = {}  # per kind: natural key → where it was first
@@ -201,8 +226,44 @@ def _load_sheets(conn: Connection, sheets: list, sha: str, loaded_by: str, progr
         checked = validate_sheet(sheet, places)
         if sum(1 for other in sheets if other.kind is sheet.kind) > 1:
             mark_repeats_of_earlier_sheets(checked, keys_seen.setdefault(sheet.kind.name, {}))
+        if own_township:
+            reject_other_townships(conn, checked, own_township)
         reports.append(_write_sheet(conn, checked, sha, loaded_by, progress))
     return reports
+
+
+NOT_OWN_TOWNSHIP = "不属于本乡镇"
+
+
+def reject_other_townships(conn: Connection, checked: ValidatedSheet, own_township: str) -> None:
+    """A 乡镇 user's load: reject every accepted row that is not of ``own_township``.
+
+    A row's township is its 乡镇 column; a 处理人员 row's is its case's (in the warehouse, the file's
+    案件 sheet included: cases are written first). The 区划名录 is the county's, loaded by a 管理员.
+    """
+    kind, typed = checked.sheet.kind, checked.typed
+    if kind is DIVISIONS:
+        other, column = np.ones(len(typed), dtype=bool), kind.fields[0].header
+        reason = "区划名录只能由管理员加载"
+    elif "township_code" in typed.columns:
+        field = next(f for f in kind.fields if f.column == "township_code")
+        other, column, reason = (typed["township_code"].to_numpy(dtype=object) != own_township,
+                                 field.header, NOT_OWN_TOWNSHIP)
+    elif "case_id" in typed.columns:
+        own_cases = set(conn.execute(select(schema.cases.c.case_id)
+                                     .where(schema.cases.c.township_code == own_township)).scalars())
+        field = next(f for f in kind.fields if f.column == "case_id")
+        other = ~np.isin(typed["case_id"].to_numpy(dtype=object), list(own_cases))
+        column, reason = field.header, NOT_OWN_TOWNSHIP
+    else:  # pragma: no cover - every ledger kind names its township or its case
+        raise RuntimeError(f"{kind.label}没有乡镇列")
+    hit = other & checked.accepted
+    if not hit.any():
+        return
+    extra = pd.DataFrame({"row": typed.index.to_numpy()[hit], "column": column, "reason": reason})
+    checked.errors = pd.concat([checked.errors, extra], ignore_index=True).sort_values(
+        "row", kind="stable").reset_index(drop=True)
+    checked.accepted = checked.accepted & ~hit
 
 
 def _one_line(exc: BaseException) -> str:
@@ -287,19 +348,51 @@ def write_rows(conn: Connection, table: Table, arrays: dict[str, np.ndarray],
     if not total:
         return
     postgresql = conn.dialect.name == "postgresql"
-    # an empty table cannot conflict (keys are unique within a file): COPY straight into it
-    copy_directly = postgresql and conn.execute(select(func.count()).select_from(table)).scalar_one() == 0
+    # an empty table cannot conflict (keys are unique within a file): nothing is replaced, and
+    # on PostgreSQL the rows are COPYed straight into it
+    empty = conn.execute(select(func.count()).select_from(table)).scalar_one() == 0
+    copy_directly = postgresql and empty
     if not postgresql:
         # SQLite's Date storage is ISO text; converting each distinct date once is cheap
         arrays = {name: (_iso_dates(values) if isinstance(table.c[name].type, Date) else values)
                   for name, values in arrays.items()}
+    keys = [c.name for c in table.primary_key.columns]
+    batch_id = int(arrays["batch_id"][0]) if "batch_id" in arrays else None
     for start in range(0, total, WRITE_CHUNK):
         part = {name: values[start:start + WRITE_CHUNK] for name, values in arrays.items()}
+        if not empty and batch_id is not None:
+            keep_replaced_rows(conn, table, list(zip(*(part[k] for k in keys))), batch_id)
         if postgresql:
             _write_chunk_postgresql(conn, table, columns, part, copy_directly)
         else:
             _write_chunk_sqlite(conn, table, columns, list(zip(*part.values())))
         advance(min(WRITE_CHUNK, total - start))
+
+
+def keep_replaced_rows(conn: Connection, table: Table, key_rows: list[tuple], batch_id: int) -> None:
+    """Copy the stored rows of ``table`` whose keys are in ``key_rows`` to its replaced-rows table.
+
+    The keys go into a temporary table and one INSERT … SELECT joins it (bound values only); on
+    SQLite dates are compared as the ISO text they are stored as.
+    """
+    kept = schema.REPLACED_ROWS.get(table.name)
+    if kept is None or not key_rows:
+        return
+    sqlite = conn.dialect.name == "sqlite"
+    keys = [c.name for c in table.primary_key.columns]
+    incoming = Table(f"incoming_keys_{table.name}", MetaData(),
+                     *[Column(k, String if sqlite and isinstance(table.c[k].type, Date) else table.c[k].type)
+                       for k in keys], prefixes=["TEMPORARY"])
+    incoming.create(conn, checkfirst=sqlite)  # PostgreSQL: dropped below; SQLite: kept, emptied
+    conn.execute(insert(incoming), [dict(zip(keys, row)) for row in key_rows])
+    matched = table.join(incoming, and_(*[table.c[k] == incoming.c[k] for k in keys]))
+    conn.execute(insert(kept).from_select(
+        ["replaced_by_batch_id", *[c.name for c in table.columns]],
+        select(literal(batch_id, Integer), *table.c).select_from(matched)))
+    if sqlite:
+        conn.execute(delete(incoming))
+    else:
+        incoming.drop(conn)
 
 
 @contextmanager
@@ -421,6 +514,7 @@ def _write_divisions(conn: Connection, accepted: pd.DataFrame, batch_id: int) ->
     county_rows = [{"county_code": code, "county_name": name or stored.get(code) or code}
                    for code, name in counties.items()]
     upsert_rows(conn, schema.counties, county_rows)
+    keep_replaced_rows(conn, schema.townships, [(code,) for code in townships["township_code"]], batch_id)
     upsert_rows(conn, schema.townships, [
         {"township_code": code, "township_name": name, "township_kind": vocab.township_kind(code),
          "county_code": code[:6], "batch_id": batch_id}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -17,15 +19,18 @@ from warehouse.audit import write_event
 FIXED_HEADERS = ("文件", "工作表", "行号", "列", "原因")
 
 
-def rejected_rows_frame(engine: Engine, batch_id: int | None = None) -> tuple[list[str], list[list]]:
+def rejected_rows_frame(engine: Engine, batch_id: int | None = None,
+                        batch_ids: Sequence[int] | None = None) -> tuple[list[str], list[list]]:
     """Return (headers, rows): one row per reason, then the rejected row's original columns.
 
-    Without ``batch_id``: the rejects of each file's latest load (older loads were superseded).
+    Without ``batch_id`` or ``batch_ids``: the rejects of each file's latest load (older loads were superseded).
     """
     rejected, batches = schema.rejected_rows, schema.load_batches
     query = select(rejected.c.file_name, rejected.c.sheet_name, rejected.c.source_row_number,
                    rejected.c.column_name, rejected.c.reason, rejected.c.row_values_json)
-    if batch_id is not None:
+    if batch_ids is not None:
+        query = query.where(rejected.c.batch_id.in_(list(batch_ids)))
+    elif batch_id is not None:
         query = query.where(rejected.c.batch_id == batch_id)
     else:
         latest = (select(func.max(batches.c.batch_id))
@@ -46,13 +51,28 @@ def rejected_rows_frame(engine: Engine, batch_id: int | None = None) -> tuple[li
 
 
 def export_rejects(engine: Engine, out: Path, batch_id: int | None = None, exported_by: str = "命令行") -> int:
-    """Write the rejected rows to ``out`` (.xlsx) and return how many lines were written.
+    """Write the rejected rows to ``out`` (.xlsx) and return how many lines were written."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    data, count = _rejects_workbook(engine, batch_id, None, exported_by, out.name)
+    out.write_bytes(data)
+    return count
+
+
+def rejects_workbook_bytes(engine: Engine, *, batch_ids: Sequence[int], exported_by: str) -> bytes:
+    """Return the rejects .xlsx of ``batch_ids`` (the desk's download)."""
+    return _rejects_workbook(engine, None, batch_ids, exported_by, "拒收行.xlsx")[0]
+
+
+def _rejects_workbook(engine: Engine, batch_id: int | None, batch_ids: Sequence[int] | None, exported_by: str,
+                      file_name: str) -> tuple[bytes, int]:
+    """The rejected rows as .xlsx bytes and their count.
 
     The rows hold sensitive names, so the export is watermarked in the printed page's header
     (user, time, 内部资料 注意保密) and written to the audit log; the cells stay clean so the
     clerk can fix them and load the file again.
     """
-    headers, rows = rejected_rows_frame(engine, batch_id)
+    headers, rows = rejected_rows_frame(engine, batch_id, batch_ids)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "拒收行"
@@ -67,10 +87,10 @@ def export_rejects(engine: Engine, out: Path, batch_id: int | None = None, expor
     now = dt.datetime.now()
     sheet.oddHeader.center.text = f"{settings.get('watermark_text')}　{exported_by}　{now:%Y-%m-%d %H:%M}"
     sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(out)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    batches = list(batch_ids) if batch_ids is not None else batch_id
     with engine.begin() as conn:
-        write_event(conn, exported_by, "export", {"导出": "拒收行", "文件": out.name, "批次": batch_id,
+        write_event(conn, exported_by, "export", {"导出": "拒收行", "文件": file_name, "批次": batches,
                                                   "行数": len(rows)})
-    return len(rows)
+    return buffer.getvalue(), len(rows)

@@ -6,7 +6,7 @@
 | ``definitions`` | the metrics (name, Chinese label, unit, description, numerator/denominator measures), formatting, ``Kpi`` |
 | ``periods``, ``scope`` | month/quarter/year periods; who is looking (role, township) and what they may not see |
 | ``cache`` | the one cache of results and figures, keyed by data version and scope |
-| subject modules | the *data functions*: ``kpis``, ``clues``, ``cases``, ``rectification``, ``satisfaction``, ``ranking``, ``places``, ``freshness`` |
+| subject modules | the *data functions*: ``kpis``, ``clues``, ``cases``, ``rectification``, ``satisfaction``, ``ranking``, ``places``, ``freshness``, ``reporting`` (报送情况, load history) |
 
 A data function has one signature shape: ``function(engine, scope, *, …)``, everything after the
 scope keyword-only, returning a DataFrame (columns named after metrics and measures), a dict, a
@@ -21,7 +21,8 @@ import inspect
 from collections.abc import Callable
 
 SUBJECT_MODULES = ("metrics.kpis", "metrics.clues", "metrics.cases", "metrics.rectification",
-                   "metrics.satisfaction", "metrics.ranking", "metrics.places", "metrics.freshness")
+                   "metrics.satisfaction", "metrics.ranking", "metrics.places", "metrics.freshness",
+                   "metrics.reporting")
 
 
 def is_data_function(function: Callable) -> bool:

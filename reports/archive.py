@@ -44,6 +44,7 @@ def export_events(engine: Engine, limit: int = 50) -> list[dict]:
 AUDIT_ACTIONS = {
     "sign_in": "登录", "sign_in_failed": "登录失败", "sign_in_locked": "登录被锁定", "sign_out": "退出登录",
     "user_change": "用户变更", "export": "导出", "bulletin": "生成季通报", "load": "导入台账",
+    "undo": "撤销批次", "zero_report": "零报告",
 }
 
 

@@ -93,6 +93,22 @@ COLUMN_LABELS: dict[str, str] = {
     "display_name": "显示名称",
     "role": "角色",
     "is_active": "启用",
+    # the desk: load history and 报送情况
+    "batch_id": "批次",
+    "file_name": "文件",
+    "ledger_kind": "台账代码",
+    "ledger_label": "台账",
+    "loaded_at": "加载时间",
+    "loaded_by": "加载人",
+    "rows_read": "读取行数",
+    "rows_loaded": "入库",
+    "rows_rejected": "拒收",
+    "rows_structural": "结构行",
+    "undone_at": "撤销时间",
+    "undone_by": "撤销人",
+    "deadline_date": "截止日期",
+    "arrived_at": "到达时间",
+    "status": "报送状态",
 }
 
 # columns holding fractions that a reader sees as percentages

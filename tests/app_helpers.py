@@ -9,16 +9,10 @@ import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ui.frame import PAGES
+
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
-PAGE_FILES = {
-    "overview": "pages/overview.py",
-    "cases": "pages/cases.py",
-    "rectification": "pages/rectification.py",
-    "satisfaction": "pages/satisfaction.py",
-    "ranking": "pages/ranking.py",
-    "heatmap": "pages/heatmap.py",
-    "bulletin": "pages/bulletin.py",
-}
+PAGE_FILES = {page_id: file for page_id, (_title, file) in PAGES.items()}  # page id → its file
 
 
 def open_app(page: str | None = None, *, role: str = "纪委", township_code: str | None = None,
@@ -100,3 +94,16 @@ def texts(app: AppTest) -> str:
 def spec_json(app: AppTest) -> str:
     """Return the raw plotly JSON of every figure on the page (to look for CDN references)."""
     return "\n".join(json.dumps(json.loads(e.proto.spec)) for e in app.get("plotly_chart"))
+
+
+@pytest.fixture
+def on_writable_sample(sample_db_url, tmp_path, monkeypatch, pages_registered_by_navigation):
+    """A copy of the sample warehouse this test may write users into."""
+    import sqlite3
+
+    path = tmp_path / "warehouse.sqlite"
+    with sqlite3.connect(sample_db_url.removeprefix("sqlite:///")) as source, sqlite3.connect(path) as copy:
+        source.backup(copy)  # the live file's WAL too
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("DASHBOARD_DB_URL", url)
+    return url

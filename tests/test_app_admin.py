@@ -4,21 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app_helpers import open_app
+from tests.app_helpers import on_writable_sample, open_app  # noqa: F401 - a fixture
 from tests.signed_in import session_token
-
-
-@pytest.fixture
-def on_writable_sample(sample_db_url, tmp_path, monkeypatch, pages_registered_by_navigation):
-    """A copy of the sample warehouse this test may write users into."""
-    import sqlite3
-
-    path = tmp_path / "warehouse.sqlite"
-    with sqlite3.connect(sample_db_url.removeprefix("sqlite:///")) as source, sqlite3.connect(path) as copy:
-        source.backup(copy)  # the live file's WAL too
-    url = f"sqlite:///{path}"
-    monkeypatch.setenv("DASHBOARD_DB_URL", url)
-    return url
 
 
 def test_a_manager_adds_a_township_user_from_the_users_page_and_the_change_is_audited(on_writable_sample):

@@ -57,15 +57,17 @@ PAGES = {
     "bulletin": ("季通报", "pages/bulletin.py"),
     "users": ("用户管理", "pages/users.py"),
     "audit": ("审计日志", "pages/audit.py"),
+    "desk": ("数据报送", "pages/desk.py"),
 }
 NAVIGATION = {
     "会议总览": ("overview",),
     "专题分析": ("cases", "rectification", "satisfaction", "ranking", "heatmap"),
     "通报与导出": ("bulletin",),
+    "数据报送": ("desk",),
     "系统管理": ("users", "audit"),
 }
 # pages only some roles may use (the others: every signed-in role); a page also checks it when it runs
-PAGE_ROLES = {"users": ("管理员",), "audit": ("管理员",)}
+PAGE_ROLES = {"users": ("管理员",), "audit": ("管理员",), "desk": ("管理员", "乡镇")}
 _RUN_USER = "_signed_in_this_run"  # navigation's session check, read once by current_user in the same run
 MEETING_AGENDA = ("overview", "rectification", "cases", "satisfaction", "ranking", "heatmap")
 

@@ -17,7 +17,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import String
 
 from config import settings
-from warehouse.schema import boundaries, load_batches, metadata
+from warehouse.schema import batch_undos, boundaries, load_batches, metadata, zero_reports
 
 
 def database_url() -> str:
@@ -99,15 +99,19 @@ def _year_month_postgresql(element, compiler, **kw):
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
 
 
-def data_version(bind: Engine | Connection) -> tuple[int, str, int, str]:
-    """Return (number of loads, time of the last, number of boundaries, time of the last boundary load):
-    the cache key that a ledger load or a boundary load changes."""
+def data_version(bind: Engine | Connection) -> tuple[int, str, int, str, int, int]:
+    """Return (number of loads, time of the last, number of boundaries, time of the last boundary load,
+    number of undone loads, number of 零报告): the cache key that a load, a boundary load, an undo or a
+    零报告 changes."""
     if isinstance(bind, Engine):
         with bind.connect() as conn:
             return data_version(conn)
     boundary_count = select(func.count()).select_from(boundaries).scalar_subquery()
     boundary_last = select(func.max(boundaries.c.loaded_at)).scalar_subquery()
-    count, last, shapes, shapes_last = bind.execute(
-        select(func.count(load_batches.c.batch_id), func.max(load_batches.c.loaded_at), boundary_count, boundary_last)
+    undone = select(func.count()).select_from(batch_undos).scalar_subquery()
+    zero = select(func.count()).select_from(zero_reports).scalar_subquery()
+    count, last, shapes, shapes_last, undos, zeros = bind.execute(
+        select(func.count(load_batches.c.batch_id), func.max(load_batches.c.loaded_at), boundary_count, boundary_last,
+               undone, zero)
     ).one()
-    return int(count), str(last), int(shapes), str(shapes_last)
+    return int(count), str(last), int(shapes), str(shapes_last), int(undos), int(zeros)

@@ -280,3 +280,44 @@ bulletin_archive = Table(
 )
 
 FACT_TABLES = (clues, cases, case_people, rectification_items, satisfaction_surveys, platform_usage)
+
+# --- the data desk: undo and zero reports ------------------------------------------------------
+
+# The tables a ledger load writes by key (parents first: a village names its township).
+LOADED_TABLES = (townships, villages, *FACT_TABLES)
+
+
+def _replaced_copy(table: Table) -> Table:
+    """Return the table that keeps the rows a load replaced, as they were, to undo that load."""
+    return Table(
+        f"replaced_{table.name}",
+        metadata,
+        Column("replaced_by_batch_id", Integer, nullable=False, comment="the load that replaced the row"),
+        *[Column(column.name, column.type) for column in table.columns],
+        Index(f"ix_replaced_{table.name}_batch", "replaced_by_batch_id"),
+        comment=f"rows of {table.name} as they were before a load replaced them (撤销本批次 restores them)",
+    )
+
+
+# data table name → its replaced-rows table
+REPLACED_ROWS = {table.name: _replaced_copy(table) for table in LOADED_TABLES}
+
+batch_undos = Table(
+    "batch_undos",
+    metadata,
+    Column("batch_id", Integer, ForeignKey("load_batches.batch_id"), primary_key=True),
+    Column("undone_at", DateTime, nullable=False),
+    Column("undone_by", String(64), nullable=False),
+    comment="a load undone (撤销本批次): its rows are gone, the rows it replaced are back",
+)
+
+zero_reports = Table(
+    "zero_reports",
+    metadata,
+    Column("township_code", String(9), primary_key=True),
+    Column("ledger_kind", String(32), primary_key=True),
+    Column("period_code", String(7), primary_key=True, comment="2024-07 for a month, 2024Q3 for the survey"),
+    Column("declared_at", DateTime, nullable=False),
+    Column("declared_by", String(64), nullable=False),
+    comment="零报告: the township declares 本月无新增 for that ledger and period",
+)

@@ -1,0 +1,155 @@
+"""报送情况 (who has sent what) and the load history: the data desk's and 总览's reading of the loads.
+
+A township's ledger for a month has **arrived** when a load holds rows of that township dated in
+that month (the rows a later load replaced count for the load that first brought them, so a
+correction sent later does not turn an on-time month late). It arrived **late** when the first
+such load came after the deadline: the ``reporting_deadline_day`` of the next month (the survey:
+of the month after its quarter). With no rows, a declared 零报告 counts as reported; otherwise the
+month is **missing** once its deadline has passed, and **not yet due** before. Undone loads do not
+count: their rows are gone.
+
+| status | 已报送 | 迟报 | 零报告 | 未报送 | 未到期 |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import Engine, and_, func, or_, select, union_all
+
+from config import settings
+from data_pipeline.ledgers import CASES, CLUES, LEDGER_KINDS, PLATFORM_USAGE, RECTIFICATION, SATISFACTION
+from metrics.periods import Period
+from metrics.scope import Scope
+from metrics.tables import in_township, rows_of, township_frame
+from warehouse import schema
+from warehouse.engine import year_month
+
+ARRIVED, LATE, ZERO, MISSING, NOT_DUE = "已报送", "迟报", "零报告", "未报送", "未到期"
+STATUSES = (ARRIVED, LATE, ZERO, MISSING, NOT_DUE)
+
+# ledger kind → (table, the date column that places a row in its month); the survey is quarterly
+MONTHLY_LEDGERS = {
+    CLUES.name: (schema.clues, "received_date"),
+    CASES.name: (schema.cases, "filed_date"),
+    RECTIFICATION.name: (schema.rectification_items, "feedback_date"),
+    PLATFORM_USAGE.name: (schema.platform_usage, "usage_month_date"),
+}
+QUARTERLY_LEDGER = SATISFACTION.name
+LEDGER_LABELS = {kind.name: kind.label for kind in (CLUES, CASES, RECTIFICATION, PLATFORM_USAGE, SATISFACTION)}
+
+
+def deadline_of(period: Period) -> dt.date:
+    """The day a month's (or the survey quarter's) ledgers are due: the deadline day of the month after."""
+    following = period.end + dt.timedelta(days=1)
+    return following.replace(day=int(settings.get("reporting_deadline_day")))
+
+
+def reporting_status(engine: Engine, scope: Scope, *, period: Period, as_of: dt.date | None = None) -> pd.DataFrame:
+    """Return DataFrame[township_code, township_name, ledger_kind, ledger_label, period_code, deadline_date,
+    arrived_at, status]: one row per township in scope, ledger and month of ``period`` (the survey: per
+    quarter), judged on ``as_of`` (default today)."""
+    as_of = as_of or dt.date.today()
+    months = _months_of(period)
+    quarters = sorted({Period.containing("quarter", m.start) for m in months}, key=lambda p: p.start)
+    with engine.connect() as conn:
+        towns = township_frame(conn, scope)
+        arrivals: dict[tuple[str, str, str], dt.datetime] = {}
+        for kind, (table, date_column) in MONTHLY_LEDGERS.items():
+            for township, month, arrived in _first_arrivals(conn, scope, table, date_column, period):
+                arrivals[(township, kind, month)] = arrived
+        for township, quarter, arrived in _survey_arrivals(conn, scope, quarters):
+            arrivals[(township, QUARTERLY_LEDGER, quarter)] = arrived
+        z = schema.zero_reports.c
+        codes = [m.code for m in months] + [q.code for q in quarters]
+        zero = {(t, k, p) for t, k, p in conn.execute(
+            select(z.township_code, z.ledger_kind, z.period_code)
+            .where(z.period_code.in_(codes), *in_township(z.township_code, scope.township_code)))}
+    rows = []
+    for township_code, township_name in zip(towns["township_code"], towns["township_name"]):
+        for kind in (*MONTHLY_LEDGERS, QUARTERLY_LEDGER):
+            for due in (quarters if kind == QUARTERLY_LEDGER else months):
+                key = (township_code, kind, due.code)
+                arrived = arrivals.get(key)
+                deadline = deadline_of(due)
+                if arrived is not None:
+                    status = LATE if _as_datetime(arrived).date() > deadline else ARRIVED
+                elif key in zero:
+                    status = ZERO
+                else:
+                    status = MISSING if as_of > deadline else NOT_DUE
+                rows.append((township_code, township_name, kind, LEDGER_LABELS[kind], due.code, deadline,
+                             _as_datetime(arrived) if arrived is not None else None, status))
+    return pd.DataFrame(rows, columns=["township_code", "township_name", "ledger_kind", "ledger_label",
+                                       "period_code", "deadline_date", "arrived_at", "status"])
+
+
+def load_history(engine: Engine, scope: Scope, *, limit: int = 200) -> pd.DataFrame:
+    """Return DataFrame[batch_id, file_name, ledger_kind, ledger_label, loaded_at, loaded_by, rows_read, rows_loaded,
+    rows_rejected, rows_structural, undone_at, undone_by]: the latest loads, newest first; a 乡镇 scope sees the loads
+    of its own township's users only."""
+    b, u, users = schema.load_batches.c, schema.batch_undos.c, schema.users.c
+    statement = (
+        select(b.batch_id, b.file_name, b.ledger_kind, b.loaded_at, b.loaded_by, b.rows_read, b.rows_loaded,
+               b.rows_rejected, b.rows_structural, u.undone_at, u.undone_by)
+        .select_from(schema.load_batches.outerjoin(schema.batch_undos, u.batch_id == b.batch_id))
+        .order_by(b.batch_id.desc()).limit(limit)
+    )
+    if scope.township_code:
+        own = select(users.username).where(users.township_code == scope.township_code)
+        statement = statement.where(b.loaded_by.in_(own))
+    with engine.connect() as conn:
+        frame = rows_of(conn, statement, whole_numbers=("batch_id", "rows_read", "rows_loaded", "rows_rejected",
+                                                        "rows_structural"))
+    labels = {kind.name: kind.label for kind in LEDGER_KINDS}
+    frame.insert(3, "ledger_label", [labels.get(k, k) for k in frame["ledger_kind"]])
+    return frame
+
+
+def _months_of(period: Period) -> list[Period]:
+    if period.granularity == "month":
+        return [period]
+    return [m for child in period.children() for m in (child.children() if child.granularity == "quarter" else [child])]
+
+
+def _first_arrivals(conn, scope: Scope, table, date_column: str, period: Period):
+    """(township, month, first load time) for the rows in ``period``, the replaced ones included."""
+    kept = schema.REPLACED_ROWS[table.name]
+    parts = []
+    for source in (table, kept):
+        day = source.c[date_column]
+        parts.append(select(source.c.township_code.label("township_code"), year_month(day).label("month"),
+                            source.c.batch_id.label("batch_id"))
+                     .where(day >= period.start, day <= period.end,
+                            *in_township(source.c.township_code, scope.township_code)))
+    rows = union_all(*parts).subquery()
+    b = schema.load_batches.c
+    statement = (select(rows.c.township_code, rows.c.month, func.min(b.loaded_at))
+                 .select_from(rows.join(schema.load_batches, b.batch_id == rows.c.batch_id))
+                 .group_by(rows.c.township_code, rows.c.month))
+    return conn.execute(statement).all()
+
+
+def _survey_arrivals(conn, scope: Scope, quarters: list[Period]):
+    """(township, quarter code, first load time) for the survey rows of ``quarters``."""
+    if not quarters:
+        return []
+    parts = []
+    for source in (schema.satisfaction_surveys, schema.REPLACED_ROWS[schema.satisfaction_surveys.name]):
+        c = source.c
+        wanted = [and_(c.survey_year == q.year, c.survey_quarter == q.index) for q in quarters]
+        parts.append(select(c.township_code.label("township_code"), c.survey_year.label("survey_year"),
+                            c.survey_quarter.label("survey_quarter"), c.batch_id.label("batch_id"))
+                     .where(or_(*wanted),
+                            *in_township(c.township_code, scope.township_code)))
+    rows = union_all(*parts).subquery()
+    b = schema.load_batches.c
+    statement = (select(rows.c.township_code, rows.c.survey_year, rows.c.survey_quarter, func.min(b.loaded_at))
+                 .select_from(rows.join(schema.load_batches, b.batch_id == rows.c.batch_id))
+                 .group_by(rows.c.township_code, rows.c.survey_year, rows.c.survey_quarter))
+    return [(t, f"{int(y)}Q{int(q)}", at) for t, y, q, at in conn.execute(statement)]
+
+
+def _as_datetime(value) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))

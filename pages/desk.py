@@ -1,0 +1,154 @@
+"""数据报送 — the clerk's desk (管理员: any ledger of the county; 乡镇: its own township's rows).
+
+Upload ledgers into the same pipeline as ``python -m data_pipeline load`` (one transaction per
+file, every row accounted for), read the summary and the rejected rows, download the rejects,
+see 报送情况 and declare a 零报告, and undo a batch from the load history. Thin: the loading is
+``data_pipeline.load``, the undo and 零报告 ``data_pipeline.batches``, the reading ``metrics.reporting``.
+"""
+
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import streamlit as st
+
+from config import settings
+from data_pipeline.batches import Actor, DeskError, declare_zero_report, undo_batch
+from data_pipeline.desk import (
+    UPLOAD_SUFFIXES,
+    load_uploads,
+    rejected_lines,
+    rejects_xlsx,
+    summary_frame,
+    upload_refusal,
+)
+from metrics import freshness, places, reporting
+from metrics.periods import Period
+from ui.components import show_table
+from ui.frame import current_frame, require_page_role
+from ui.reporting import show_reporting_matrix
+
+frame = current_frame()
+require_page_role(frame, "desk")
+scope = frame.scope
+actor = Actor(frame.username, scope.role, scope.township_code)
+st.title("数据报送")
+limit_mb = float(settings.get("desk_upload_limit_mb"))
+if scope.township_code:
+    st.caption(f"上传{frame.township_name}的台账：只有本乡镇的行会入库，其他乡镇的行拒收（不属于本乡镇）。区划名录由管理员加载。")
+else:
+    st.caption("上传各乡镇的台账（可多选）：与命令行导入走同一流程，每个文件一个事务，每一行都有去向。")
+
+message = st.session_state.pop("desk_message", None)
+if message:
+    (st.error if message[0] == "error" else st.success)(message[1])
+
+upload, status_tab, history_tab = st.tabs(["上传台账", "报送情况", "加载记录"])
+
+with upload:
+    files = st.file_uploader(f"选择台账文件（{'、'.join(UPLOAD_SUFFIXES)}，单个不超过 {limit_mb:g} MB）",
+                             accept_multiple_files=True, key="desk_files")
+    refusals = {f.name: reason for f in files or [] if (reason := upload_refusal(f.name, f.size, limit_mb))}
+    for reason in refusals.values():
+        st.error(reason)
+    accepted = [f for f in files or [] if f.name not in refusals]
+    if st.button("开始加载", type="primary", disabled=not accepted, key="desk_load"):
+        bar = st.progress(0.0, text="加载中……")
+        with tempfile.TemporaryDirectory(prefix="desk_") as folder:
+            saved = []
+            for upload_file in accepted:
+                path = Path(folder) / Path(upload_file.name).name
+                path.write_bytes(upload_file.getvalue())
+                saved.append(path)
+            reports = load_uploads(frame.engine, saved, actor,
+                                   on_file=lambda done, total: bar.progress(done / total, text=f"已处理 {done}/{total} 个文件"))
+        bar.empty()
+        st.session_state["desk_reports"] = reports
+        st.rerun()  # the other pages (and this one's tables) read the new data version
+
+    reports = st.session_state.get("desk_reports")
+    if reports:
+        st.subheader("本次加载结果")
+        st.dataframe(summary_frame(reports), hide_index=True, width="stretch", key="desk_summary")
+        st.caption("核对：读取行数 = 入库 + 拒收 + 结构行（标题、表头、空行、合计）；重复行计入拒收；未变化行计入入库。")
+        for report in reports:
+            if report.error:
+                st.error(report.error)
+            for warning in report.warnings:
+                if warning != "已加载，跳过":
+                    st.warning(f"{report.file_name}：{warning}")
+        batch_ids = tuple(r.batch_id for r in reports if r.batch_id and not r.skipped and r.rows_rejected)
+        if batch_ids:
+            rejected = rejected_lines(frame.engine, batch_ids)
+            st.subheader(f"拒收行（{len(rejected)}条原因）")
+            st.dataframe(rejected, hide_index=True, width="stretch", key="desk_rejected",
+                         height=38 + 35 * min(len(rejected), 12))
+            st.download_button("下载拒收行（Excel，可修改后重新上传）",
+                               data=lambda: rejects_xlsx(frame.engine, batch_ids, frame.username),
+                               file_name="拒收行.xlsx", on_click="ignore", key="desk_rejects_download",
+                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+with status_tab:
+    this_quarter = Period.containing("quarter", date.today())
+    years = frame.query(freshness.available_years) or [this_quarter.year]
+    quarters = [q for year in range(min(years), this_quarter.year + 1) for q in Period.whole_year(year).children()
+                if q.start <= this_quarter.start]
+    kind_names = {None: "全部台账", **reporting.LEDGER_LABELS}
+    left, right = st.columns(2)
+    kind = left.selectbox("台账", list(kind_names), format_func=kind_names.get, key="desk_status_kind")
+    chosen = right.selectbox("期间", quarters, index=len(quarters) - 1, format_func=lambda p: p.label,
+                             key="desk_status_period")
+    st.caption(f"到达晚于次月{settings.get('reporting_deadline_day')}日（满意度测评：季后首月）记为迟报；"
+               "截止日前尚未到达记为未到期。")
+    show_reporting_matrix(frame, chosen, key="desk_status_matrix", ledger_kind=kind)
+
+    st.subheader("报送零报告（本期无新增）")
+    towns = frame.query(places.township_options)
+    town_names = dict(zip(towns["township_code"], towns["township_name"]))
+    with st.form("desk_zero_report"):
+        left, middle, right = st.columns(3)
+        township = left.selectbox("乡镇", list(town_names), format_func=town_names.get, key="desk_zero_township")
+        zero_kind = middle.selectbox("台账", list(reporting.LEDGER_LABELS), format_func=reporting.LEDGER_LABELS.get,
+                                     key="desk_zero_kind")
+        periods = [*chosen.children(), chosen] if chosen.granularity == "quarter" else [chosen]
+        zero_period = right.selectbox("期间（测评选季度，其余选月份）", periods, format_func=lambda p: p.label,
+                                      key="desk_zero_period")
+        if st.form_submit_button("报送零报告"):
+            try:
+                declared = declare_zero_report(frame.engine, actor, township_code=township, ledger_kind=zero_kind,
+                                               period_code=zero_period.code)
+            except DeskError as error:
+                st.session_state["desk_message"] = ("error", str(error))
+            else:
+                st.session_state["desk_message"] = ("success", (
+                    f"已登记{town_names[township]}{zero_period.label}{reporting.LEDGER_LABELS[zero_kind]}零报告"
+                    if declared else "该零报告此前已登记"))
+            st.rerun()
+
+with history_tab:
+    history = frame.query(reporting.load_history)
+    show_table(frame, history.drop(columns=["ledger_kind"]), "加载记录", "desk_history", empty_text="尚无加载记录。")
+    undoable = history[history["undone_at"].isna()]
+    if scope.township_code:
+        undoable = undoable[undoable["loaded_by"] == frame.username]
+    if not undoable.empty:
+        st.subheader("撤销本批次")
+        st.caption("撤销后，该批次写入的行删除，被它替换的行恢复原样；在一个事务内完成，并记入审计日志。")
+        labels = {int(b): f"第{int(b)}批次 · {f} · {k}（入库{int(n)}行）" for b, f, k, n in
+                  zip(undoable["batch_id"], undoable["file_name"], undoable["ledger_label"], undoable["rows_loaded"])}
+        with st.form("desk_undo"):
+            batch = st.selectbox("批次", list(labels), format_func=labels.get, key="desk_undo_batch")
+            sure = st.checkbox("我已确认要撤销这一批次", key="desk_undo_confirm")
+            if st.form_submit_button("撤销本批次"):
+                if not sure:
+                    st.session_state["desk_message"] = ("error", "请先勾选确认后再撤销。")
+                else:
+                    try:
+                        done = undo_batch(frame.engine, batch, actor)
+                    except DeskError as error:
+                        st.session_state["desk_message"] = ("error", str(error))
+                    else:
+                        st.session_state["desk_message"] = ("success", (
+                            f"已撤销第{done.batch_id}批次（{done.file_name}）：删除{done.rows_removed}行，"
+                            f"恢复{done.rows_restored}行"))
+                st.rerun()

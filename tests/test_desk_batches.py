@@ -1,0 +1,152 @@
+"""The desk's writes: undo a batch (every table back exactly, SQLite and PostgreSQL), 零报告, 报送情况."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select, update
+
+from data_pipeline.batches import Actor, DeskError, declare_zero_report, undo_batch
+from data_pipeline.load import load_paths
+from metrics.periods import Period
+from metrics.reporting import load_history, reporting_status
+from metrics.scope import Scope
+from tests.ledger_files import CASE_HEADER, CLUE_HEADER, case_row, clue_row, write_divisions, write_xlsx
+from tests.test_pipeline_load import table_contents
+from warehouse import schema
+
+ADMIN = Actor("admin_desk", "管理员")
+QINGSHI, BAIMA = "990101101", "990101201"
+HISTORY = {"load_batches", "batch_undos", "audit_events"}  # what an undo adds to, by design
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, empty_engine):
+    return empty_engine if request.param == "sqlite" else request.getfixturevalue("pg_engine")
+
+
+def data_tables(engine) -> dict[str, list[tuple]]:
+    return {name: rows for name, rows in table_contents(engine).items() if name not in HISTORY}
+
+
+def first_ledgers(folder):
+    clues = [clue_row(i) for i in range(1, 6)] + [clue_row(6, 所属乡镇="白马乡", **{"所属村(社区)": "白马村"})]
+    return write_xlsx(folder / "七月台账.xlsx", {"线索": (CLUE_HEADER, clues),
+                                                 "案件": (CASE_HEADER, [case_row("AJ-1"), case_row("AJ-2")])})
+
+
+def correction(folder):
+    """Clues 3-5 corrected (办结), 7-8 new, one bad row; case AJ-2 corrected."""
+    clues = [clue_row(i, 办理状态="办结", 办结日期="2024-08-01") for i in range(3, 6)]
+    clues += [clue_row(7), clue_row(8), clue_row(9, 受理日期="2024-13-01")]
+    return write_xlsx(folder / "七月台账（更正）.xlsx", {
+        "线索": (CLUE_HEADER, clues), "案件": (CASE_HEADER, [case_row("AJ-2", 追缴资金="9.5")])})
+
+
+def test_undo_restores_every_table_exactly(engine, tmp_path):
+    load_paths([write_divisions(tmp_path)], engine)
+    load_paths([first_ledgers(tmp_path)], engine, loaded_by="admin_desk")
+    before = data_tables(engine)
+    reports = load_paths([correction(tmp_path)], engine, loaded_by="admin_desk")
+    assert [(r.ledger_kind, r.rows_loaded, r.rows_rejected) for r in reports] == [("clues", 5, 1), ("cases", 1, 0)]
+    changed = data_tables(engine)
+    assert changed != before and len(changed["replaced_clues"]) == 3 and len(changed["replaced_cases"]) == 1
+
+    undone = [undo_batch(engine, r.batch_id, ADMIN) for r in reports]
+    assert [(u.rows_removed, u.rows_restored) for u in undone] == [(5, 3), (1, 1)]
+    assert data_tables(engine) == before  # the rows it replaced are back exactly, batch_id included
+    with engine.connect() as conn:
+        undo_events = conn.execute(select(func.count()).select_from(schema.audit_events)
+                                   .where(schema.audit_events.c.action == "undo")).scalar_one()
+    assert undo_events == 2
+    with pytest.raises(DeskError, match=f"第{reports[0].batch_id}批次已撤销"):
+        undo_batch(engine, reports[0].batch_id, ADMIN)
+    again = load_paths([correction(tmp_path)], engine)  # an undone file is not "已加载，跳过"
+    assert [r.skipped for r in again] == [False, False] and again[0].rows_loaded == 5
+
+
+def test_a_batch_whose_rows_a_later_batch_replaced_is_undone_after_that_one(empty_engine, tmp_path):
+    load_paths([write_divisions(tmp_path)], empty_engine)
+    after_divisions = data_tables(empty_engine)
+    [first_clues, first_cases] = load_paths([first_ledgers(tmp_path)], empty_engine)
+    [second_clues, _] = load_paths([correction(tmp_path)], empty_engine)
+    with pytest.raises(DeskError) as refused:
+        undo_batch(empty_engine, first_clues.batch_id, ADMIN)
+    assert str(refused.value) == (f"第{first_clues.batch_id}批次的部分数据已被第{second_clues.batch_id}批次更新，"
+                                  f"请先撤销第{second_clues.batch_id}批次")
+    for batch in sorted({r.batch_id for r in load_history(empty_engine, Scope.county()).itertuples()
+                         if r.batch_id > first_clues.batch_id - 1}, reverse=True):
+        undo_batch(empty_engine, batch, ADMIN)
+    assert data_tables(empty_engine) == after_divisions
+
+
+def test_a_township_user_undoes_only_its_own_loads_and_sees_only_its_townships_history(empty_engine, tmp_path):
+    from access.users import add_user
+
+    load_paths([write_divisions(tmp_path)], empty_engine, loaded_by="admin_desk")
+    add_user(empty_engine, username="qs_clerk", role="乡镇", township_code=QINGSHI, password="Qs-clerk-2026",
+             actor="测试")
+    [mine] = load_paths([write_xlsx(tmp_path / "青石.xlsx", {"线索": (CLUE_HEADER, [clue_row(1)])})], empty_engine,
+                        loaded_by="qs_clerk")
+    qingshi = Actor("qs_clerk", "乡镇", QINGSHI)
+    history = load_history(empty_engine, Scope(role="乡镇", township_code=QINGSHI))
+    assert history["batch_id"].tolist() == [mine.batch_id] and history["ledger_label"].tolist() == ["问题线索台账"]
+    assert len(load_history(empty_engine, Scope.county())) == 2
+    with pytest.raises(DeskError, match="不是您加载的"):
+        undo_batch(empty_engine, 1, qingshi)
+    with pytest.raises(DeskError, match="只有管理员或乡镇用户"):
+        undo_batch(empty_engine, mine.batch_id, Actor("leader", "县领导"))
+    assert undo_batch(empty_engine, mine.batch_id, qingshi).rows_removed == 1
+
+
+def test_reporting_status_arrived_late_missing_not_due_and_zero_reports(empty_engine, tmp_path):
+    load_paths([write_divisions(tmp_path)], empty_engine)
+    [july] = load_paths([write_xlsx(tmp_path / "七月.xlsx", {"线索": (CLUE_HEADER, [clue_row(1)])})], empty_engine)
+    july_period = Period.month(2024, 7)
+
+    def status(township: str, kind: str = "clues", as_of=dt.date(2024, 8, 20)) -> str:
+        table = reporting_status(empty_engine, Scope.county(), period=july_period, as_of=as_of)
+        row = table[(table["township_code"] == township) & (table["ledger_kind"] == kind)]
+        return row["status"].item()
+
+    assert status(QINGSHI) == "迟报"  # loaded today, long after 2024-08-05
+    with empty_engine.begin() as conn:  # as if the clerk had loaded it on 2 August 2024
+        conn.execute(update(schema.load_batches).where(schema.load_batches.c.batch_id == july.batch_id)
+                     .values(loaded_at=dt.datetime(2024, 8, 2, 9, 30)))
+    assert status(QINGSHI) == "已报送"
+    assert status(BAIMA) == "未报送" and status(BAIMA, as_of=dt.date(2024, 8, 5)) == "未到期"
+    assert status(BAIMA, "satisfaction", as_of=dt.date(2024, 10, 6)) == "未报送"  # 2024Q3's survey, due 10-05
+    baima_clerk = Actor("bm_clerk", "乡镇", BAIMA)
+    with pytest.raises(DeskError, match="只能为本乡镇"):
+        declare_zero_report(empty_engine, baima_clerk, township_code=QINGSHI, ledger_kind="clues",
+                            period_code="2024-07")
+    assert declare_zero_report(empty_engine, baima_clerk, township_code=BAIMA, ledger_kind="clues",
+                               period_code="2024-07")
+    assert not declare_zero_report(empty_engine, ADMIN, township_code=BAIMA, ledger_kind="clues",
+                                   period_code="2024-07")  # declared once
+    assert status(BAIMA) == "零报告" and status(BAIMA, "cases") == "未报送"
+    own = reporting_status(empty_engine, Scope(role="乡镇", township_code=BAIMA), period=july_period)
+    assert set(own["township_code"]) == {BAIMA} and len(own) == 5  # four monthly ledgers and the quarter's survey
+
+
+def test_a_township_users_load_rejects_the_rows_of_other_townships(empty_engine, tmp_path):
+    load_paths([write_divisions(tmp_path)], empty_engine)
+    from tests.ledger_files import PEOPLE_HEADER, person_row
+
+    ledgers = write_xlsx(tmp_path / "青石镇七月.xlsx", {
+        "线索": (CLUE_HEADER, [clue_row(1), clue_row(2, 所属乡镇="白马乡", **{"所属村(社区)": "白马村"})]),
+        "案件": (CASE_HEADER, [case_row("AJ-1"), case_row("AJ-9", 所属乡镇="白马乡", **{"所属村(社区)": "白马村"})]),
+        "人员": (PEOPLE_HEADER, [person_row("AJ-1", "王某"), person_row("AJ-9", "赵某")])})
+    reports = load_paths([ledgers], empty_engine, loaded_by="qs_clerk", own_township=QINGSHI)
+    assert [(r.ledger_kind, r.rows_loaded, r.rows_rejected) for r in reports] == [
+        ("clues", 1, 1), ("cases", 1, 1), ("case_people", 1, 1)]
+    assert all(any(m.endswith("：不属于本乡镇") for m in r.rejections) for r in reports)
+    with empty_engine.connect() as conn:
+        assert conn.execute(select(schema.clues.c.township_code)).scalars().all() == [QINGSHI]
+        assert conn.execute(select(schema.case_people.c.case_id)).scalars().all() == ["AJ-1"]
+    from tests.ledger_files import DIVISION_HEADER, DIVISION_ROWS
+
+    own_villages = write_xlsx(tmp_path / "青石镇区划.xlsx", {"区划": (DIVISION_HEADER, DIVISION_ROWS[2:4])})
+    [divisions] = load_paths([own_villages], empty_engine, loaded_by="qs_clerk", own_township=QINGSHI)
+    assert divisions.rows_loaded == 0 and divisions.rejections[0].endswith("区划名录只能由管理员加载")

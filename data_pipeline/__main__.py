@@ -107,6 +107,23 @@ def _command_sample(args) -> int:
     return 0
 
 
+def _command_template(args) -> int:
+    from data_pipeline.templates import UnknownLedgerKind, ledger_kind, write_template
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        print(f"错误：模板文件应为 .xlsx：{out}", file=sys.stderr)
+        return 2
+    try:
+        kind = ledger_kind(args.kind)
+    except UnknownLedgerKind as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    write_template(kind, out)
+    print(f"已生成{kind.label}填报模板：{out}")
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one Chinese line instead of argparse's usage dump
         self.exit(2, f"错误：命令参数有误（{message}）。用法：python -m data_pipeline load 文件或目录… | "
@@ -137,6 +154,14 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--counties", type=int, default=1, help="县的个数（基准测试用 100）")
     sample.add_argument("--seed", type=int, default=20230101, help="随机种子")
     sample.set_defaults(handler=_command_sample)
+
+    from data_pipeline.ledgers import LEDGER_KINDS
+
+    kinds = " ".join(f"{k.label}（{k.name}）" for k in LEDGER_KINDS)
+    template = commands.add_parser("template", help=f"生成台账填报模板（.xlsx）：{kinds}")
+    template.add_argument("kind", metavar="台账", help=f"台账种类，中文名或英文名：{kinds}")
+    template.add_argument("--out", required=True, help="模板文件 .xlsx")
+    template.set_defaults(handler=_command_template)
     return parser
 
 

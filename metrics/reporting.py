@@ -46,26 +46,28 @@ def deadline_of(period: Period) -> dt.date:
     return following.replace(day=int(settings.get("reporting_deadline_day")))
 
 
-def reporting_status(engine: Engine, scope: Scope, *, period: Period, as_of: dt.date | None = None) -> pd.DataFrame:
-    """Return DataFrame[township_code, township_name, ledger_kind, ledger_label, period_code, deadline_date,
-    arrived_at, status]: one row per township in scope, ledger and month of ``period`` (the survey: per
-    quarter), judged on ``as_of`` (default today)."""
+def reporting_status(engine: Engine, scope: Scope, *, period: Period, township_code: str | None = None,
+                     as_of: dt.date | None = None) -> pd.DataFrame:
+    """Return DataFrame[township_code, township_name, ledger_kind, ledger_label, period_code, due_date,
+    arrived_at, reporting_status]: one row per township in scope, ledger and month of ``period`` (the survey: per
+    quarter), judged on ``as_of`` (default today); ``township_code`` narrows a county scope to one township."""
     as_of = as_of or dt.date.today()
+    township = scope.narrowed_to(township_code)
     months = _months_of(period)
     quarters = sorted({Period.containing("quarter", m.start) for m in months}, key=lambda p: p.start)
     with engine.connect() as conn:
-        towns = township_frame(conn, scope)
+        towns = township_frame(conn, scope, township)
         arrivals: dict[tuple[str, str, str], dt.datetime] = {}
         for kind, (table, date_column) in MONTHLY_LEDGERS.items():
-            for township, month, arrived in _first_arrivals(conn, scope, table, date_column, period):
-                arrivals[(township, kind, month)] = arrived
-        for township, quarter, arrived in _survey_arrivals(conn, scope, quarters):
-            arrivals[(township, QUARTERLY_LEDGER, quarter)] = arrived
+            for code, month, arrived in _first_arrivals(conn, township, table, date_column, period):
+                arrivals[(code, kind, month)] = arrived
+        for code, quarter, arrived in _survey_arrivals(conn, township, quarters):
+            arrivals[(code, QUARTERLY_LEDGER, quarter)] = arrived
         z = schema.zero_reports.c
         codes = [m.code for m in months] + [q.code for q in quarters]
         zero = {(t, k, p) for t, k, p in conn.execute(
             select(z.township_code, z.ledger_kind, z.period_code)
-            .where(z.period_code.in_(codes), *in_township(z.township_code, scope.township_code)))}
+            .where(z.period_code.in_(codes), *in_township(z.township_code, township)))}
     rows = []
     for township_code, township_name in zip(towns["township_code"], towns["township_name"]):
         for kind in (*MONTHLY_LEDGERS, QUARTERLY_LEDGER):
@@ -82,7 +84,7 @@ def reporting_status(engine: Engine, scope: Scope, *, period: Period, as_of: dt.
                 rows.append((township_code, township_name, kind, LEDGER_LABELS[kind], due.code, deadline,
                              _as_datetime(arrived) if arrived is not None else None, status))
     return pd.DataFrame(rows, columns=["township_code", "township_name", "ledger_kind", "ledger_label",
-                                       "period_code", "deadline_date", "arrived_at", "status"])
+                                       "period_code", "due_date", "arrived_at", "reporting_status"])
 
 
 def load_history(engine: Engine, scope: Scope, *, limit: int = 200) -> pd.DataFrame:
@@ -113,7 +115,7 @@ def _months_of(period: Period) -> list[Period]:
     return [m for child in period.children() for m in (child.children() if child.granularity == "quarter" else [child])]
 
 
-def _first_arrivals(conn, scope: Scope, table, date_column: str, period: Period):
+def _first_arrivals(conn, township: str | None, table, date_column: str, period: Period):
     """(township, month, first load time) for the rows in ``period``, the replaced ones included."""
     kept = schema.REPLACED_ROWS[table.name]
     parts = []
@@ -122,7 +124,7 @@ def _first_arrivals(conn, scope: Scope, table, date_column: str, period: Period)
         parts.append(select(source.c.township_code.label("township_code"), year_month(day).label("month"),
                             source.c.batch_id.label("batch_id"))
                      .where(day >= period.start, day <= period.end,
-                            *in_township(source.c.township_code, scope.township_code)))
+                            *in_township(source.c.township_code, township)))
     rows = union_all(*parts).subquery()
     b = schema.load_batches.c
     statement = (select(rows.c.township_code, rows.c.month, func.min(b.loaded_at))
@@ -131,7 +133,7 @@ def _first_arrivals(conn, scope: Scope, table, date_column: str, period: Period)
     return conn.execute(statement).all()
 
 
-def _survey_arrivals(conn, scope: Scope, quarters: list[Period]):
+def _survey_arrivals(conn, township: str | None, quarters: list[Period]):
     """(township, quarter code, first load time) for the survey rows of ``quarters``."""
     if not quarters:
         return []
@@ -142,7 +144,7 @@ def _survey_arrivals(conn, scope: Scope, quarters: list[Period]):
         parts.append(select(c.township_code.label("township_code"), c.survey_year.label("survey_year"),
                             c.survey_quarter.label("survey_quarter"), c.batch_id.label("batch_id"))
                      .where(or_(*wanted),
-                            *in_township(c.township_code, scope.township_code)))
+                            *in_township(c.township_code, township)))
     rows = union_all(*parts).subquery()
     b = schema.load_batches.c
     statement = (select(rows.c.township_code, rows.c.survey_year, rows.c.survey_quarter, func.min(b.loaded_at))

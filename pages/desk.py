@@ -8,6 +8,7 @@ see 报送情况 and declare a 零报告, and undo a batch from the load history
 
 import tempfile
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
@@ -22,6 +23,8 @@ from data_pipeline.desk import (
     summary_frame,
     upload_refusal,
 )
+from data_pipeline.ledgers import DIVISIONS, LEDGER_KINDS
+from data_pipeline.templates import template_file_name, template_xlsx
 from metrics import freshness, places, reporting
 from metrics.periods import Period
 from ui.components import show_table
@@ -43,7 +46,7 @@ message = st.session_state.pop("desk_message", None)
 if message:
     (st.error if message[0] == "error" else st.success)(message[1])
 
-upload, status_tab, history_tab = st.tabs(["上传台账", "报送情况", "加载记录"])
+upload, status_tab, history_tab, templates_tab = st.tabs(["上传台账", "报送情况", "加载记录", "填报模板"])
 
 with upload:
     files = st.file_uploader(f"选择台账文件（{'、'.join(UPLOAD_SUFFIXES)}，单个不超过 {limit_mb:g} MB）",
@@ -152,3 +155,20 @@ with history_tab:
                             f"已撤销第{done.batch_id}批次（{done.file_name}）：删除{done.rows_removed}行，"
                             f"恢复{done.rows_restored}行"))
                 st.rerun()
+
+with templates_tab:
+    st.caption("按台账下载填报模板：标准表头、下拉选项、日期格式与填表说明；按模板填写的台账可直接上传，不会因格式被拒收。"
+               + ("本乡镇的模板只能选择本乡镇及其村（社区）。" if scope.township_code else ""))
+    towns = frame.query(places.township_options)
+    if scope.township_code:
+        own = (scope.township_code, frame.township_name)
+        villages = frame.query(places.village_table, township_code=scope.township_code, period=frame.period)
+        template_places = {"township": own, "villages": list(villages["village_name"])}
+    else:
+        own, template_places = None, {"townships": list(towns["township_name"])}
+    columns = st.columns(3)
+    for position, kind in enumerate(k for k in LEDGER_KINDS if not (scope.township_code and k is DIVISIONS)):
+        columns[position % 3].download_button(
+            f"下载{kind.label}模板", data=partial(template_xlsx, kind, **template_places),
+            file_name=template_file_name(kind, own), on_click="ignore", key=f"desk_template_{kind.name}",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

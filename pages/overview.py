@@ -10,6 +10,7 @@ from charts.townships import township_bar
 from metrics import clues, kpis, places, ranking, rectification
 from ui.components import drill_to_township, kpi_tiles, page_header, show_chart, show_table
 from ui.frame import COUNTY_WIDE, current_frame, set_township
+from ui.reporting import show_reporting_matrix
 
 frame = current_frame()
 page_header(frame, "总览", "overview")
@@ -59,3 +60,6 @@ if frame.township_code:
 else:
     st.caption("点击上图中的乡镇，可下钻查看该乡镇各村（社区）的情况。")
 
+st.subheader(f"报送情况（{frame.period.label}）")
+st.caption("各乡镇各月台账是否按期报送：未报送标红，迟报标黄；乡镇本月无新增的，在“数据报送”页报零报告。")
+show_reporting_matrix(frame, frame.period, key="overview_reporting", township_code=frame.township_code)

@@ -106,9 +106,9 @@ COLUMN_LABELS: dict[str, str] = {
     "rows_structural": "结构行",
     "undone_at": "撤销时间",
     "undone_by": "撤销人",
-    "deadline_date": "截止日期",
+    "due_date": "报送截止日",
     "arrived_at": "到达时间",
-    "status": "报送状态",
+    "reporting_status": "报送状态",
 }
 
 # columns holding fractions that a reader sees as percentages

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app_helpers import on_writable_sample, open_app  # noqa: F401 - a fixture
+from tests.app_helpers import open_app
 from tests.signed_in import session_token
 
 

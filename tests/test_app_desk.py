@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from tests.app_helpers import on_writable_sample, open_app  # noqa: F401 - a fixture
+from tests.app_helpers import open_app
 from tests.signed_in import session_token
 from warehouse import schema
 

@@ -29,6 +29,7 @@ def test_navigation_groups_the_pages_with_chinese_titles_ascii_files_and_no_icon
         "会议总览": ["总览"],
         "专题分析": ["案件统计", "整改推进", "满意度", "季度排名", "线索热力图"],
         "通报与导出": ["季通报"],
+        "数据报送": ["数据报送"],  # 管理员 and 乡镇 (PAGE_ROLES)
         "系统管理": ["用户管理", "审计日志"],  # the 管理员's only (PAGE_ROLES)
     }
     for _title, path in PAGES.values():

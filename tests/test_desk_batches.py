@@ -108,7 +108,7 @@ def test_reporting_status_arrived_late_missing_not_due_and_zero_reports(empty_en
     def status(township: str, kind: str = "clues", as_of=dt.date(2024, 8, 20)) -> str:
         table = reporting_status(empty_engine, Scope.county(), period=july_period, as_of=as_of)
         row = table[(table["township_code"] == township) & (table["ledger_kind"] == kind)]
-        return row["status"].item()
+        return row["reporting_status"].item()
 
     assert status(QINGSHI) == "迟报"  # loaded today, long after 2024-08-05
     with empty_engine.begin() as conn:  # as if the clerk had loaded it on 2 August 2024

@@ -36,9 +36,9 @@ def status_matrix(status: pd.DataFrame, ledger_kind: str | None = None) -> pd.Da
 
 def _cell(rows: pd.DataFrame, ledger_kind: str | None) -> str:
     if ledger_kind is not None:
-        return str(rows["status"].iloc[0])
+        return str(rows["reporting_status"].iloc[0])
     for status in (reporting.MISSING, reporting.LATE, reporting.NOT_DUE):
-        named = [SHORT_LABELS[k] for k, s in zip(rows["ledger_kind"], rows["status"]) if s == status]
+        named = [SHORT_LABELS[k] for k, s in zip(rows["ledger_kind"], rows["reporting_status"]) if s == status]
         if named:
             return f"{status}：{'、'.join(named)}"
     return "齐全"
@@ -53,9 +53,10 @@ def _colour(value) -> str:
     return ""
 
 
-def show_reporting_matrix(frame, period: Period, *, key: str, ledger_kind: str | None = None) -> pd.DataFrame:
+def show_reporting_matrix(frame, period: Period, *, key: str, ledger_kind: str | None = None,
+                          township_code: str | None = None) -> pd.DataFrame:
     """Draw the matrix for ``period`` (its months) and return the status rows it was built from."""
-    status = frame.query(reporting.reporting_status, period=period)
+    status = frame.query(reporting.reporting_status, period=period, township_code=township_code)
     matrix = frame.figure(status_matrix, status, ledger_kind)
     if matrix.empty or len(matrix.columns) == 1:
         st.info("没有可显示的乡镇。")
@@ -64,7 +65,7 @@ def show_reporting_matrix(frame, period: Period, *, key: str, ledger_kind: str |
     styled = matrix.style.map(_colour, subset=month_columns)
     st.dataframe(styled, hide_index=True, width="stretch", key=key,
                  height=38 + 35 * min(len(matrix), 14))
-    missing = status[(status["status"] == reporting.MISSING)
+    missing = status[(status["reporting_status"] == reporting.MISSING)
                      & ((status["ledger_kind"] == ledger_kind) if ledger_kind else True)]
     towns = sorted(set(missing["township_name"]))
     if towns:

@@ -10,6 +10,7 @@ import os
 import sys
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from access.web import middleware, routes
 from config import settings
@@ -26,5 +27,10 @@ if settings.get("db_url") and not os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET
     print("错误：已配置 DASHBOARD_DB_URL 的部署必须在环境变量 STREAMLIT_SERVER_COOKIE_SECRET 中设置 Cookie 密钥"
           "（各进程相同，勿写入提交的文件）", file=sys.stderr)
     sys.exit(2)
+
+# dashboard.py declares the pages (st.navigation). Left to itself, Streamlit would first discover
+# the pages/ folder and run a deep link's page file alone on a fresh server's first request, under
+# another page id than navigation's: a file uploaded in that first run was lost at its rerun.
+PagesManager.uses_pages_directory = False
 
 app = st.App("dashboard.py", routes=routes(), middleware=middleware(), on_script_error=_error_in_chinese)

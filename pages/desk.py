@@ -72,7 +72,7 @@ with upload:
     reports = st.session_state.get("desk_reports")
     if reports:
         st.subheader("本次加载结果")
-        st.dataframe(summary_frame(reports), hide_index=True, width="stretch", key="desk_summary")
+        st.table(summary_frame(reports).set_index("文件"))
         st.caption("核对：读取行数 = 入库 + 拒收 + 结构行（标题、表头、空行、合计）；重复行计入拒收；未变化行计入入库。")
         for report in reports:
             if report.error:

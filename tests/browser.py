@@ -149,11 +149,12 @@ SIGNED_IN: dict[str, str] = {}
 
 
 @contextmanager
-def served_app(db_url: str, log_path: Path | None = None, *, signed_in_role: str | None = "纪委") -> Iterator[str]:
+def served_app(db_url: str, log_path: Path | None = None, *, signed_in_role: str | None = "纪委",
+               extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """Serve the app against ``db_url`` for the block; yield its base URL; stop it afterwards.
 
     A ``page`` that opens the URL is signed in as a test user of ``signed_in_role`` (None: not signed in)."""
-    process, base_url = start_app(db_url, log_path=log_path)
+    process, base_url = start_app(db_url, log_path=log_path, extra_env=extra_env)
     if signed_in_role:
         from tests.signed_in import session_token
 

@@ -27,7 +27,7 @@ from data_pipeline.ledgers import DIVISIONS, LEDGER_KINDS
 from data_pipeline.templates import template_file_name, template_xlsx
 from metrics import freshness, places, reporting
 from metrics.periods import Period
-from ui.components import show_table
+from ui.components import file_uploader_in_chinese, show_table
 from ui.frame import current_frame, require_page_role
 from ui.reporting import show_reporting_matrix
 
@@ -49,6 +49,7 @@ if message:
 upload, status_tab, history_tab, templates_tab = st.tabs(["上传台账", "报送情况", "加载记录", "填报模板"])
 
 with upload:
+    file_uploader_in_chinese(limit_mb)
     files = st.file_uploader(f"选择台账文件（{'、'.join(UPLOAD_SUFFIXES)}，单个不超过 {limit_mb:g} MB）",
                              accept_multiple_files=True, key="desk_files")
     refusals = {f.name: reason for f in files or [] if (reason := upload_refusal(f.name, f.size, limit_mb))}

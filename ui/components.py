@@ -259,3 +259,18 @@ def trend_window(frame: Frame, count: int | None = None) -> list[Period]:
     if years:
         periods = [p for p in periods if p.year >= years[0]] or [frame.period]
     return periods
+
+
+# the uploader's own words are English in Streamlit's bundle; a newcomer reads Chinese (no data in this CSS)
+_UPLOADER_IN_CHINESE = """<style>
+[data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after { content: "%s"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] > * { display: none; }
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"]::after {
+  content: "选择文件"; font-size: 0.875rem; }
+</style>"""
+
+
+def file_uploader_in_chinese(limit_mb: float) -> None:
+    """Replace the file uploader's English instructions and button text with Chinese ones."""
+    st.html(_UPLOADER_IN_CHINESE % f"拖放文件到此处，或点击“选择文件”；单个文件不超过 {limit_mb:g} MB")

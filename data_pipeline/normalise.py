@@ -143,14 +143,28 @@ def _date_or_none(year: int, month: int, day: int) -> dt.date | None:
 
 
 _DATE_PATTERNS = (
-    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
-    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})[日号]?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),  # 20250703: 8 digits, a real day only
 )
+# a time after the day, as exports write it (2023-01-02 00:00, 2023/1/2 8:30, 2024-07-03T08:30:00.000,
+# 2025年7月3日 8:30): split off before the spaces go, or "2023-1-2 00:00" would read as the 20th
+_TIME_PART = re.compile(r"^(.*?\d[日号]?)(?:\s+|T|(?<=[日号]))(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$")
+
+
+def _day_of_number(value: int | float) -> dt.date | None:
+    """Return the day an Excel serial or an 8-digit number (20250703) in a number cell means."""
+    if _SERIAL_MIN <= value <= _SERIAL_MAX:
+        return EXCEL_EPOCH + dt.timedelta(days=int(value))
+    if 10_000_000 <= value <= 99_999_999 and float(value).is_integer():
+        number = int(value)
+        return _date_or_none(number // 10_000, number // 100 % 100, number % 100)
+    return None
 
 
 def parse_date(value: Any) -> Parsed:
-    """2024-07-03, 2024/7/3, 2024.7.3, 2024年7月3日, an Excel serial, or a date/datetime cell."""
+    """2024-07-03, 2024/7/3, 2024.7.3, 2024年7月3日, 20240703, any of them with a time after it,
+    an Excel serial, or a date/datetime cell; the time of day is dropped."""
     if value is None or value == "":
         return None, None
     if isinstance(value, dt.datetime):
@@ -163,10 +177,24 @@ def parse_date(value: Any) -> Parsed:
     if isinstance(value, (int, float)):
         if isinstance(value, float) and math.isnan(value):
             return None, None
-        if _SERIAL_MIN <= value <= _SERIAL_MAX:
-            return EXCEL_EPOCH + dt.timedelta(days=int(value)), None
-        return None, bad
-    text = _SPACES.sub("", nfkc(str(value)))
+        day = _day_of_number(value)
+        return (day, None) if day else (None, bad)
+    text = str(value)
+    if len(text) == 10 and text[4] == text[7] == "-" and text.isascii():  # the common 2024-07-03, without a regex
+        try:
+            return dt.date.fromisoformat(text), None
+        except ValueError:
+            pass
+    text = nfkc(text).strip()
+    if ":" in text:
+        timed = _TIME_PART.match(text)
+        if not timed:
+            return None, bad
+        hour, minute, second = (int(g or 0) for g in timed.groups()[1:])
+        if hour > 23 or minute > 59 or second > 59:
+            return None, bad
+        text = timed.group(1)
+    text = _SPACES.sub("", text)
     if not text:
         return None, None
     for pattern in _DATE_PATTERNS:

@@ -12,7 +12,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -309,10 +309,12 @@ def parse_bool(value: Any) -> Parsed:
     return None, f"应填“是”或“否”，实为“{display(value)}”"
 
 
-def enum_parser(choices: Iterable[str]) -> Callable[[Any], Parsed]:
-    """Return a parser accepting ``choices`` (compared after NFKC, spaces and quote folding)."""
+def enum_parser(choices: Iterable[str], aliases: Mapping[str, str] | None = None) -> Callable[[Any], Parsed]:
+    """Return a parser accepting ``choices`` (compared after NFKC, spaces and quote folding), and
+    ``aliases`` (another spelling → the choice it means), which the reason's list leaves out."""
     choices = tuple(choices)
-    lookup = {_SPACES.sub("", nfkc(c)).translate(_QUOTES): c for c in choices}
+    lookup = {_SPACES.sub("", nfkc(a)).translate(_QUOTES): c for a, c in (aliases or {}).items()}
+    lookup.update({_SPACES.sub("", nfkc(c)).translate(_QUOTES): c for c in choices})
     listed = "、".join(choices)
 
     def parse(value: Any) -> Parsed:

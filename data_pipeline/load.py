@@ -215,6 +215,8 @@ def _one_line(exc: BaseException) -> str:
 def known_places(conn: Connection) -> Places:
     """Return the townships and villages already in the warehouse (this run's included)."""
     places = Places()
+    for code, name in conn.execute(select(schema.counties.c.county_code, schema.counties.c.county_name)):
+        places.add_county(code, name)
     for code, name in conn.execute(select(schema.townships.c.township_code, schema.townships.c.township_name)):
         places.add_township(code, name)
     for code, name, township in conn.execute(select(schema.villages.c.village_code, schema.villages.c.village_name,

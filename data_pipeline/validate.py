@@ -30,10 +30,15 @@ COORDINATE_RANGES = {"longitude": (-180, 180), "latitude": (-90, 90)}  # degrees
 class Places:
     """The divisions known to the warehouse: township and village names/codes → codes."""
 
-    townships: nz.PlaceIndex = field(default_factory=lambda: nz.PlaceIndex(nz.TOWNSHIP_SUFFIXES))
-    villages: nz.PlaceIndex = field(default_factory=lambda: nz.PlaceIndex(nz.VILLAGE_SUFFIXES))
+    townships: nz.PlaceIndex = field(default_factory=lambda: nz.PlaceIndex(nz.TOWNSHIP_LEVEL))
+    villages: nz.PlaceIndex = field(default_factory=lambda: nz.PlaceIndex(nz.VILLAGE_LEVEL))
     township_names: dict[str, str] = field(default_factory=dict)
     village_township: dict[str, str] = field(default_factory=dict)
+
+    def add_county(self, code: str, name: str) -> None:
+        """Know a county's name: its places' official names may begin with it (卓资县十八台镇)."""
+        self.townships.add_county(code, name)
+        self.villages.add_county(code, name)
 
     def add_township(self, code: str, name: str) -> None:
         self.townships.add(code, name)
@@ -281,15 +286,20 @@ def _village_kind_warnings(sheet: ParsedSheet, typed: pd.DataFrame, stated: pd.S
     return warnings
 
 
+def _listed(index: nz.PlaceIndex, codes: tuple[str, ...]) -> str:
+    return "、".join(f"{index.name_of(code)}（{code}）" for code in codes)
+
+
 def _resolve_township(value, places: Places) -> nz.Parsed:
     text = nz.clean_text(value)
     if not text:
         return None, None
-    code, problem = places.townships.resolve(text)
-    if code:
-        return code, None
-    if problem == "ambiguous":
-        return None, f"乡镇“{nz.display(value)}”对应多个乡镇，无法确定，请填写全称或乡镇代码"
+    codes = places.townships.matches(text)
+    if len(codes) == 1:
+        return codes[0], None
+    if codes:
+        return None, (f"乡镇“{nz.display(value)}”对应多个乡镇，无法确定：{_listed(places.townships, codes)}，"
+                      "请填写全称或乡镇代码")
     return None, f"无法识别的乡镇“{nz.display(value)}”（区划名录中没有此名称或代码）"
 
 
@@ -299,14 +309,15 @@ def _resolve_village(township_code, value, places: Places) -> nz.Parsed:
         return None, None
     if township_code is None:
         return None, None  # the township's own error already rejects the row
-    code, problem = places.villages.resolve(text, scope=township_code)
+    codes = places.villages.matches(text, scope=township_code)
     township_name = places.township_names.get(township_code, township_code)
-    if code:
-        return code, None
+    if len(codes) == 1:
+        return codes[0], None
     if text.replace(".0", "").isdigit() and text.replace(".0", "") in places.villages:
         return None, f"村（社区）代码“{nz.display(value)}”不属于{township_name}"
-    if problem == "ambiguous":
-        return None, f"村（社区）“{nz.display(value)}”在{township_name}对应多个村（社区），无法确定，请填写全称或代码"
+    if codes:
+        return None, (f"村（社区）“{nz.display(value)}”在{township_name}对应多个村（社区），无法确定："
+                      f"{_listed(places.villages, codes)}，请填写全称或代码")
     return None, f"在{township_name}的区划名录中找不到村（社区）“{nz.display(value)}”"
 
 

@@ -79,7 +79,8 @@ DIVISIONS = LedgerKind(
         Field("乡镇名称", "township_name", "text", synonyms=("乡镇", "乡镇（街道）", "乡镇(街道)")),
         Field("村代码", "village_code", "village_code", synonyms=("村区划代码", "村（社区）代码", "村(社区)代码")),
         Field("村名称", "village_name", "text", synonyms=("村（社区）名称", "村(社区)名称", "村（社区）", "村(社区)")),
-        Field("村类型", "village_kind", "enum", choices=vocab.VILLAGE_KINDS, synonyms=("类型",)),
+        # optional: the code's digits say the kind (a contradicting 村类型 is a warning, the code wins)
+        Field("村类型", "village_kind", "enum", required=False, choices=vocab.VILLAGE_KINDS, synonyms=("类型",)),
         Field("经度", "longitude", "decimal", required=False, synonyms=("X", "lng", "lon")),
         Field("纬度", "latitude", "decimal", required=False, synonyms=("Y", "lat")),
         Field("户籍人口", "registered_population", "int", required=False, synonyms=("人口", "户籍人口（人）")),

@@ -276,6 +276,8 @@ def _one_line(exc: BaseException) -> str:
 def known_places(conn: Connection) -> Places:
     """Return the townships and villages already in the warehouse (this run's included)."""
     places = Places()
+    for code, name in conn.execute(select(schema.counties.c.county_code, schema.counties.c.county_name)):
+        places.add_county(code, name)
     for code, name in conn.execute(select(schema.townships.c.township_code, schema.townships.c.township_name)):
         places.add_township(code, name)
     for code, name, township in conn.execute(select(schema.villages.c.village_code, schema.villages.c.village_name,
@@ -292,7 +294,7 @@ def _write_sheet(conn: Connection, checked: ValidatedSheet, sha: str, loaded_by:
         file_name=sheet.file_name, sheet_name=sheet.sheet_name, ledger_kind=kind.name,
         rows_read=sheet.rows_read, rows_loaded=checked.rows_loaded, rows_rejected=checked.rows_rejected,
         rows_structural=sheet.rows_structural, rows_duplicate=checked.rows_duplicate,
-        rejections=checked.messages(MAX_MESSAGES),
+        rejections=checked.messages(MAX_MESSAGES), warnings=list(checked.warnings),
     )
     if not report.balanced:  # a reader defect, never bad input: refuse to write a wrong ledger
         raise RuntimeError(f"行数核对不平：读取{report.rows_read}≠入库{report.rows_loaded}"

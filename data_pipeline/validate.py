@@ -17,11 +17,12 @@ import pandas as pd
 from sqlalchemy import String, Text
 
 from data_pipeline import normalise as nz
-from data_pipeline.ledgers import LedgerKind
+from data_pipeline.ledgers import Field, LedgerKind
 from data_pipeline.reader import ParsedSheet
 from warehouse import vocabulary as vocab
 
 REQUIRED_MISSING = "必填项为空"
+MAX_WARNINGS = 20  # warning sentences of one kind per sheet; the rest are counted
 COORDINATE_RANGES = {"longitude": (-180, 180), "latitude": (-90, 90)}  # degrees, EPSG:4326
 
 
@@ -29,10 +30,15 @@ COORDINATE_RANGES = {"longitude": (-180, 180), "latitude": (-90, 90)}  # degrees
 class Places:
     """The divisions known to the warehouse: township and village names/codes → codes."""
 
-    townships: nz.PlaceIndex = field(default_factory=lambda: nz.PlaceIndex(nz.TOWNSHIP_SUFFIXES))
-    villages: nz.PlaceIndex = field(default_factory=lambda: nz.PlaceIndex(nz.VILLAGE_SUFFIXES))
+    townships: nz.PlaceIndex = field(default_factory=lambda: nz.PlaceIndex(nz.TOWNSHIP_LEVEL))
+    villages: nz.PlaceIndex = field(default_factory=lambda: nz.PlaceIndex(nz.VILLAGE_LEVEL))
     township_names: dict[str, str] = field(default_factory=dict)
     village_township: dict[str, str] = field(default_factory=dict)
+
+    def add_county(self, code: str, name: str) -> None:
+        """Know a county's name: its places' official names may begin with it (卓资县十八台镇)."""
+        self.townships.add_county(code, name)
+        self.villages.add_county(code, name)
 
     def add_township(self, code: str, name: str) -> None:
         self.townships.add(code, name)
@@ -52,6 +58,7 @@ class ValidatedSheet:
     errors: pd.DataFrame  # row, column, reason — one line per failing cell
     accepted: np.ndarray  # bool per row of ``typed``
     duplicate: np.ndarray  # bool per row: a later repeat of a natural key
+    warnings: list[str] = field(default_factory=list)  # sentences for the load's report; no row is refused
 
     @property
     def rows_loaded(self) -> int:
@@ -126,9 +133,15 @@ def _pairs_by_distinct(first: np.ndarray, second: pd.Series,
     return values[codes], reasons[codes]
 
 
+_DIGIT_RULES = {
+    "乡镇代码": "001-099街道、100-199镇、200-399乡、400-599类似乡级单位",
+    "村代码": "001-199居委会（社区）、200-399村委会、400-499类似居委会、500-599类似村委会",
+}
+
+
 def _division_code_parser(digits: int, label: str, kind_of):
-    """Return a parser of a division's own code: ``digits`` digits whose last three name a kind
-    (街道/镇/乡 or 社区/行政村: ``kind_of`` raises on digits outside 001-399)."""
+    """Return a parser of a division's own code: ``digits`` digits whose last three name its kind
+    (``kind_of`` raises on 000 and 600-999, the only digits 统计用区划代码 gives no kind)."""
     def parse(value):
         code, reason = nz.parse_code(value, digits, label)
         if code is None:
@@ -136,7 +149,8 @@ def _division_code_parser(digits: int, label: str, kind_of):
         try:
             kind_of(code)
         except ValueError:
-            return None, f"{label}“{code}”的第{digits - 2}-{digits}位应在001-399之间"
+            return None, (f"{label}“{code}”的第{digits - 2}-{digits}位“{code[-3:]}”不在001-599之间"
+                          f"（{_DIGIT_RULES[label]}）")
         return code, None
 
     return parse
@@ -149,11 +163,16 @@ _PLAIN_PARSERS: dict[str, Callable[[object], nz.Parsed]] = {
 }
 
 
-def _parser_for(field_kind: str, choices: tuple[str, ...], header: str) -> Callable[[object], nz.Parsed]:
+# other spellings an enumeration accepts, per warehouse column: alias → the choice it means
+_ENUM_ALIASES = {"village_kind": vocab.VILLAGE_KIND_SYNONYMS}
+
+
+def _parser_for(f: Field) -> Callable[[object], nz.Parsed]:
+    field_kind, header = f.kind, f.header
     if field_kind in _PLAIN_PARSERS:
         return _PLAIN_PARSERS[field_kind]
     if field_kind == "enum":
-        return nz.enum_parser(choices)
+        return nz.enum_parser(f.choices, _ENUM_ALIASES.get(f.column, {}))
     if field_kind == "township_code":
         return _division_code_parser(9, "乡镇代码", vocab.township_kind)
     if field_kind == "village_code":
@@ -191,7 +210,7 @@ def validate_sheet(sheet: ParsedSheet, places: Places) -> ValidatedSheet:
             prose = f.column in kind.table.c and isinstance(kind.table.c[f.column].type, Text)
             values, reasons = nz.text_values(column, normalise=not prose), None
         else:
-            values, reasons = nz.by_distinct(column, _parser_for(f.kind, f.choices, f.header))
+            values, reasons = nz.by_distinct(column, _parser_for(f))
         failed = _present(reasons) if reasons is not None else np.zeros(n, dtype=bool)
         errors.add(failed, f.header, reasons)
         present = _present(values)
@@ -217,6 +236,10 @@ def validate_sheet(sheet: ParsedSheet, places: Places) -> ValidatedSheet:
 
     # object columns on purpose: pandas would turn text into arrow strings, only to turn them back
     typed_frame = pd.DataFrame(typed, index=raw.index, dtype=object)
+    stated_village_kinds = None
+    if kind.name == "divisions":
+        stated_village_kinds = typed_frame["village_kind"].copy()
+        typed_frame["village_kind"] = village_kinds_of(typed_frame["village_code"])
     for mask, header, reasons in CROSS_FIELD_RULES.get(kind.name, _no_rules)(typed_frame):
         errors.add(mask, header, reasons)
 
@@ -225,19 +248,58 @@ def validate_sheet(sheet: ParsedSheet, places: Places) -> ValidatedSheet:
     duplicate = _duplicates(kind, typed_frame, errors)
     error_frame = errors.frame()
     accepted = ~(failing | duplicate)
+    warnings = (_village_kind_warnings(sheet, typed_frame, stated_village_kinds, accepted)
+                if stated_village_kinds is not None else [])
     return ValidatedSheet(sheet=sheet, typed=typed_frame, errors=error_frame, accepted=accepted,
-                          duplicate=duplicate)
+                          duplicate=duplicate, warnings=warnings)
+
+
+def village_kinds_of(village_codes: pd.Series) -> np.ndarray:
+    """Return each village's kind from its code's digits 10-12 (None where the code is missing or invalid)."""
+    def kind_of(code) -> nz.Parsed:
+        try:
+            return vocab.village_kind(code), None
+        except ValueError:
+            return None, None
+    return nz.by_distinct(village_codes, kind_of)[0]
+
+
+def _village_kind_warnings(sheet: ParsedSheet, typed: pd.DataFrame, stated: pd.Series,
+                           accepted: np.ndarray) -> list[str]:
+    """Return a warning per loaded row whose 村类型 contradicts its code: the code's kind is kept.
+
+    The code is the official record and 村类型 a clerk's column, so a contradiction refuses no
+    village (rule). 社区 and 行政村 are the coarse words: 社区 fits a 类似居委会, 行政村 a 类似村委会.
+    """
+    from_code = typed["village_kind"].to_numpy()
+    said = stated.to_numpy()
+    rows = []
+    for row, code, kind, told, ok in zip(typed.index, typed["village_code"], from_code, said, accepted):
+        if not ok or told is None or kind is None or told == kind or vocab.VILLAGE_KIND_SIDE[kind] == told:
+            continue
+        rows.append((row, code, kind, told))
+    where = sheet.where()
+    warnings = [f"警告：{where}第{row}行“村类型”：“{told}”与村代码“{code}”不符（第10-12位{code[-3:]}为{kind}），"
+                f"按代码记为{kind}" for row, code, kind, told in rows[:MAX_WARNINGS]]
+    if len(rows) > MAX_WARNINGS:
+        warnings.append(f"警告：{where}另有{len(rows) - MAX_WARNINGS}行的村类型与村代码不符，均按代码记")
+    return warnings
+
+
+def _listed(index: nz.PlaceIndex, codes: tuple[str, ...]) -> str:
+    return "、".join(f"{index.name_of(code)}（{code}）" for code in codes)
 
 
 def _resolve_township(value, places: Places) -> nz.Parsed:
     text = nz.clean_text(value)
     if not text:
         return None, None
-    code, problem = places.townships.resolve(text)
-    if code:
-        return code, None
-    if problem == "ambiguous":
-        return None, f"乡镇“{nz.display(value)}”对应多个乡镇，无法确定，请填写全称或乡镇代码"
+    codes = places.townships.matches(text)
+    if len(codes) == 1:
+        return codes[0], None
+    if codes:
+        return None, (f"乡镇“{nz.display(value)}”对应多个乡镇，无法确定：{_listed(places.townships, codes)}，"
+                      "请填写全称或乡镇代码")
     return None, f"无法识别的乡镇“{nz.display(value)}”（区划名录中没有此名称或代码）"
 
 
@@ -247,14 +309,15 @@ def _resolve_village(township_code, value, places: Places) -> nz.Parsed:
         return None, None
     if township_code is None:
         return None, None  # the township's own error already rejects the row
-    code, problem = places.villages.resolve(text, scope=township_code)
+    codes = places.villages.matches(text, scope=township_code)
     township_name = places.township_names.get(township_code, township_code)
-    if code:
-        return code, None
+    if len(codes) == 1:
+        return codes[0], None
     if text.replace(".0", "").isdigit() and text.replace(".0", "") in places.villages:
         return None, f"村（社区）代码“{nz.display(value)}”不属于{township_name}"
-    if problem == "ambiguous":
-        return None, f"村（社区）“{nz.display(value)}”在{township_name}对应多个村（社区），无法确定，请填写全称或代码"
+    if codes:
+        return None, (f"村（社区）“{nz.display(value)}”在{township_name}对应多个村（社区），无法确定："
+                      f"{_listed(places.villages, codes)}，请填写全称或代码")
     return None, f"在{township_name}的区划名录中找不到村（社区）“{nz.display(value)}”"
 
 

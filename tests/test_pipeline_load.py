@@ -361,7 +361,7 @@ def test_coordinates_out_of_range_and_bad_codes_in_the_divisions(tmp_path, empty
     assert report.rejections == [
         "「区划.xlsx」工作表“区划”第3行“纬度”：应在-90到90之间",
         "「区划.xlsx」工作表“区划”第4行“乡镇代码”：乡镇代码应为9位数字，实为“99010110”",
-        "「区划.xlsx」工作表“区划”第4行“村类型”：“村”不在可选值中（可选：行政村、社区）",
+        "「区划.xlsx」工作表“区划”第4行“村类型”：“村”不在可选值中（可选：行政村、社区、类似居委会、类似村委会）",
         "「区划.xlsx」工作表“区划”第4行“户籍人口”：不能为负数",
     ]
 

@@ -153,14 +153,16 @@ def test_divisions_with_numeric_codes(tmp_path, empty_engine):
 
 def test_division_codes_whose_digits_name_no_kind_are_rejected(tmp_path, empty_engine):
     rows = [list(r) for r in DIVISION_ROWS]
-    rows[0][1], rows[0][3] = "990101500", "990101500001"  # 500: neither 街道, 镇 nor 乡
-    rows[1][3] = "990101001450"  # 450: neither 社区 nor 行政村
+    rows[0][1], rows[0][3] = "990101600", "990101600001"  # 600: no kind of township (001-599 are)
+    rows[1][3] = "990101001000"  # 000: the township itself, not a village
     path = write_xlsx(tmp_path / "区划.xlsx", {"区划": (DIVISION_HEADER, rows)})
     [report] = load_paths([path], empty_engine)
     assert (report.rows_loaded, report.rows_rejected) == (4, 2)
     assert report.rejections == [
-        "「区划.xlsx」工作表“区划”第2行“乡镇代码”：乡镇代码“990101500”的第7-9位应在001-399之间",
-        "「区划.xlsx」工作表“区划”第3行“村代码”：村代码“990101001450”的第10-12位应在001-399之间",
+        "「区划.xlsx」工作表“区划”第2行“乡镇代码”：乡镇代码“990101600”的第7-9位“600”不在001-599之间"
+        "（001-099街道、100-199镇、200-399乡、400-599类似乡级单位）",
+        "「区划.xlsx」工作表“区划”第3行“村代码”：村代码“990101001000”的第10-12位“000”不在001-599之间"
+        "（001-199居委会（社区）、200-399村委会、400-499类似居委会、500-599类似村委会）",
     ]
 
 

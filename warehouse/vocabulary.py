@@ -42,27 +42,55 @@ RECTIFICATION_STATUSES = ("未启动", "整改中", "已完成", "已销号")
 RECTIFICATION_DONE = ("已完成", "已销号")
 
 SURVEY_METHODS = ("电话", "入户", "线上")
-VILLAGE_KINDS = ("行政村", "社区")
+# a village's kind as stored (villages.village_kind) and as the 区划名录's 村类型 may say it: the
+# kinds of 统计用区划代码's village digits (see ``village_kind``), named as the ledgers name them
+VILLAGE_KINDS = ("行政村", "社区", "类似居委会", "类似村委会")
+# the other spellings of 村类型 a 区划名录 uses → the kind they mean
+VILLAGE_KIND_SYNONYMS = {"村委会": "行政村", "村民委员会": "行政村", "居委会": "社区", "居民委员会": "社区",
+                         "类似居民委员会": "类似居委会", "类似村民委员会": "类似村委会"}
+TOWNSHIP_KINDS = ("街道", "镇", "乡", "类似乡级单位")
 YES_NO = ("是", "否")
 
 
+# the 56 nationalities (民族) of China: a 民族乡 or 民族苏木 carries one or more of them in its name
+# (白塔回族乡, 杜拉尔鄂温克民族乡), a clerk often leaves them out (白塔乡)
+ETHNIC_GROUPS = (
+    "汉族", "蒙古族", "回族", "藏族", "维吾尔族", "苗族", "彝族", "壮族", "布依族", "朝鲜族", "满族", "侗族", "瑶族",
+    "白族", "土家族", "哈尼族", "哈萨克族", "傣族", "黎族", "傈僳族", "佤族", "畲族", "高山族", "拉祜族", "水族",
+    "东乡族", "纳西族", "景颇族", "柯尔克孜族", "土族", "达斡尔族", "仫佬族", "羌族", "布朗族", "撒拉族", "毛南族",
+    "仡佬族", "锡伯族", "阿昌族", "普米族", "塔吉克族", "怒族", "乌孜别克族", "俄罗斯族", "鄂温克族", "德昂族",
+    "保安族", "裕固族", "京族", "塔塔尔族", "独龙族", "鄂伦春族", "赫哲族", "门巴族", "珞巴族", "基诺族",
+)
+
+# 统计用区划代码 (国家统计局, after GB/T 10114): the township digits (7-9) and the village digits
+# (10-12) name the kind; each range is (first, last, kind). 000 is not a place (it pads the code of
+# the level above: 990101000 is the county) and 600-999 are assigned to no kind, so those two are
+# the only digits refused.
+TOWNSHIP_DIGITS = ((1, 99, "街道"), (100, 199, "镇"), (200, 399, "乡"), (400, 599, "类似乡级单位"))
+VILLAGE_DIGITS = ((1, 199, "社区"), (200, 399, "行政村"), (400, 499, "类似居委会"), (500, 599, "类似村委会"))
+# the coarse word (社区 or 行政村) of each village kind: a 村类型 saying it does not contradict the
+# code (社区 fits a 类似居委会, 行政村 a 类似村委会, a farm's 作业区)
+VILLAGE_KIND_SIDE = {"社区": "社区", "类似居委会": "社区", "行政村": "行政村", "类似村委会": "行政村"}
+
+
+def _kind_of(digits: str, ranges: tuple[tuple[int, int, str], ...]) -> str | None:
+    if not (len(digits) == 3 and digits.isdigit()):
+        return None
+    number = int(digits)
+    return next((kind for first, last, kind in ranges if first <= number <= last), None)
+
+
 def township_kind(township_code: str) -> str:
-    """Return 街道, 镇 or 乡 from a 9-digit township code's last three digits."""
-    digits = int(township_code[6:9])
-    if 1 <= digits <= 99:
-        return "街道"
-    if 100 <= digits <= 199:
-        return "镇"
-    if 200 <= digits <= 399:
-        return "乡"
-    raise ValueError(f"乡镇代码 {township_code} 的第 7-9 位不在 001-399 之间")
+    """Return 街道, 镇, 乡 or 类似乡级单位 from a township code's digits 7-9 (ValueError for 000, 600-999)."""
+    kind = _kind_of(township_code[6:9], TOWNSHIP_DIGITS)
+    if kind is None:
+        raise ValueError(f"乡镇代码 {township_code} 的第7-9位不在 001-599 之间")
+    return kind
 
 
 def village_kind(village_code: str) -> str:
-    """Return 社区 or 行政村 from a 12-digit village code's last three digits."""
-    digits = int(village_code[9:12])
-    if 1 <= digits <= 199:
-        return "社区"
-    if 200 <= digits <= 399:
-        return "行政村"
-    raise ValueError(f"村代码 {village_code} 的第 10-12 位不在 001-399 之间")
+    """Return 社区, 行政村, 类似居委会 or 类似村委会 from a village code's digits 10-12 (ValueError for 000, 600-999)."""
+    kind = _kind_of(village_code[9:12], VILLAGE_DIGITS)
+    if kind is None:
+        raise ValueError(f"村代码 {village_code} 的第10-12位不在 001-599 之间")
+    return kind

@@ -112,3 +112,20 @@ def test_an_exe_and_an_oversized_file_are_refused_in_chinese(desk, page, tmp_pat
     expect(page.get_by_text("「setup.exe」不是台账文件：只接受 .xlsx、.xls、.csv 文件")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("「全年线索.csv」有 1.0 MB，超过上传上限 1 MB，请拆分后再上传")).to_be_visible()
     expect(page.get_by_role("button", name="开始加载")).to_be_disabled()
+
+
+def test_a_township_users_template_offers_only_its_own_township_and_villages(desk, page):
+    from openpyxl import load_workbook
+
+    base_url, _url, _folder = desk
+    sign_in_to_the_desk(page, base_url, "desk_qingshi")
+    page.get_by_role("tab", name="填报模板").click()
+    assert page.get_by_role("button", name="下载区划名录模板").count() == 0  # the county's, a 管理员's
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="下载问题线索台账模板").click()
+    assert download.value.suggested_filename.startswith("青石镇问题线索台账（填报模板）")
+    workbook = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))
+    sheet = workbook["问题线索台账"]
+    lists = [v.formula1 for v in sheet.data_validations.dataValidation if v.type == "list"]
+    assert '"青石镇"' in lists  # its township column offers its own township only
+    assert '"青石村,石桥村"' in lists  # and its villages, not 东门社区 or 白马村

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import served_app, wait_for_page
+from tests.browser import save_screenshot, served_app, wait_for_page
 from tests.ledger_files import CASE_HEADER, CLUE_HEADER, case_row, clue_row, write_csv, write_divisions, write_xlsx
 from tests.signed_in import TEST_PASSWORD, ensure_test_user
 from tests.test_pipeline_load import messy_clue_file
@@ -66,6 +66,7 @@ def test_a_manager_uploads_a_messy_ledger_set_and_reads_the_summary_and_the_reje
     assert "青石镇问题线索台账.xlsx" in summary and "青石镇案件台账.csv" in summary
     assert "20=8+4+8 ✓" in summary and "4=2+0+2 ✓" in summary  # read = loaded + rejected + structural
     expect(page.get_by_text("拒收行（6条原因）")).to_be_visible()
+    save_screenshot(page, "desk_upload")
     with page.expect_download(timeout=60_000) as download:
         page.get_by_role("button", name=re.compile("^下载拒收行")).click()
     sheet = load_workbook(io.BytesIO(open(download.value.path(), "rb").read())).active

@@ -67,7 +67,7 @@ def show_reporting_matrix(frame, period: Period, *, key: str, ledger_kind: str |
                  height=38 + 35 * min(len(matrix), 14))
     missing = status[(status["reporting_status"] == reporting.MISSING)
                      & ((status["ledger_kind"] == ledger_kind) if ledger_kind else True)]
-    towns = sorted(set(missing["township_name"]))
+    towns = list(dict.fromkeys(missing["township_name"]))  # in the townships' code order
     if towns:
         st.error(f"未按期报送的乡镇（{len(towns)}个）：{'、'.join(towns)}")
     else:

@@ -25,6 +25,8 @@ warehouse: $(DB)
 
 run: $(VENV)/.installed
 	@if [ -z "$$DASHBOARD_DB_URL" ] && [ ! -f $(DB) ]; then $(MAKE) --no-print-directory warehouse; fi
+	@# the schema to this release's revision (a warehouse of an earlier release is stamped, then upgraded)
+	$(PY) -m warehouse upgrade
 	@# an embedded warehouse built before sign-in existed gets its demo users too (only the missing ones, printed once)
 	@if [ -z "$$DASHBOARD_DB_URL" ]; then $(PY) -m access demo-users; fi
 	$(PY) -m streamlit run serve.py --server.address 127.0.0.1 --server.port 8501

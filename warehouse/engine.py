@@ -11,13 +11,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, func, select
+from sqlalchemy import Connection, Engine, Table, create_engine, event, func, make_url, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import String
 
 from config import settings
-from warehouse.schema import batch_undos, boundaries, load_batches, metadata, zero_reports
+from warehouse.schema import batch_undos, boundaries, load_batches, zero_reports
 
 
 def database_url() -> str:
@@ -43,14 +43,26 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 _ENGINES: dict[str, Engine] = {}
 
 
+def redacted_url(url: str) -> str:
+    """The URL as it may be printed or logged: the password hidden."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def get_engine(url: str | None = None) -> Engine:
-    """Return the (cached) engine for ``url``, creating the schema if it is missing."""
+    """Return the (cached) engine for ``url``; an empty database gets the schema, one at another revision
+    is refused (``warehouse.migrate.ensure_schema``: run ``python -m warehouse upgrade``)."""
+    from warehouse.migrate import ensure_schema
+
     url = url or database_url()
     if url not in _ENGINES:
         engine = create_engine(url, pool_pre_ping=True)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-        metadata.create_all(engine)
+        try:
+            ensure_schema(engine)
+        except Exception:
+            engine.dispose()
+            raise
         _ENGINES[url] = engine
     return _ENGINES[url]
 

@@ -1,0 +1,130 @@
+"""Migrations own the schema: an empty database gets today's tables stamped at the head, a warehouse
+made at the previous revision (versioned, or by an earlier release's create_all) upgrades losing
+nothing, and a process refuses a warehouse behind this release. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, insert, inspect, select, text
+
+from tests.test_pipeline_load import table_contents
+from warehouse import schema
+from warehouse.migrate import SchemaOutOfDate, current_revision, head_revision, upgrade
+
+BASELINE = "0001_baseline"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+    cluster = request.getfixturevalue("pg_cluster")
+    return cluster.create_database(f"mig_{request.node.name.lower().replace('[', '_').replace(']', '')}"[:50])
+
+
+def baseline_tables() -> tuple[str, ...]:
+    from alembic.script import ScriptDirectory
+
+    from warehouse.migrate import _config
+
+    return ScriptDirectory.from_config(_config()).get_revision(BASELINE).module.TABLES
+
+
+def copy_sample_into(engine, sample_engine, tables) -> None:
+    """Every row of the sample warehouse's ``tables`` into ``engine`` (parents first)."""
+    with sample_engine.connect() as source, engine.begin() as target:
+        for name in tables:
+            table = schema.metadata.tables[name]
+            rows = [dict(r) for r in source.execute(select(table)).mappings()]
+            if rows:
+                target.execute(insert(table), rows)
+        if engine.dialect.name == "postgresql":  # the copied ids: move the sequences past them
+            for name, column in (("load_batches", "batch_id"), ("audit_events", "event_id"),
+                                 ("rejected_rows", "rejected_row_id")):
+                target.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', '{column}'), "
+                                    f"(SELECT coalesce(max({column}), 1) FROM {name}))"))
+
+
+def test_an_empty_database_gets_todays_schema_stamped_at_the_head_and_it_equals_the_migrations(empty_url,
+                                                                                               tmp_path):
+    from warehouse.engine import get_engine
+
+    engine = get_engine(empty_url)  # create_all + stamp: the fast path
+    assert current_revision(engine) == head_revision() == "0002_data_desk"
+    migrated = create_engine(f"sqlite:///{tmp_path / 'migrated.sqlite'}") if engine.dialect.name == "sqlite" else None
+    if migrated is not None:  # the same schema, reached by running every revision from nothing
+        upgrade(migrated)
+        with migrated.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), schema.metadata) == []
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), schema.metadata) == []
+
+
+def test_a_warehouse_at_the_previous_revision_with_data_upgrades_losing_nothing(empty_url, sample_engine, tmp_path):
+    from data_pipeline.batches import Actor, undo_batch
+    from data_pipeline.load import load_paths
+    from tests.ledger_files import CLUE_HEADER, clue_row, write_xlsx
+
+    engine = create_engine(empty_url)
+    upgrade(engine, BASELINE)
+    assert "replaced_clues" not in inspect(engine).get_table_names()
+    copy_sample_into(engine, sample_engine, baseline_tables())
+    before = {name: rows for name, rows in table_contents(engine).items() if name != "alembic_version"}
+    assert len(before["clues"]) == 2960 and len(before["villages"]) == 233
+    assert upgrade(engine) == (BASELINE, "0002_data_desk")
+    after = table_contents(engine)
+    assert {name: rows for name, rows in after.items() if name in before} == before  # every row kept
+    assert {name for name in after if name not in before} == {
+        "alembic_version", "batch_undos", "zero_reports", *(f"replaced_{t.name}" for t in schema.LOADED_TABLES)}
+    # the desk works on the upgraded warehouse: a correction is loaded and undone
+    engine.dispose()
+    from warehouse.engine import dispose_all, get_engine
+
+    dispose_all()
+    upgraded = get_engine(empty_url)
+    with sample_engine.connect() as conn:
+        first = conn.execute(select(schema.clues.c.clue_id, schema.townships.c.township_name)
+                             .join(schema.townships, schema.townships.c.township_code == schema.clues.c.township_code)
+                             .order_by(schema.clues.c.clue_id)).first()
+    correction = write_xlsx(tmp_path / "更正.xlsx", {"线索": (CLUE_HEADER, [clue_row(
+        1, clue_id=first.clue_id, 所属乡镇=first.township_name, **{"所属村(社区)": None})])})
+    [report] = load_paths([correction], upgraded, loaded_by="迁移测试")
+    assert report.rows_loaded == 1
+    undo_batch(upgraded, report.batch_id, Actor("迁移测试", "管理员"))
+    restored = table_contents(upgraded)
+    assert restored["clues"] == before["clues"]
+
+
+def test_a_warehouse_an_earlier_release_made_with_create_all_is_stamped_then_upgraded(empty_url):
+    engine = create_engine(empty_url)
+    upgrade(engine, BASELINE)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))  # as the [access] release left it
+    assert current_revision(engine) is None
+    assert upgrade(engine) == (None, "0002_data_desk")  # stamped at the baseline first
+    assert "replaced_clues" in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_a_process_refuses_a_warehouse_behind_this_release_and_the_cli_upgrades_it(empty_url):
+    from warehouse.engine import get_engine, redacted_url
+
+    engine = create_engine(empty_url)
+    upgrade(engine, BASELINE)
+    engine.dispose()
+    with pytest.raises(SchemaOutOfDate) as refused:
+        get_engine(empty_url)
+    assert str(refused.value) == ("数据库结构版本（0001_baseline）与本程序（0002_data_desk）不一致，"
+                                  "请先运行 python -m warehouse upgrade")
+    from config.settings import PROJECT_ROOT
+
+    done = subprocess.run([sys.executable, "-m", "warehouse", "upgrade"], capture_output=True, text=True,
+                          env={"DASHBOARD_DB_URL": empty_url, "PATH": "/usr/bin:/bin"}, cwd=PROJECT_ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"仓库结构已从 0001_baseline 升级到 0002_data_desk：{redacted_url(empty_url)}"
+    assert current_revision(get_engine(empty_url)) == "0002_data_desk"

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from access import users
 from access.passwords import PasswordError
 from access.sessions import check_session, end_session, start_session
-from access.signin import FAILED, LOCKED, MAX_FAILURES, sign_in
+from access.signin import FAILED, LOCKED, MAX_FAILURES, SSO_NO_NAME, SSO_REFUSED, SignInResult, sign_in, sign_in_sso
 from tests.conftest import PROJECT_ROOT
 from tests.metrics_fixture import B, build_metrics_warehouse
 from warehouse import schema
@@ -83,7 +83,7 @@ def test_signing_in_starts_a_session_whose_scope_is_the_users_township(engine):
         stored = conn.execute(select(schema.user_sessions.c.token_sha256)).scalars().all()
     assert result.token not in stored and len(stored) == 1  # only the token's hash is kept
     (event,) = audit(engine, "sign_in")
-    assert event["user_name"] == "qingshi" and event["detail"] == {"client": "10.0.0.8"}
+    assert event["user_name"] == "qingshi" and event["detail"] == {"client": "10.0.0.8", "method": "password"}
 
 
 def test_an_unknown_name_and_a_wrong_password_read_the_same(engine):
@@ -138,6 +138,35 @@ def test_a_township_user_whose_township_is_gone_cannot_sign_in_or_keep_a_session
         conn.execute(update(schema.users).values(township_code="990101999"))
     assert check_session(engine, token) is None  # fail closed: never the county view
     assert sign_in(engine, "qingshi", PASSWORD, "10.0.0.8").token is None
+
+
+def test_a_user_the_identity_provider_signed_in_gets_the_warehouse_users_session_and_scope(engine):
+    result = sign_in_sso(engine, " QingShi ", "10.0.0.8")  # the claim's value, as the provider spells it
+    signed_in = check_session(engine, result.token)
+    assert result.message == "" and signed_in.username == "qingshi"
+    assert signed_in.scope().role == "乡镇" and signed_in.scope().township_code == B  # the warehouse's, not a claim's
+    (event,) = audit(engine, "sign_in")
+    assert event["user_name"] == "qingshi" and event["detail"] == {"client": "10.0.0.8", "method": "sso"}
+    for _ in range(MAX_FAILURES):  # the password throttle is the password's: it does not lock the provider out
+        sign_in(engine, "qingshi", "wrong-password-1", "10.0.0.8")
+    assert sign_in_sso(engine, "qingshi", "10.0.0.8").token
+
+
+def test_an_unknown_disabled_or_township_less_user_of_the_provider_is_refused_and_audited(engine):
+    assert sign_in_sso(engine, "stranger", "10.0.0.8") == SignInResult(None, SSO_REFUSED.format(name="stranger"))
+    assert sign_in_sso(engine, None, "10.0.0.8").message == SSO_NO_NAME  # the claim is missing
+    assert sign_in_sso(engine, ["qingshi"], "10.0.0.8").message == SSO_NO_NAME  # or not text
+    users.set_active(engine, "qingshi", False, actor="管理员甲")
+    assert sign_in_sso(engine, "qingshi", "10.0.0.8").token is None
+    users.set_active(engine, "qingshi", True, actor="管理员甲")
+    with engine.begin() as conn:  # the township is no longer in the warehouse's 区划名录: fail closed
+        conn.execute(update(schema.users).values(township_code="990101999"))
+    assert sign_in_sso(engine, "qingshi", "10.0.0.8").message == SSO_REFUSED.format(name="qingshi")
+    failures = audit(engine, "sign_in_failed")
+    assert [e["user_name"] for e in failures] == ["stranger", "（空）", "（空）", "qingshi", "qingshi"]
+    assert {e["detail"]["method"] for e in failures} == {"sso"} and not audit(engine, "sign_in")
+    with engine.connect() as conn:
+        assert conn.execute(select(schema.user_sessions)).first() is None
 
 
 def test_a_password_reset_ends_the_sessions_and_only_the_new_password_works(engine):

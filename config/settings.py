@@ -50,6 +50,13 @@ def _ranking_weights(value: Any) -> dict[str, float]:
     return weights
 
 
+def _claim_name(value: Any) -> str:
+    """The name of an id_token claim: non-empty text."""
+    if not isinstance(value, str) or not value.strip():
+        raise SettingError(f"设置 sso_username_claim 应为 ID 令牌中一项声明的名称（如 preferred_username），现为：{value!r}")
+    return value.strip()
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("db_url", "", "数据库连接串；空则用项目 data/ 目录下内置的 SQLite 文件。也可用环境变量 DASHBOARD_DB_URL。"),
     Setting("data_dir", "data", "内置 SQLite 文件与导出归档所在目录（相对项目根目录）。"),
@@ -82,6 +89,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("session_idle_minutes", 30, "登录会话空闲多少分钟后失效（需重新登录）。"),
     Setting("session_max_hours", 8, "登录会话自登录起最长有效小时数。"),
     Setting("cookie_secure", False, "登录 Cookie 是否加 Secure（经 HTTPS 访问时设为 true）。"),
+    Setting("sso_username_claim", "preferred_username",
+            "统一身份认证（secrets.toml 的 [auth] 已配置时）以 ID 令牌中哪一项作为看板用户名；"
+            "该用户须是看板中已启用的用户，角色与乡镇以看板的用户表为准。", _claim_name),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -169,6 +169,30 @@ def test_an_unknown_disabled_or_township_less_user_of_the_provider_is_refused_an
         assert conn.execute(select(schema.user_sessions)).first() is None
 
 
+def test_st_logins_cookie_is_read_only_when_streamlit_signed_it_and_only_just_after(monkeypatch):
+    import time
+
+    from streamlit.web.server.server_util import get_cookie_secret
+    from streamlit.web.server.starlette.starlette_app_utils import create_signed_value
+
+    from access import sso
+
+    def cookie(claims: dict, secret: str | None = None) -> dict[str, str]:
+        signed = create_signed_value(secret or get_cookie_secret(), "_streamlit_user", json.dumps(claims))
+        return {"_streamlit_user": signed.decode()}
+
+    claims = {"preferred_username": "qingshi", "is_logged_in": True, "provider": "default"}
+    fresh = cookie(claims)
+    assert sso.identity(fresh) == claims
+    assert sso.identity(cookie(claims, secret="another-secret-0123456789")) is None  # not signed by this server
+    assert sso.identity({"_streamlit_user": fresh["_streamlit_user"][:-3] + "abc"}) is None  # tampered
+    assert sso.identity(cookie({**claims, "is_logged_in": False})) is None
+    assert sso.identity({}) is None
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + sso.HANDOFF.total_seconds() + 60)
+    assert sso.identity(fresh) is None  # set by the callback too long ago: no session from an old cookie
+
+
 def test_a_password_reset_ends_the_sessions_and_only_the_new_password_works(engine):
     token = start_session(engine, "qingshi")
     users.reset_password(engine, "qingshi", "Another2027", actor="管理员甲")

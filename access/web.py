@@ -48,6 +48,7 @@ SSO_NEXT_COOKIE = "dashboard_sso_next"  # the page to go back to, kept across th
 # what needs a session: the app's WebSocket, media (charts' images, downloads) and uploads
 DATA_PREFIXES = ("/_stcore/stream", "/media/", "/_stcore/upload_file")
 # what carries no data: the sign-in pages (ours and st.login's), health checks, the bundled scripts and styles
+ST_LOGIN_PATHS = ("/auth/login", "/auth/logout", "/oauth2callback")  # Streamlit's own
 OPEN_PREFIXES = ("/auth/", "/oauth2callback", "/_stcore/", "/static/", "/app/static/", "/component/", "/favicon")
 DATABASE_DOWN = "数据库暂时无法连接，请稍后重试或联系管理员。"
 SSO_UNAVAILABLE = "统一身份认证暂时无法使用，请用用户名和密码登录或联系管理员。"
@@ -157,6 +158,11 @@ def _set_session_cookie(response: Response, token: str) -> None:
 async def sign_in_route(request: Request) -> Response:
     """GET: the sign-in form. POST: check the password; on success set the session cookie and go back."""
     if request.method == "GET":
+        started = request.cookies.get(SSO_NEXT_COOKIE)
+        if started:  # back from the provider without an identity (refused, cancelled, or st.login failed)
+            response = _sign_in_form(_safe_next(unquote(started)), SSO_INCOMPLETE, status=401)
+            response.delete_cookie(SSO_NEXT_COOKIE, path=url("/auth/"))
+            return response
         return _sign_in_form(_safe_next(request.query_params.get("next")))
     form = await request.form()
     next_path = _safe_next(str(form.get("next") or ""))
@@ -246,6 +252,8 @@ class SessionGate:
         path = (full_path[len(base):] or "/") if base and (full_path + "/").startswith(base + "/") else full_path
         needs_data = path.startswith(DATA_PREFIXES)
         if not needs_data and path.startswith(OPEN_PREFIXES):
+            if scope["type"] == "http" and path in ST_LOGIN_PATHS:
+                return await self._st_login_in_chinese(scope, receive, send)
             return await self.app(scope, receive, send)
         cookies = HTTPConnection(scope).cookies  # an HTTP request or the WebSocket alike
         token = cookies.get(COOKIE_NAME)
@@ -270,6 +278,26 @@ class SessionGate:
             target = full_path + (f"?{query}" if query else "")
             response = RedirectResponse(f"{url(SIGN_IN_PATH)}?next={quote(target, safe='')}", status_code=302)
         await response(scope, receive, send)
+
+    async def _st_login_in_chinese(self, scope, receive, send):
+        """Pass a request to st.login's routes; an error they answer in English ("Authentication error", when
+        the provider cannot be reached) becomes the sign-in page saying so in Chinese."""
+        failed = False
+
+        async def send_unless_failed(message):
+            nonlocal failed
+            if message["type"] == "http.response.start" and message["status"] >= 400:
+                failed = True
+            if not failed:
+                await send(message)
+
+        await self.app(scope, receive, send_unless_failed)
+        if failed:
+            logger.warning("st.login's %s answered an error: single sign-on is unavailable", scope.get("path"))
+            started = HTTPConnection(scope).cookies.get(SSO_NEXT_COOKIE)
+            response = _sign_in_form(_safe_next(unquote(started or "")), SSO_UNAVAILABLE, status=503)
+            response.delete_cookie(SSO_NEXT_COOKIE, path=url("/auth/"))
+            await response(scope, receive, send)
 
 
 def routes() -> list[Route]:

@@ -193,6 +193,33 @@ def test_st_logins_cookie_is_read_only_when_streamlit_signed_it_and_only_just_af
     assert sso.identity(fresh) is None  # set by the callback too long ago: no session from an old cookie
 
 
+def test_an_error_st_login_answers_in_english_reaches_the_user_as_the_sign_in_page_in_chinese():
+    import asyncio
+
+    from starlette.responses import PlainTextResponse
+
+    from access.web import SSO_UNAVAILABLE, SessionGate
+
+    async def st_login_without_its_provider(scope, receive, send):  # what Streamlit's /auth/login answers then
+        await PlainTextResponse("Authentication error", status_code=400)(scope, receive, send)
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/auth/login", "query_string": b"provider=x",
+             "headers": [(b"cookie", b"dashboard_sso_next=%2Fcases")], "scheme": "http", "server": ("127.0.0.1", 80)}
+    asyncio.run(SessionGate(st_login_without_its_provider)(scope, receive, send))
+    start, body = sent[0], b"".join(m.get("body", b"") for m in sent[1:]).decode("utf-8")
+    assert start["status"] == 503 and len([m for m in sent if m["type"] == "http.response.start"]) == 1
+    assert SSO_UNAVAILABLE in body and "Authentication error" not in body
+    assert 'name="next" value="/cases"' in body  # the page asked for is still the one to go back to
+
+
 def test_a_password_reset_ends_the_sessions_and_only_the_new_password_works(engine):
     token = start_session(engine, "qingshi")
     users.reset_password(engine, "qingshi", "Another2027", actor="管理员甲")

@@ -112,6 +112,17 @@ def test_a_user_unknown_to_the_warehouse_or_disabled_is_refused_in_chinese_and_s
     expect(page.get_by_role("alert")).to_have_count(0)
 
 
+def test_a_provider_that_refuses_leaves_the_user_on_the_sign_in_page_told_so_in_chinese(sso_server, provider, page):
+    provider.signs_in_as(error="access_denied")  # the person cancelled at the provider
+    page.goto(f"{sso_server}/cases")
+    sign_in_through_the_provider(page)
+    expect(page.get_by_role("alert")).to_have_text("统一身份认证未完成或已超时，请重新登录。")
+    assert page.locator("input[name=next]").input_value() == "/cases"  # the deep link is still the way back
+    assert not cookie_names(page) & {"dashboard_session", "dashboard_sso_next", *ST_LOGIN_COOKIES}
+    page.reload()  # said once
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+
 def test_st_logins_cookie_alone_opens_no_data_and_sign_out_clears_it(sso_server, page):
     page.context.add_cookies([{"name": name, "value": "forged", "url": sso_server} for name in ST_LOGIN_COOKIES])
     for path in ("/media/0123456789abcdef.png", "/_stcore/upload_file/x/y"):

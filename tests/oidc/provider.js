@@ -1,6 +1,7 @@
 // The identity provider of the sign-in tests: oauth2-mock-server on the loopback (tests/oidc_provider.py
 // starts it). Its /authorize signs anyone in at once; who that is, the test says beforehand with
 // POST /test/identity {"preferred_username": "…", …}: those claims go into every token it signs next.
+// {"error": "access_denied"} makes it refuse instead, as a provider does when the person cancels.
 'use strict';
 const { OAuth2Server } = require('oauth2-mock-server');
 
@@ -15,6 +16,12 @@ async function main() {
   });
   server.service.on('beforeTokenSigning', (token) => Object.assign(token.payload, identity));
   server.service.on('beforeUserinfo', (response) => Object.assign(response.body, identity));
+  server.service.on('beforeAuthorizeRedirect', ({ url }) => {
+    if (identity.error) {
+      url.searchParams.delete('code');
+      url.searchParams.set('error', identity.error);
+    }
+  });
   await server.start(port, '127.0.0.1');
   server.issuer.url = `http://127.0.0.1:${server.address().port}`; // not "localhost", which may be ::1 first
   console.log(`OIDC provider listening on ${server.issuer.url}`);

@@ -1,10 +1,12 @@
 # The two commands a new machine needs (README):
 #   make run    venv + requirements, builds the warehouse from sample_data/ if absent, serves on 127.0.0.1:8501
-#   make test   venv + requirements, ruff (ruff.toml), then the whole test suite (unit, PostgreSQL, browser)
+#   make test   venv + requirements, the test OIDC provider (npm), ruff (ruff.toml), then the whole test suite
+#               (unit, PostgreSQL, browser, single sign-on)
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 DB     := data/warehouse.sqlite
+OIDC   := tests/oidc
 
 .PHONY: run test warehouse bench sample
 
@@ -13,6 +15,13 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
+
+# The single sign-on tests' OIDC provider (oauth2-mock-server, pinned in tests/oidc/package-lock.json).
+# Without npm the step says so and those tests skip (with CI=true they fail: .ci/run installs Node.js).
+$(OIDC)/node_modules/.installed: $(OIDC)/package.json $(OIDC)/package-lock.json
+	@if command -v npm >/dev/null; then \
+		cd $(OIDC) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "npm 未安装：单点登录测试将跳过（apt-get install nodejs npm）"; fi
 
 # Only when no database URL is configured: the embedded SQLite file is built from the sample.
 $(DB): $(VENV)/.installed
@@ -31,7 +40,7 @@ run: $(VENV)/.installed
 	@if [ -z "$$DASHBOARD_DB_URL" ]; then $(PY) -m access demo-users; fi
 	$(PY) -m streamlit run serve.py --server.address 127.0.0.1 --server.port 8501
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed $(OIDC)/node_modules/.installed
 	$(PY) -m ruff check . && $(PY) -m pytest -q tests
 
 sample: $(VENV)/.installed

@@ -62,6 +62,13 @@ def _positive_number(name: str, value: Any) -> float:
     return value
 
 
+def _claim_name(value: Any) -> str:
+    """The name of an id_token claim: non-empty text."""
+    if not isinstance(value, str) or not value.strip():
+        raise SettingError(f"设置 sso_username_claim 应为 ID 令牌中一项声明的名称（如 preferred_username），现为：{value!r}")
+    return value.strip()
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("db_url", "", "数据库连接串；空则用项目 data/ 目录下内置的 SQLite 文件。也可用环境变量 DASHBOARD_DB_URL。"),
     Setting("data_dir", "data", "内置 SQLite 文件与导出归档所在目录（相对项目根目录）。"),
@@ -98,6 +105,9 @@ SETTINGS: tuple[Setting, ...] = (
             check=lambda value: _day_of_month("reporting_deadline_day", value)),
     Setting("desk_upload_limit_mb", 20, "数据报送页单个上传文件的大小上限（MB），须不大于 server.maxUploadSize。",
             check=lambda value: _positive_number("desk_upload_limit_mb", value)),
+    Setting("sso_username_claim", "preferred_username",
+            "统一身份认证（secrets.toml 的 [auth] 已配置时）以 ID 令牌中哪一项作为看板用户名；"
+            "该用户须是看板中已启用的用户，角色与乡镇以看板的用户表为准。", _claim_name),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

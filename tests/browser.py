@@ -61,8 +61,10 @@ def wait_healthy(base_url: str, process: subprocess.Popen, timeout: float = 60.0
 
 
 def start_app(db_url: str, script: str = "serve.py", extra_env: dict[str, str] | None = None,
-              log_path: Path | None = None) -> tuple[subprocess.Popen, str]:
-    """Start ``streamlit run <script>`` on a free port against ``db_url``; return (process, base URL)."""
+              log_path: Path | None = None, base_path: str = "") -> tuple[subprocess.Popen, str]:
+    """Start ``streamlit run <script>`` on a free port against ``db_url``; return (process, base URL).
+
+    ``base_path`` (``/dash``) serves it under ``--server.baseUrlPath``; the base URL then ends with it."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DASHBOARD_")}
     env.update({"DASHBOARD_DB_URL": db_url, "PYTHONPATH": str(PROJECT_ROOT),
@@ -72,11 +74,12 @@ def start_app(db_url: str, script: str = "serve.py", extra_env: dict[str, str] |
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+         *(["--server.baseUrlPath", base_path] if base_path else [])],
         cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: stopped by its id, nothing else
     )
-    base_url = f"http://127.0.0.1:{port}"
+    base_url = f"http://127.0.0.1:{port}{base_path}"
     try:
         wait_healthy(base_url, process)
     except Exception:
@@ -150,11 +153,12 @@ SIGNED_IN: dict[str, str] = {}
 
 @contextmanager
 def served_app(db_url: str, log_path: Path | None = None, *, signed_in_role: str | None = "纪委",
-               extra_env: dict[str, str] | None = None) -> Iterator[str]:
+               extra_env: dict[str, str] | None = None, base_path: str = "") -> Iterator[str]:
     """Serve the app against ``db_url`` for the block; yield its base URL; stop it afterwards.
 
-    A ``page`` that opens the URL is signed in as a test user of ``signed_in_role`` (None: not signed in)."""
-    process, base_url = start_app(db_url, log_path=log_path, extra_env=extra_env)
+    A ``page`` that opens the URL is signed in as a test user of ``signed_in_role`` (None: not signed in).
+    ``extra_env`` adds environment variables (``STREAMLIT_SECRETS_FILES``); ``base_path`` is ``start_app``'s."""
+    process, base_url = start_app(db_url, extra_env=extra_env, log_path=log_path, base_path=base_path)
     if signed_in_role:
         from tests.signed_in import session_token
 

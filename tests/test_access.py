@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from access import users
 from access.passwords import PasswordError
 from access.sessions import check_session, end_session, start_session
-from access.signin import FAILED, LOCKED, MAX_FAILURES, sign_in
+from access.signin import FAILED, LOCKED, MAX_FAILURES, SSO_NO_NAME, SSO_REFUSED, SignInResult, sign_in, sign_in_sso
 from tests.conftest import PROJECT_ROOT
 from tests.metrics_fixture import B, build_metrics_warehouse
 from warehouse import schema
@@ -83,7 +83,7 @@ def test_signing_in_starts_a_session_whose_scope_is_the_users_township(engine):
         stored = conn.execute(select(schema.user_sessions.c.token_sha256)).scalars().all()
     assert result.token not in stored and len(stored) == 1  # only the token's hash is kept
     (event,) = audit(engine, "sign_in")
-    assert event["user_name"] == "qingshi" and event["detail"] == {"client": "10.0.0.8"}
+    assert event["user_name"] == "qingshi" and event["detail"] == {"client": "10.0.0.8", "method": "password"}
 
 
 def test_an_unknown_name_and_a_wrong_password_read_the_same(engine):
@@ -138,6 +138,86 @@ def test_a_township_user_whose_township_is_gone_cannot_sign_in_or_keep_a_session
         conn.execute(update(schema.users).values(township_code="990101999"))
     assert check_session(engine, token) is None  # fail closed: never the county view
     assert sign_in(engine, "qingshi", PASSWORD, "10.0.0.8").token is None
+
+
+def test_a_user_the_identity_provider_signed_in_gets_the_warehouse_users_session_and_scope(engine):
+    result = sign_in_sso(engine, " QingShi ", "10.0.0.8")  # the claim's value, as the provider spells it
+    signed_in = check_session(engine, result.token)
+    assert result.message == "" and signed_in.username == "qingshi"
+    assert signed_in.scope().role == "乡镇" and signed_in.scope().township_code == B  # the warehouse's, not a claim's
+    (event,) = audit(engine, "sign_in")
+    assert event["user_name"] == "qingshi" and event["detail"] == {"client": "10.0.0.8", "method": "sso"}
+    for _ in range(MAX_FAILURES):  # the password throttle is the password's: it does not lock the provider out
+        sign_in(engine, "qingshi", "wrong-password-1", "10.0.0.8")
+    assert sign_in_sso(engine, "qingshi", "10.0.0.8").token
+
+
+def test_an_unknown_disabled_or_township_less_user_of_the_provider_is_refused_and_audited(engine):
+    assert sign_in_sso(engine, "stranger", "10.0.0.8") == SignInResult(None, SSO_REFUSED.format(name="stranger"))
+    assert sign_in_sso(engine, None, "10.0.0.8").message == SSO_NO_NAME  # the claim is missing
+    assert sign_in_sso(engine, ["qingshi"], "10.0.0.8").message == SSO_NO_NAME  # or not text
+    users.set_active(engine, "qingshi", False, actor="管理员甲")
+    assert sign_in_sso(engine, "qingshi", "10.0.0.8").token is None
+    users.set_active(engine, "qingshi", True, actor="管理员甲")
+    with engine.begin() as conn:  # the township is no longer in the warehouse's 区划名录: fail closed
+        conn.execute(update(schema.users).values(township_code="990101999"))
+    assert sign_in_sso(engine, "qingshi", "10.0.0.8").message == SSO_REFUSED.format(name="qingshi")
+    failures = audit(engine, "sign_in_failed")
+    assert [e["user_name"] for e in failures] == ["stranger", "（空）", "（空）", "qingshi", "qingshi"]
+    assert {e["detail"]["method"] for e in failures} == {"sso"} and not audit(engine, "sign_in")
+    with engine.connect() as conn:
+        assert conn.execute(select(schema.user_sessions)).first() is None
+
+
+def test_st_logins_cookie_is_read_only_when_streamlit_signed_it_and_only_just_after(monkeypatch):
+    import time
+
+    from streamlit.web.server.server_util import get_cookie_secret
+    from streamlit.web.server.starlette.starlette_app_utils import create_signed_value
+
+    from access import sso
+
+    def cookie(claims: dict, secret: str | None = None) -> dict[str, str]:
+        signed = create_signed_value(secret or get_cookie_secret(), "_streamlit_user", json.dumps(claims))
+        return {"_streamlit_user": signed.decode()}
+
+    claims = {"preferred_username": "qingshi", "is_logged_in": True, "provider": "default"}
+    fresh = cookie(claims)
+    assert sso.identity(fresh) == claims
+    assert sso.identity(cookie(claims, secret="another-secret-0123456789")) is None  # not signed by this server
+    assert sso.identity({"_streamlit_user": fresh["_streamlit_user"][:-3] + "abc"}) is None  # tampered
+    assert sso.identity(cookie({**claims, "is_logged_in": False})) is None
+    assert sso.identity({}) is None
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + sso.HANDOFF.total_seconds() + 60)
+    assert sso.identity(fresh) is None  # set by the callback too long ago: no session from an old cookie
+
+
+def test_an_error_st_login_answers_in_english_reaches_the_user_as_the_sign_in_page_in_chinese():
+    import asyncio
+
+    from starlette.responses import PlainTextResponse
+
+    from access.web import SSO_UNAVAILABLE, SessionGate
+
+    async def st_login_without_its_provider(scope, receive, send):  # what Streamlit's /auth/login answers then
+        await PlainTextResponse("Authentication error", status_code=400)(scope, receive, send)
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/auth/login", "query_string": b"provider=x",
+             "headers": [(b"cookie", b"dashboard_sso_next=%2Fcases")], "scheme": "http", "server": ("127.0.0.1", 80)}
+    asyncio.run(SessionGate(st_login_without_its_provider)(scope, receive, send))
+    start, body = sent[0], b"".join(m.get("body", b"") for m in sent[1:]).decode("utf-8")
+    assert start["status"] == 503 and len([m for m in sent if m["type"] == "http.response.start"]) == 1
+    assert SSO_UNAVAILABLE in body and "Authentication error" not in body
+    assert 'name="next" value="/cases"' in body  # the page asked for is still the one to go back to
 
 
 def test_a_password_reset_ends_the_sessions_and_only_the_new_password_works(engine):

@@ -66,6 +66,18 @@ def test_media_uploads_and_the_app_socket_are_refused_without_a_session(unsigned
     assert opened.startswith("closed")
 
 
+def test_without_auth_configured_nothing_about_single_sign_on_appears(unsigned_server, page):
+    page.goto(f"{unsigned_server}/cases")
+    sign_in_form_shown(page)
+    assert "统一身份认证" not in page.locator("body").inner_text()
+    page.goto(f"{unsigned_server}/auth/sso/start?next=%2Fcases")  # typed in anyway: back to the form
+    sign_in_form_shown(page)
+    page.context.add_cookies([{"name": "_streamlit_user", "value": "forged", "url": unsigned_server}])
+    page.goto(f"{unsigned_server}/cases")  # st.login's cookie means nothing here
+    sign_in_form_shown(page)
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+
 def test_a_township_user_signs_in_from_a_deep_link_and_sees_only_its_township(unsigned_server, page, browser):
     page.goto(f"{unsigned_server}/cases?township=柳河乡&granularity=季&period=2024年第三季度")
     sign_in_form_shown(page)

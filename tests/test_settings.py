@@ -71,3 +71,12 @@ def test_secrets_toml_is_read_when_no_environment(monkeypatch, tmp_path):
         assert settings.get("db_url") == "sqlite:///from-secrets.sqlite"
     finally:
         settings.reset_cache()
+
+
+def test_the_single_sign_on_username_claim_must_name_a_claim(monkeypatch):
+    assert settings.get("sso_username_claim") == "preferred_username"
+    monkeypatch.setenv("DASHBOARD_SSO_USERNAME_CLAIM", " employee_id ")
+    assert settings.get("sso_username_claim") == "employee_id"
+    monkeypatch.setenv("DASHBOARD_SSO_USERNAME_CLAIM", " ")
+    with pytest.raises(settings.SettingError, match="sso_username_claim"):
+        settings.check_all()

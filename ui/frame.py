@@ -26,7 +26,7 @@ from sqlalchemy.exc import OperationalError
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from access.sessions import COOKIE_NAME, SignedIn, check_session, end_session
-from access.web import SIGN_IN_PATH
+from access.web import sign_in_url
 from charts import theme
 from config import settings
 from config.logs import configure_logging
@@ -109,7 +109,7 @@ def current_user() -> SignedIn:
     if user is None:
         st.title("请先登录")
         st.info("登录已失效或尚未登录：请重新登录后查看（刷新本页即转到登录页）。")
-        st.markdown(f"[前往登录页]({SIGN_IN_PATH})")
+        st.markdown(f"[前往登录页]({sign_in_url()})")
         st.stop()
     return user
 

@@ -155,13 +155,15 @@ def one_line(header: object) -> str:
 _WHISTLEBLOWER_KEYS = frozenset(header_key(h) for h in WHISTLEBLOWER_HEADERS)
 IGNORED_KEYS = frozenset(header_key(h) for h in IGNORED_HEADERS)
 _ANY_BRACKET = re.compile(r"\(.*?\)")
+_PARTS = re.compile(r"[/、,|及和]")
 
 
 def is_whistleblower_header(key: str) -> bool:
     """True for 反映人, 联系电话 … also with a bracket or a rule variant: 反映人(姓名), 联系电话（手机）."""
     if not key:
         return False
-    candidates = {key, _ANY_BRACKET.sub("", key.translate(_BRACKETS)), _spelling(key).stem}
+    bare = _ANY_BRACKET.sub("", key.translate(_BRACKETS))
+    candidates = {key, bare, _spelling(key).stem, *_PARTS.split(bare)}  # 反映人/联系电话: either part
     return not candidates.isdisjoint(_WHISTLEBLOWER_KEYS)
 
 

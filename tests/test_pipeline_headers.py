@@ -130,7 +130,8 @@ def test_the_rules_keep_the_one_synonym_table_unambiguous():
                 assert seen.setdefault(stem, f.header) == f.header, (kind.name, name, seen[stem], f.header)
 
 
-@pytest.mark.parametrize("written", ["反映人（实名）", "举报人\n电话", "联系电话(手机)", "是否实名举报人"])
+@pytest.mark.parametrize("written", ["反映人（实名）", "举报人\n电话", "联系电话(手机)", "是否实名举报人", "反映人/联系电话",
+                                     "反映人及联系方式"])
 def test_whistleblower_columns_are_dropped_whatever_their_spelling(tmp_path, written):
     header = [written if h == "反映人" else h for h in CLUE_HEADER]
     rows = [clue_row(1, 反映人="王大妈")]

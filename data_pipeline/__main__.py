@@ -1,4 +1,8 @@
-"""Command line: ``python -m data_pipeline load|rejects|sample``.
+"""Command line: ``python -m data_pipeline load [--map 原表头=标准表头 …]|rejects|sample``.
+
+``--map`` confirms that a header the reader could not place is a standard header; the mappings a
+committed sheet used are saved for the county (``data_pipeline.headers``), so the next file with
+the same headers loads without them.
 
 Exit status 0 when every load committed (rejected rows are normal and reported); 1 when a file
 could not be read or its load was rolled back; 2 for a usage or unexpected error. Every failure
@@ -46,18 +50,69 @@ def summary_table(reports) -> str:
     return "\n".join(out)
 
 
+def _confirmed_mappings(options: list[str]) -> dict[str, str]:
+    """Return the ``--map 原表头=标准表头`` options as source → standard; ValueError (Chinese) for a bad one."""
+    from data_pipeline.headers import parse_map_option
+
+    confirmed: dict[str, str] = {}
+    for option in options:
+        source, standard = parse_map_option(option)
+        if confirmed.get(source, standard) != standard:
+            raise ValueError(f"--map 对“{source}”给了两个标准表头：“{confirmed[source]}”和“{standard}”")
+        confirmed[source] = standard
+    return confirmed
+
+
+def _save_confirmed(engine, reports, confirmed: dict[str, str], county_code: str, actor: str) -> None:
+    """Save the --map mappings that a committed sheet used, per ledger kind, and say what became of each."""
+    from data_pipeline.headers import save_header_mappings
+    from data_pipeline.ledgers import LEDGER_BY_NAME
+
+    used: dict[str, dict[str, str]] = {}
+    for r in reports:
+        if r.committed and not r.skipped and r.ledger_kind:
+            for source, standard in r.header_mappings.items():
+                if source in confirmed:
+                    used.setdefault(r.ledger_kind, {})[source] = standard
+    with engine.begin() as conn:
+        saved = save_header_mappings(conn, county_code, used, actor)
+    for kind, pairs in saved.items():
+        shown = "、".join(f"“{s}”→“{h}”" for s, h in pairs.items())
+        print(f"已保存表头对应关系（{LEDGER_BY_NAME[kind].label}）：{shown}；本县以后载入相同表头时自动使用")
+    skipped = any(r.skipped for r in reports)
+    for source, standard in confirmed.items():
+        if not any(source in pairs for pairs in used.values()):
+            print(f"--map {source}={standard} 未用上：已入库的工作表中没有表头“{source}”"
+                  + ("（已载入过的文件已跳过；要按此对应关系重新载入，请加 --force）" if skipped else ""))
+
+
 def _command_load(args) -> int:
+    from config import settings
+    from data_pipeline.headers import HeaderMappings, saved_header_mappings
     from data_pipeline.load import load_paths
     from warehouse.engine import get_engine
 
+    try:
+        confirmed = _confirmed_mappings(args.map)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
     engine = get_engine(args.db)
+    county_code = str(settings.get("county_code"))
+    with engine.begin() as conn:
+        saved = saved_header_mappings(conn, county_code)
     reports = load_paths([Path(p) for p in args.paths], engine, loaded_by=args.by, progress=args.progress,
-                         force=args.force)
+                         force=args.force, mappings=HeaderMappings(confirmed=confirmed, saved=saved))
     if not reports:
         print("错误：没有找到可载入的台账文件（.xlsx 或 .csv）", file=sys.stderr)
         return 1
     if any(not r.error for r in reports):
         print(summary_table(reports))
+    for r in reports:
+        for note in r.notes:
+            print(f"「{r.file_name}」" + (f"工作表“{r.sheet_name}”" if r.sheet_name else "") + f"：{note}")
+    if confirmed:
+        _save_confirmed(engine, reports, confirmed, county_code, args.by)
     printed = 0
     for r in reports:
         for warning in r.warnings:
@@ -126,7 +181,7 @@ def _command_template(args) -> int:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one Chinese line instead of argparse's usage dump
-        self.exit(2, f"错误：命令参数有误（{message}）。用法：python -m data_pipeline load 文件或目录… | "
+        self.exit(2, f"错误：命令参数有误（{message}）。用法：python -m data_pipeline load 文件或目录… [--map 原表头=标准表头] | "
                      "rejects --out 文件.xlsx [--batch N] | sample --out 目录\n")
 
 
@@ -140,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--by", default="命令行", help="操作人（写入审计日志）")
     load.add_argument("--progress", action="store_true", help="显示进度条")
     load.add_argument("--force", action="store_true", help="重新载入已载入过的文件（如补充区划名录后重载拒收的台账）")
+    load.add_argument("--map", action="append", default=[], metavar="原表头=标准表头",
+                      help="确认表头对应关系（可多次给出），如 --map 办理情况=办理状态；入库后为本县保存，下次自动使用")
     load.set_defaults(handler=_command_load)
 
     rejects = commands.add_parser("rejects", help="导出拒收行（.xlsx）")

@@ -1,7 +1,8 @@
 """The input contract: which ledgers exist, their columns, header synonyms and value kinds.
 
 This is the one table of header synonyms (docs/DOMAIN.md, "The ledgers": the authority for the columns).
-A ledger's kind is recognised from its header: the kind whose required headers are all present.
+A ledger's kind is recognised from its header: the kind whose required headers are all present,
+compared after the spelling rules of ``data_pipeline/headers.py``.
 
 A messy township sheet, before and after reading:
 
@@ -64,8 +65,12 @@ class LedgerKind:
         return tuple(f.header for f in self.fields if f.required)
 
 
-TOWNSHIP_SYNONYMS = ("乡镇", "乡镇（街道）", "乡镇(街道)", "镇街", "所属镇街", "所在乡镇", "乡镇名称")
-VILLAGE_SYNONYMS = ("村(社区)", "村（社区）", "所属村", "村社区", "所在村", "村居", "所属村（社区）", "村名称")
+# Synonyms are other words for a column. Other spellings of the same words — full-width, spaces and
+# line breaks, brackets such as 乡镇(街道)/村（社区）/（年月日）, a unit, 是否X, …时间, …编码, …进度,
+# 所在… — are the rules of data_pipeline/headers.py, applied alike to a file's header and to these
+# names, so they are not listed here.
+TOWNSHIP_SYNONYMS = ("乡镇", "镇街", "所属镇街", "乡镇名称")
+VILLAGE_SYNONYMS = ("村(社区)", "所属村", "村社区", "村居", "村名称")
 
 DIVISIONS = LedgerKind(
     name="divisions",
@@ -76,16 +81,16 @@ DIVISIONS = LedgerKind(
     natural_key=("village_code",),
     fields=(
         Field("乡镇代码", "township_code", "township_code", synonyms=("乡镇区划代码",)),
-        Field("乡镇名称", "township_name", "text", synonyms=("乡镇", "乡镇（街道）", "乡镇(街道)")),
-        Field("村代码", "village_code", "village_code", synonyms=("村区划代码", "村（社区）代码", "村(社区)代码")),
-        Field("村名称", "village_name", "text", synonyms=("村（社区）名称", "村(社区)名称", "村（社区）", "村(社区)")),
+        Field("乡镇名称", "township_name", "text", synonyms=("乡镇",)),
+        Field("村代码", "village_code", "village_code", synonyms=("村区划代码",)),
+        Field("村名称", "village_name", "text", synonyms=("村(社区)",)),
         # optional: the code's digits say the kind (a contradicting 村类型 is a warning, the code wins)
         Field("村类型", "village_kind", "enum", required=False, choices=vocab.VILLAGE_KINDS, synonyms=("类型",)),
         Field("经度", "longitude", "decimal", required=False, synonyms=("X", "lng", "lon")),
         Field("纬度", "latitude", "decimal", required=False, synonyms=("Y", "lat")),
-        Field("户籍人口", "registered_population", "int", required=False, synonyms=("人口", "户籍人口（人）")),
+        Field("户籍人口", "registered_population", "int", required=False, synonyms=("人口",)),
         # the county's own name (counties table); its code is the first 6 digits of 乡镇代码
-        Field("县名称", "county_name", "text", required=False, synonyms=("区县名称", "县（市、区）", "县(市、区)")),
+        Field("县名称", "county_name", "text", required=False, synonyms=("区县名称", "县(市、区)")),
     ),
 )
 
@@ -96,7 +101,7 @@ CLUES = LedgerKind(
     natural_key=("clue_id",),
     fields=(
         Field("线索编号", "clue_id", "text", synonyms=("线索号", "编号")),
-        Field("受理日期", "received_date", "date", synonyms=("受理时间", "收到日期", "登记日期")),
+        Field("受理日期", "received_date", "date", synonyms=("收到日期", "登记日期")),
         Field("线索来源", "clue_source", "enum", choices=vocab.CLUE_SOURCES, synonyms=("来源", "线索来源渠道")),
         Field("所属乡镇", "township_code", "township", synonyms=TOWNSHIP_SYNONYMS),
         Field("所属村(社区)", "village_code", "village", required=False, synonyms=VILLAGE_SYNONYMS),
@@ -106,13 +111,13 @@ CLUES = LedgerKind(
         Field("被反映人身份", "reported_person_role", "enum", required=False, choices=vocab.PERSON_ROLES,
               synonyms=("身份",)),
         Field("涉及金额(万元)", "amount_wan_yuan", "decimal", required=False,
-              synonyms=("涉及金额（万元）", "涉及金额", "金额(万元)", "金额（万元）")),
+              synonyms=("金额(万元)",)),
         Field("管理等级", "management_level", "enum", choices=vocab.MANAGEMENT_LEVELS,
               synonyms=("等级", "三色等级", "红黄蓝等级")),
-        Field("挂牌督办", "is_supervised", "bool", synonyms=("是否挂牌督办",)),
+        Field("挂牌督办", "is_supervised", "bool"),
         Field("处置方式", "disposal_method", "enum", required=False, choices=vocab.DISPOSAL_METHODS),
         Field("办理状态", "handling_status", "enum", choices=vocab.CLUE_STATUSES, synonyms=("状态",)),
-        Field("办结日期", "closed_date", "date", required=False, synonyms=("办结时间",)),
+        Field("办结日期", "closed_date", "date", required=False),
     ),
 )
 
@@ -124,17 +129,17 @@ CASES = LedgerKind(
     fields=(
         Field("案件编号", "case_id", "text", synonyms=("案号",)),
         Field("线索编号", "clue_id", "text", required=False),
-        Field("立案日期", "filed_date", "date", synonyms=("立案时间",)),
-        Field("结案日期", "closed_date", "date", required=False, synonyms=("结案时间",)),
+        Field("立案日期", "filed_date", "date"),
+        Field("结案日期", "closed_date", "date", required=False),
         Field("所属乡镇", "township_code", "township", synonyms=TOWNSHIP_SYNONYMS),
         Field("所属村(社区)", "village_code", "village", required=False, synonyms=VILLAGE_SYNONYMS),
         Field("问题领域", "problem_domain", "enum", choices=vocab.PROBLEM_DOMAINS, synonyms=("领域",)),
         Field("发现方式", "discovery_method", "enum", choices=vocab.DISCOVERY_METHODS, synonyms=("线索发现方式",)),
         Field("违纪类型", "violation_type", "enum", choices=vocab.VIOLATION_TYPES, synonyms=("违纪违法类型",)),
-        Field("处理人数", "people_count", "int", synonyms=("处理人数(人)", "处理人数（人）")),
-        Field("追缴资金(万元)", "recovered_funds_wan_yuan", "decimal",
-              synonyms=("追缴资金（万元）", "追缴资金", "挽回损失(万元)")),
-        Field("是否典型案例", "is_typical", "bool", synonyms=("典型案例",)),
+        Field("处理人数", "people_count", "int"),
+        # 追缴资金 headed in 元 or 千元 is converted to 万元 when read (headers.MONEY_UNITS)
+        Field("追缴资金(万元)", "recovered_funds_wan_yuan", "decimal", synonyms=("挽回损失(万元)",)),
+        Field("是否典型案例", "is_typical", "bool"),
     ),
 )
 
@@ -150,7 +155,7 @@ CASE_PEOPLE = LedgerKind(
         Field("身份", "person_role", "enum", choices=vocab.PERSON_ROLES, synonyms=("人员身份",)),
         Field("处理形态", "discipline_form", "enum", choices=vocab.DISCIPLINE_FORMS, synonyms=("四种形态", "形态")),
         Field("处分种类", "sanction_type", "enum", choices=vocab.SANCTION_TYPES, synonyms=("处理结果", "处分")),
-        Field("是否移送司法", "is_transferred_to_judiciary", "bool", synonyms=("移送司法",)),
+        Field("是否移送司法", "is_transferred_to_judiciary", "bool"),
     ),
 )
 
@@ -162,20 +167,19 @@ RECTIFICATION = LedgerKind(
     fields=(
         Field("整改编号", "item_id", "text", synonyms=("问题编号",)),
         Field("问题来源", "issue_source", "enum", choices=vocab.ISSUE_SOURCES),
-        Field("反馈日期", "feedback_date", "date", synonyms=("反馈时间", "交办日期")),
+        Field("反馈日期", "feedback_date", "date", synonyms=("交办日期",)),
         Field("责任乡镇", "township_code", "township", synonyms=TOWNSHIP_SYNONYMS + ("所属乡镇",)),
-        Field("责任村(社区)", "village_code", "village", required=False,
-              synonyms=VILLAGE_SYNONYMS + ("责任村（社区）", "所属村(社区)")),
+        Field("责任村(社区)", "village_code", "village", required=False, synonyms=VILLAGE_SYNONYMS),
         Field("问题类别", "problem_category", "enum", choices=vocab.PROBLEM_CATEGORIES, synonyms=("问题领域",)),
         Field("问题描述", "description", "text", required=False, synonyms=("问题内容",)),
         Field("整改措施", "measures", "text", required=False),
         Field("责任人", "responsible_person", "text", required=False, synonyms=("整改责任人",)),
         Field("整改时限", "deadline_date", "date", synonyms=("整改期限", "完成时限")),
         Field("整改状态", "rectification_status", "enum", choices=vocab.RECTIFICATION_STATUSES,
-              synonyms=("状态", "整改进度")),
-        Field("完成日期", "completed_date", "date", required=False, synonyms=("完成时间", "整改完成日期")),
-        Field("销号日期", "closed_off_date", "date", required=False, synonyms=("销号时间",)),
-        Field("是否反复出现", "is_recurring", "bool", synonyms=("反复出现",)),
+              synonyms=("状态",)),
+        Field("完成日期", "completed_date", "date", required=False, synonyms=("整改完成日期",)),
+        Field("销号日期", "closed_off_date", "date", required=False),
+        Field("是否反复出现", "is_recurring", "bool"),
         Field("关联线索编号", "related_clue_id", "text", required=False),
         Field("关联案件编号", "related_case_id", "text", required=False),
     ),

@@ -86,6 +86,8 @@ class FileReport:
     batch_id: int | None = None
     rejections: list[str] = field(default_factory=list)  # full Chinese sentences, capped
     path: Path | None = None
+    notes: list[str] = field(default_factory=list)  # ParsedSheet.notes: units converted, header mappings used
+    header_mappings: dict[str, str] = field(default_factory=dict)  # ParsedSheet.mapped: source → standard header
 
     @property
     def balanced(self) -> bool:
@@ -128,7 +130,8 @@ class Progress:
 
 
 def load_paths(paths: list[Path], engine: Engine, loaded_by: str = "命令行",
-               progress: bool = False, force: bool = False, own_township: str | None = None) -> list[FileReport]:
+               progress: bool = False, force: bool = False, own_township: str | None = None,
+               mappings=None) -> list[FileReport]:
     """Return one FileReport per sheet loaded (or per file skipped or failed), loading in kind order.
 
     ``force`` loads a file again even when its sha256 was loaded before (e.g. after the divisions
@@ -139,7 +142,7 @@ def load_paths(paths: list[Path], engine: Engine, loaded_by: str = "命令行",
     reports: list[FileReport] = []
     for position, path in enumerate(ledger_files(paths)):
         try:
-            kinds = sniff_kinds(path)
+            kinds = sniff_kinds(path, mappings)
         except LedgerReadError as exc:
             logger.warning("File %s not read", path.name, exc_info=True)
             reports.append(FileReport(file_name=path.name, path=path, error=f"「{path.name}」无法读取：{exc}"))
@@ -152,12 +155,12 @@ def load_paths(paths: list[Path], engine: Engine, loaded_by: str = "命令行",
         ordered.append((order, position, path))
     for _, _, path in sorted(ordered):
         reports.extend(load_file(path, engine, loaded_by=loaded_by, progress=progress, force=force,
-                                 own_township=own_township))
+                                 own_township=own_township, mappings=mappings))
     return reports
 
 
 def load_file(path: Path, engine: Engine, loaded_by: str = "命令行", progress: bool = False,
-              force: bool = False, own_township: str | None = None) -> list[FileReport]:
+              force: bool = False, own_township: str | None = None, mappings=None) -> list[FileReport]:
     """Return the reports of loading one file in one transaction (or why it was skipped/failed)."""
     path = Path(path)
     name = path.name
@@ -177,7 +180,7 @@ def load_file(path: Path, engine: Engine, loaded_by: str = "命令行", progress
         return [FileReport(file_name=name, path=path, ledger_kind=kind, committed=True, skipped=True,
                            batch_id=batch_id, warnings=["已加载，跳过"]) for kind, batch_id in earlier]
     try:
-        sheets = read_ledger(path)
+        sheets = read_ledger(path, mappings=mappings)
     except LedgerReadError as exc:
         logger.warning("File %s not read", name, exc_info=True)
         return [FileReport(file_name=name, path=path, error=f"「{name}」无法读取：{exc}")]
@@ -294,7 +297,8 @@ def _write_sheet(conn: Connection, checked: ValidatedSheet, sha: str, loaded_by:
         file_name=sheet.file_name, sheet_name=sheet.sheet_name, ledger_kind=kind.name,
         rows_read=sheet.rows_read, rows_loaded=checked.rows_loaded, rows_rejected=checked.rows_rejected,
         rows_structural=sheet.rows_structural, rows_duplicate=checked.rows_duplicate,
-        rejections=checked.messages(MAX_MESSAGES), warnings=list(checked.warnings),
+        rejections=checked.messages(MAX_MESSAGES), warnings=list(checked.warnings), notes=sheet.notes,
+        header_mappings=sheet.mapped,
     )
     if not report.balanced:  # a reader defect, never bad input: refuse to write a wrong ledger
         raise RuntimeError(f"行数核对不平：读取{report.rows_read}≠入库{report.rows_loaded}"

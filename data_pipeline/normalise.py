@@ -37,13 +37,18 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+# what Excel and copy-paste leave inside header cells: a BOM, zero-width characters, and
+# openpyxl's escaped carriage return / line feed (a line break typed with Alt+Enter)
+_HEADER_JUNK = re.compile(r"[\ufeff\u200b\u200c\u200d\u2060]|_x000[DdAa]_")
+
+
 def header_key(header: Any) -> str:
-    """Return a header cell as compared with the contract: NFKC, every space removed."""
+    """Return a header cell as compared with the contract: NFKC, every space and line break removed."""
     if header is None:
         return ""
     if isinstance(header, float) and header.is_integer():
         header = int(header)
-    return _SPACES.sub("", nfkc(str(header))).replace("\ufeff", "")
+    return _SPACES.sub("", _HEADER_JUNK.sub("", nfkc(str(header))))
 
 
 def clean_text(value: Any) -> str:

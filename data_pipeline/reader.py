@@ -1,9 +1,13 @@
 """Reading ledger files (.xlsx via python-calamine, .csv in UTF-8/GBK) into ParsedSheets.
 
 Reading finds the header row (the first of the first 15 rows where one ledger kind's required
-headers are all present after synonym mapping), maps headers to the contract, drops the
-whistleblower columns at once, and separates structural rows (title, header, blank, 合计) from
-data rows. Every data row keeps its source row number as Excel shows it (1-based).
+headers are all present, resolved by ``headers.resolve_headers``: the contract's names and
+synonyms, the spelling rules, and the clerk's confirmed mappings), drops the whistleblower
+columns at once, and separates structural rows (title, header, blank, 合计) from data rows.
+Every data row keeps its source row number as Excel shows it (1-based). A money column headed
+in another unit (追缴资金（元）) is converted to the contract's 万元 here, and the sheet's notes say so.
+A file with no recognisable header is refused with the closest ledger kind, the headers it
+misses and a suggestion for each header it could not place (``headers.HeaderMismatch``).
 """
 
 from __future__ import annotations
@@ -11,23 +15,41 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from data_pipeline.ledgers import IGNORED_HEADERS, LEDGER_KINDS, WHISTLEBLOWER_HEADERS, LedgerKind
-from data_pipeline.normalise import header_key, is_total_label
+from data_pipeline.headers import (
+    IGNORED_KEYS,
+    HeaderMappings,
+    HeaderMismatch,
+    HeaderResolution,
+    as_mappings,
+    closest_mismatch,
+    is_whistleblower_header,
+    resolve_headers,
+)
+from data_pipeline.ledgers import LEDGER_KINDS, LedgerKind
+from data_pipeline.normalise import by_distinct, header_key, is_total_label, parse_number
 
 HEADER_SCAN_ROWS = 15
 LEDGER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
-_PARENTHESIS_TAIL = re.compile(r"\(.*\)$")
+Mappings = HeaderMappings | Mapping[str, str] | None
 
 
 class LedgerReadError(Exception):
-    """A file that cannot be read as a ledger at all; the message is one Chinese line."""
+    """A file that cannot be read as a ledger at all; the message is one Chinese line.
+
+    ``mismatch``: for a file whose header was not recognised, the closest ledger kind, the
+    missing headers and the suggestions (for a page to show them as a form, not only a line).
+    """
+
+    def __init__(self, message: str, mismatch: HeaderMismatch | None = None) -> None:
+        super().__init__(message)
+        self.mismatch = mismatch
 
 
 @dataclass
@@ -44,6 +66,10 @@ class ParsedSheet:
     rows_title: int
     rows_blank: int
     rows_total: int
+    notes: list[str] = field(default_factory=list)  # Chinese, for the load summary: units converted, mappings used
+    units: dict[str, str] = field(default_factory=dict)  # contract header → the unit the file gave (converted)
+    mapped: dict[str, str] = field(default_factory=dict)  # source header (normalised) → contract header, confirmed or saved
+    source_headers: dict[str, str] = field(default_factory=dict)  # contract header → the file's header as written
 
     @property
     def rows_structural(self) -> int:
@@ -55,53 +81,22 @@ class ParsedSheet:
         return f"「{self.file_name}」" + (f"工作表“{self.sheet_name}”" if self.sheet_name else "")
 
 
-def is_whistleblower_header(key: str) -> bool:
-    """True for 反映人, 联系电话 … also when followed by a parenthesis: 反映人(姓名)."""
-    return key in _WHISTLEBLOWER_KEYS or _PARENTHESIS_TAIL.sub("", key) in _WHISTLEBLOWER_KEYS
+def detect_header(rows: list[list], mappings: Mappings = None) -> tuple[int, HeaderResolution] | None:
+    """Return (row index, resolution) of the header row: the first row where a kind is complete, or None.
 
-
-_WHISTLEBLOWER_KEYS = frozenset(header_key(h) for h in WHISTLEBLOWER_HEADERS)
-_IGNORED_KEYS = frozenset(header_key(h) for h in IGNORED_HEADERS)
-
-
-def _synonym_table(kind: LedgerKind) -> tuple[dict[str, str], dict[str, str]]:
-    canonical = {header_key(f.header): f.header for f in kind.fields}
-    synonyms: dict[str, str] = {}
-    for f in kind.fields:
-        for synonym in f.synonyms:
-            synonyms.setdefault(header_key(synonym), f.header)
-    return canonical, synonyms
-
-
-_SYNONYMS = {kind.name: _synonym_table(kind) for kind in LEDGER_KINDS}
-
-
-def map_headers(keys: list[str], kind: LedgerKind) -> dict[str, int]:
-    """Return contract header → column position; canonical names win over synonyms."""
-    canonical, synonyms = _SYNONYMS[kind.name]
-    mapping: dict[str, int] = {}
-    for table in (canonical, synonyms):
-        for position, key in enumerate(keys):
-            target = table.get(key)
-            if target and target not in mapping and position not in mapping.values():
-                mapping[target] = position
-    return mapping
-
-
-def detect_header(rows: list[list]) -> tuple[int, LedgerKind, dict[str, int]] | None:
-    """Return (row index, ledger kind, header mapping) of the header row, or None."""
+    Where several kinds are complete on that row, the one with the most columns matched wins.
+    """
+    mappings = as_mappings(mappings)
     for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        keys = [header_key(cell) for cell in row]
-        if sum(1 for k in keys if k) < 2:
+        if sum(1 for cell in row if header_key(cell)) < 2:
             continue
         best = None
         for kind in LEDGER_KINDS:
-            mapping = map_headers(keys, kind)
-            if all(h in mapping for h in kind.required_headers):
-                if best is None or len(mapping) > len(best[1]):
-                    best = (kind, mapping)
+            resolution = resolve_headers(row, kind, mappings)
+            if resolution.complete and (best is None or len(resolution.columns) > len(best.columns)):
+                best = resolution
         if best:
-            return index, best[0], best[1]
+            return index, best
     return None
 
 
@@ -206,7 +201,7 @@ def _check_readable(path: Path) -> None:
         raise LedgerReadError("文件为空")
 
 
-def sniff_kinds(path: Path) -> list[LedgerKind]:
+def sniff_kinds(path: Path, mappings: Mappings = None) -> list[LedgerKind]:
     """Return the ledger kinds of a file's sheets from their first rows (cheap: for ordering)."""
     _check_readable(path)
     if path.suffix.lower() == ".csv":
@@ -226,9 +221,9 @@ def sniff_kinds(path: Path) -> list[LedgerKind]:
         grids = [rows for _, rows in _xlsx_grids(path, nrows=HEADER_SCAN_ROWS)]
     kinds = []
     for rows in grids:
-        found = detect_header(rows)
+        found = detect_header(rows, mappings)
         if found:
-            kinds.append(found[1])
+            kinds.append(found[1].kind)
     return kinds
 
 
@@ -252,12 +247,12 @@ def _head_encoding(path: Path) -> str:
         return "gb18030"
 
 
-def _read_csv(path: Path, encoding: str, sheets: list) -> list[tuple[str | None, list]]:
+def _read_csv(path: Path, encoding: str, sheets: list, mappings: HeaderMappings) -> list[tuple[str | None, list]]:
     """Append the CSV's sheet to ``sheets`` (fast path) or return its rows as a grid (slow path)."""
     head = _csv_head(path, encoding)
     if not any(any(cell.strip() for cell in row) for row in head):
         raise LedgerReadError("文件为空")
-    found = detect_header(head)
+    found = detect_header(head, mappings)
     if not found:
         return [(None, head)]
     header_index = found[0]
@@ -269,25 +264,30 @@ def _read_csv(path: Path, encoding: str, sheets: list) -> list[tuple[str | None,
     return []
 
 
-def read_ledger(path: Path) -> list[ParsedSheet]:
-    """Return every ledger sheet of ``path``; raise LedgerReadError when none can be read."""
+def read_ledger(path: Path, mappings: Mappings = None) -> list[ParsedSheet]:
+    """Return every ledger sheet of ``path``; raise LedgerReadError when none can be read.
+
+    ``mappings``: the header mappings the clerk confirmed (``--map``) and the county's saved
+    ones (``headers.saved_header_mappings``); a plain dict is taken as confirmed source → standard.
+    """
     path = Path(path)
+    mappings = as_mappings(mappings)
     _check_readable(path)
     sheets: list[ParsedSheet] = []
     grids: list[tuple[str | None, list]] = []
     if path.suffix.lower() == ".csv":
         encoding = _head_encoding(path)
         try:
-            grids = _read_csv(path, encoding, sheets)
+            grids = _read_csv(path, encoding, sheets, mappings)
         except (_NotUtf8, UnicodeDecodeError):
             if encoding == "gb18030":
                 raise LedgerReadError("无法识别文件编码（应为 UTF-8 或 GBK）") from None
             sheets.clear()
-            grids = _read_csv(path, "gb18030", sheets)
+            grids = _read_csv(path, "gb18030", sheets, mappings)
     else:
         grids = list(_xlsx_grids(path))
     for sheet_name, grid in grids:
-        found = detect_header(grid[:HEADER_SCAN_ROWS])
+        found = detect_header(grid[:HEADER_SCAN_ROWS], mappings)
         if found is None:
             continue
         header_index = found[0]
@@ -296,6 +296,9 @@ def read_ledger(path: Path) -> list[ParsedSheet]:
     if not sheets:
         if all(len(g) == 0 for _, g in grids):
             raise LedgerReadError("文件为空")
+        mismatch = closest_mismatch(grids, HEADER_SCAN_ROWS, mappings)
+        if mismatch:
+            raise LedgerReadError(mismatch.message(), mismatch)
         raise LedgerReadError(f"不是可识别的台账（前{HEADER_SCAN_ROWS}行中未找到任何台账的表头）")
     sheets.sort(key=lambda s: s.kind.load_order)
     return sheets
@@ -336,10 +339,33 @@ def _total_cells(column: pd.Series) -> np.ndarray:
     return candidates
 
 
-def _build_sheet(file_name: str, sheet_name: str | None, found: tuple[int, LedgerKind, dict[str, int]],
+def _in_unit(column: pd.Series, factor: float) -> np.ndarray:
+    """Return a money column multiplied by ``factor`` (元 → 万元: 0.0001) as an object array.
+
+    Plain numbers are converted vectorised; the rest (12,345 or full-width digits) each distinct
+    value once; a cell that is not a number stays as written, so its rejection quotes the clerk.
+    """
+    values = np.array(column.to_numpy(dtype=object, na_value=None), dtype=object)  # a writable copy
+    numbers = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    converted = np.isfinite(numbers)  # "inf" typed in a cell stays text, to be rejected
+    if column.dtype == object:  # an Excel TRUE is no amount
+        converted &= np.fromiter((type(v) is not bool for v in values), dtype=bool, count=len(values))
+    values[converted] = np.round(numbers[converted] * factor, 10)
+    rest = ~converted & pd.notna(column).to_numpy()
+    if rest.any():
+        def convert(value):
+            number, reason = parse_number(value)
+            return (value if number is None or reason else round(number * factor, 10)), None
+
+        values[rest] = by_distinct(pd.Series(values[rest], dtype=object), convert)[0]
+    return values
+
+
+def _build_sheet(file_name: str, sheet_name: str | None, found: tuple[int, HeaderResolution],
                  header_cells: list, frame: pd.DataFrame, rows_read: int) -> ParsedSheet:
     """Return the ParsedSheet of the rows below a found header (``frame``: positional columns)."""
-    header_index, kind, mapping = found
+    header_index, resolution = found
+    kind, mapping = resolution.kind, resolution.columns
     frame.index = np.arange(header_index + 2, header_index + 2 + len(frame))
     if frame.shape[1] < len(header_cells):
         for position in range(frame.shape[1], len(header_cells)):
@@ -359,7 +385,7 @@ def _build_sheet(file_name: str, sheet_name: str | None, found: tuple[int, Ledge
             name += "_"
         used.add(name)
         columns[position] = name
-        if position not in field_by_position and key in _IGNORED_KEYS:
+        if position not in field_by_position and key in IGNORED_KEYS:
             ignored.add(name)
     frame = frame.iloc[:, list(columns)]
     frame.columns = list(columns.values())
@@ -378,15 +404,24 @@ def _build_sheet(file_name: str, sheet_name: str | None, found: tuple[int, Ledge
     # keep columns with a header, or without one but holding data; the 序号 column goes
     keep = [c for c in data.columns if c not in ignored
             and (not (c.startswith("第") and c.endswith("列")) or content_cells[c][~structural].any())]
+    data = data[keep]
+    if resolution.factors:
+        data = data.copy()
+        for header, factor in resolution.factors.items():
+            data[header] = _in_unit(data[header], factor)
     return ParsedSheet(
         file_name=file_name,
         sheet_name=sheet_name,
         kind=kind,
         header_row=header_index + 1,
-        raw=data[keep],
+        raw=data,
         field_columns={h: h for h in mapping},
         rows_read=rows_read,
         rows_title=header_index,
         rows_blank=int(blank.sum()),
         rows_total=int(total.sum()),
+        notes=resolution.notes(),
+        units=dict(resolution.units),
+        mapped=dict(resolution.mapped),
+        source_headers={h: str(header_cells[p]) for h, p in mapping.items()},
     )

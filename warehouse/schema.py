@@ -321,3 +321,15 @@ zero_reports = Table(
     Column("declared_by", String(64), nullable=False),
     comment="零报告: the township declares 本月无新增 for that ledger and period",
 )
+
+header_mappings = Table(
+    "header_mappings",
+    metadata,
+    Column("county_code", String(6), primary_key=True),
+    Column("ledger_kind", String(32), primary_key=True, comment="LedgerKind.name"),
+    Column("source_header", String(128), primary_key=True, comment="the file's header, normalised (header_key)"),
+    Column("standard_header", String(64), nullable=False, comment="the contract's header (Field.header)"),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    comment="a header the county's clerk confirmed (--map, the desk's form): next month's file loads without asking",
+)

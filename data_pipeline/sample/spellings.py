@@ -15,8 +15,9 @@ from data_pipeline.ledgers import LEDGER_BY_NAME
 
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
-# the header a clerk types instead of the canonical one, per ledger kind: each is one of the field's
-# synonyms in data_pipeline/ledgers.py (checked by ``typed_header``)
+# the header a clerk types instead of the canonical one, per ledger kind: each one the reader resolves
+# to the field (a synonym in data_pipeline/ledgers.py or a spelling rule of data_pipeline/headers.py;
+# checked by ``typed_header``)
 HEADERS_AS_TYPED: dict[str, dict[str, str]] = {
     "clues": {"受理日期": "受理时间", "所属乡镇": "乡镇"},
     "cases": {"立案日期": "立案时间"},
@@ -28,11 +29,12 @@ RUNNING_NUMBER = {"clues": "序号"}
 
 
 def typed_header(kind: str, header: str) -> str:
-    """Return the header as the clerk's sheet spells it: the canonical one, or a synonym the reader knows."""
+    """Return the header as the clerk's sheet spells it: the canonical one, or a spelling the reader resolves."""
+    from data_pipeline.headers import resolve_headers
+
     typed = HEADERS_AS_TYPED.get(kind, {}).get(header, header)
-    synonyms = next(field.synonyms for field in LEDGER_BY_NAME[kind].fields if field.header == header)
-    if typed != header and typed not in synonyms:
-        raise ValueError(f"{kind}: {typed!r} is not a synonym of {header!r} in data_pipeline/ledgers.py")
+    if resolve_headers([typed], LEDGER_BY_NAME[kind]).columns != {header: 0}:
+        raise ValueError(f"{kind}: the reader does not read {typed!r} as {header!r} (data_pipeline/ledgers.py, headers.py)")
     return typed
 
 

@@ -14,10 +14,20 @@ down_revision = "0001_baseline"
 branch_labels = None
 depends_on = None
 
-TABLES = ('replaced_case_people', 'replaced_cases', 'replaced_clues', 'replaced_platform_usage', 'replaced_rectification_items', 'replaced_satisfaction_surveys', 'replaced_townships', 'replaced_villages', 'zero_reports', 'batch_undos')
+TABLES = ('header_mappings', 'replaced_case_people', 'replaced_cases', 'replaced_clues', 'replaced_platform_usage', 'replaced_rectification_items', 'replaced_satisfaction_surveys', 'replaced_townships', 'replaced_villages', 'zero_reports', 'batch_undos')
 
 
 def upgrade() -> None:
+    op.create_table('header_mappings',
+    sa.Column('county_code', sa.String(length=6), nullable=False),
+    sa.Column('ledger_kind', sa.String(length=32), nullable=False, comment='LedgerKind.name'),
+    sa.Column('source_header', sa.String(length=128), nullable=False, comment="the file's header, normalised (header_key)"),
+    sa.Column('standard_header', sa.String(length=64), nullable=False, comment="the contract's header (Field.header)"),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('county_code', 'ledger_kind', 'source_header'),
+    comment="a header the county's clerk confirmed (--map, the desk's form): next month's file loads without asking"
+    )
     op.create_table('replaced_case_people',
     sa.Column('replaced_by_batch_id', sa.Integer(), nullable=False, comment='the load that replaced the row'),
     sa.Column('case_id', sa.String(length=64), nullable=True),

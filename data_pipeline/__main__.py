@@ -65,15 +65,11 @@ def _confirmed_mappings(options: list[str]) -> dict[str, str]:
 
 def _save_confirmed(engine, reports, confirmed: dict[str, str], county_code: str, actor: str) -> None:
     """Save the --map mappings that a committed sheet used, per ledger kind, and say what became of each."""
+    from data_pipeline.desk import used_confirmed_mappings
     from data_pipeline.headers import save_header_mappings
     from data_pipeline.ledgers import LEDGER_BY_NAME
 
-    used: dict[str, dict[str, str]] = {}
-    for r in reports:
-        if r.committed and not r.skipped and r.ledger_kind:
-            for source, standard in r.header_mappings.items():
-                if source in confirmed:
-                    used.setdefault(r.ledger_kind, {})[source] = standard
+    used = used_confirmed_mappings(reports, confirmed)
     with engine.begin() as conn:
         saved = save_header_mappings(conn, county_code, used, actor)
     for kind, pairs in saved.items():

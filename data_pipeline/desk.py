@@ -3,15 +3,18 @@ the per-file summary and rejected rows as the desk and the command line show the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine
 
+from config import settings
 from data_pipeline.batches import Actor, DeskError
+from data_pipeline.headers import HeaderMappings, save_header_mappings, saved_header_mappings
 from data_pipeline.ledgers import LEDGER_BY_NAME
 from data_pipeline.load import FileReport, load_paths
+from data_pipeline.normalise import header_key
 from data_pipeline.rejects import FIXED_HEADERS, rejected_rows_frame, rejects_workbook_bytes
 
 UPLOAD_SUFFIXES = (".xlsx", ".xls", ".csv")
@@ -29,18 +32,65 @@ def upload_refusal(file_name: str, size_bytes: int, limit_mb: float) -> str | No
     return None
 
 
-def load_uploads(engine: Engine, paths: Sequence[Path], actor: Actor,
+def load_uploads(engine: Engine, paths: Sequence[Path], actor: Actor, *, confirmed: Mapping[str, str] | None = None,
                  on_file: Callable[[int, int], None] = lambda done, total: None) -> list[FileReport]:
-    """Load the saved uploads as ``actor`` (a 乡镇 user: its own township's rows only), file by file."""
+    """Load the saved uploads as ``actor`` (a 乡镇 user: its own township's rows only), file by file.
+
+    The county's saved header mappings apply; ``confirmed`` (source header → standard header, what the
+    clerk chose in the desk's form) applies too, and what a committed sheet used of it is saved for the
+    county, so next month's file with the same headers loads without a question.
+    """
     if actor.role not in MAY_LOAD:
         raise DeskError("只有管理员或乡镇用户可以加载台账")
+    county_code = str(settings.get("county_code"))
+    with engine.begin() as conn:
+        saved = saved_header_mappings(conn, county_code)
+    mappings = HeaderMappings(confirmed=dict(confirmed or {}), saved=saved)
     reports: list[FileReport] = []
     ordered = list(paths)
     for done, path in enumerate(ordered, start=1):
-        reports.extend(load_paths([path], engine, loaded_by=actor.username,
+        reports.extend(load_paths([path], engine, loaded_by=actor.username, mappings=mappings,
                                   own_township=actor.township_code if actor.role == "乡镇" else None))
         on_file(done, len(ordered))
+    used = used_confirmed_mappings(reports, mappings.confirmed)
+    if used:
+        with engine.begin() as conn:
+            save_header_mappings(conn, county_code, used, actor.username)
     return reports
+
+
+def used_confirmed_mappings(reports: Sequence[FileReport], confirmed: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """The confirmed mappings a committed sheet used: ledger kind → source header → standard header."""
+    keys = {header_key(source) for source in confirmed}
+    used: dict[str, dict[str, str]] = {}
+    for report in reports:
+        if report.committed and not report.skipped and report.ledger_kind:
+            for source, standard in report.header_mappings.items():
+                if header_key(source) in keys:
+                    used.setdefault(report.ledger_kind, {})[source] = standard
+    return used
+
+
+CLI_HINT = "。如核对无误，可用 --map"
+
+
+def error_on_the_desk(report: FileReport) -> str:
+    """A file's error as the desk shows it: the command line's --map hint becomes the form below it."""
+    if report.mismatch is not None and CLI_HINT in report.error:
+        return report.error.split(CLI_HINT)[0] + "。请在下方确认表头后重新加载。"
+    return report.error
+
+
+def mapping_choices(report: FileReport) -> list[tuple[str, list[str], str | None]]:
+    """For a file whose header was not recognised: (missing standard header, the file's unmatched headers to
+    choose from, the suggested one or None) per missing header, as the desk's form offers them."""
+    mismatch = report.mismatch
+    if mismatch is None:
+        return []
+    headers = [s.header for s in mismatch.suggestions if not s.unit_disagrees]
+    return [(missing, headers, next((s.header for s in mismatch.suggestions
+                                     if s.standard == missing and not s.unit_disagrees), None))
+            for missing in mismatch.missing]
 
 
 def summary_line(report: FileReport) -> list[str]:

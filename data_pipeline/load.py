@@ -49,6 +49,7 @@ from sqlalchemy import (
 
 from config import settings
 from data_pipeline import normalise as nz
+from data_pipeline.headers import HeaderMismatch
 from data_pipeline.ledgers import DIVISIONS, LedgerKind
 from data_pipeline.reader import LEDGER_SUFFIXES, LedgerReadError, file_sha256, read_ledger, sniff_kinds
 from data_pipeline.validate import Places, ValidatedSheet, mark_repeats_of_earlier_sheets, validate_sheet
@@ -88,6 +89,7 @@ class FileReport:
     path: Path | None = None
     notes: list[str] = field(default_factory=list)  # ParsedSheet.notes: units converted, header mappings used
     header_mappings: dict[str, str] = field(default_factory=dict)  # ParsedSheet.mapped: source → standard header
+    mismatch: HeaderMismatch | None = None  # a header not recognised: the closest kind, what it lacks, suggestions
 
     @property
     def balanced(self) -> bool:
@@ -145,7 +147,8 @@ def load_paths(paths: list[Path], engine: Engine, loaded_by: str = "命令行",
             kinds = sniff_kinds(path, mappings)
         except LedgerReadError as exc:
             logger.warning("File %s not read", path.name, exc_info=True)
-            reports.append(FileReport(file_name=path.name, path=path, error=f"「{path.name}」无法读取：{exc}"))
+            reports.append(FileReport(file_name=path.name, path=path, error=f"「{path.name}」无法读取：{exc}",
+                                      mismatch=exc.mismatch))
             continue
         except Exception as exc:  # a file the readers choke on: one line, never a traceback
             logger.exception("File %s not read: the readers failed on it", path.name)
@@ -183,7 +186,7 @@ def load_file(path: Path, engine: Engine, loaded_by: str = "命令行", progress
         sheets = read_ledger(path, mappings=mappings)
     except LedgerReadError as exc:
         logger.warning("File %s not read", name, exc_info=True)
-        return [FileReport(file_name=name, path=path, error=f"「{name}」无法读取：{exc}")]
+        return [FileReport(file_name=name, path=path, error=f"「{name}」无法读取：{exc}", mismatch=exc.mismatch)]
     except Exception as exc:
         logger.exception("File %s not read: the readers failed on it", name)
         return [FileReport(file_name=name, path=path, error=f"「{name}」无法读取：{_one_line(exc)}")]

@@ -17,7 +17,9 @@ from config import settings
 from data_pipeline.batches import Actor, DeskError, declare_zero_report, undo_batch
 from data_pipeline.desk import (
     UPLOAD_SUFFIXES,
+    error_on_the_desk,
     load_uploads,
+    mapping_choices,
     rejected_lines,
     rejects_xlsx,
     summary_frame,
@@ -46,6 +48,27 @@ message = st.session_state.pop("desk_message", None)
 if message:
     (st.error if message[0] == "error" else st.success)(message[1])
 
+
+
+def _load(uploads: dict[str, bytes], confirmed: dict[str, str] | None = None) -> None:
+    """Load the uploaded files (name → bytes) through the pipeline; keep the reports, and the files whose
+    header needs the clerk's word, for the next rerun."""
+    bar = st.progress(0.0, text="加载中……")
+    with tempfile.TemporaryDirectory(prefix="desk_") as folder:
+        paths = []
+        for name, data in uploads.items():
+            path = Path(folder) / Path(name).name
+            path.write_bytes(data)
+            paths.append(path)
+        reports = load_uploads(frame.engine, paths, actor, confirmed=confirmed,
+                               on_file=lambda done, total: bar.progress(done / total, text=f"已处理 {done}/{total} 个文件"))
+    bar.empty()
+    st.session_state["desk_reports"] = reports
+    st.session_state["desk_pending"] = {r.file_name: uploads[r.file_name] for r in reports
+                                        if r.mismatch is not None and r.file_name in uploads}
+    st.rerun()  # the other pages (and this one's tables) read the new data version
+
+
 upload, status_tab, history_tab, templates_tab = st.tabs(["上传台账", "报送情况", "加载记录", "填报模板"])
 
 with upload:
@@ -57,18 +80,7 @@ with upload:
         st.error(reason)
     accepted = [f for f in files or [] if f.name not in refusals]
     if st.button("开始加载", type="primary", disabled=not accepted, key="desk_load"):
-        bar = st.progress(0.0, text="加载中……")
-        with tempfile.TemporaryDirectory(prefix="desk_") as folder:
-            saved = []
-            for upload_file in accepted:
-                path = Path(folder) / Path(upload_file.name).name
-                path.write_bytes(upload_file.getvalue())
-                saved.append(path)
-            reports = load_uploads(frame.engine, saved, actor,
-                                   on_file=lambda done, total: bar.progress(done / total, text=f"已处理 {done}/{total} 个文件"))
-        bar.empty()
-        st.session_state["desk_reports"] = reports
-        st.rerun()  # the other pages (and this one's tables) read the new data version
+        _load({f.name: f.getvalue() for f in accepted})
 
     reports = st.session_state.get("desk_reports")
     if reports:
@@ -77,10 +89,30 @@ with upload:
         st.caption("核对：读取行数 = 入库 + 拒收 + 结构行（标题、表头、空行、合计）；重复行计入拒收；未变化行计入入库。")
         for report in reports:
             if report.error:
-                st.error(report.error)
+                st.error(error_on_the_desk(report))
             for warning in report.warnings:
                 if warning != "已加载，跳过":
                     st.warning(f"{report.file_name}：{warning}")
+        pending = st.session_state.get("desk_pending", {})
+        for report in (r for r in reports if r.mismatch is not None and r.file_name in pending):
+            choices = mapping_choices(report)
+            st.subheader(f"确认表头：{report.file_name}")
+            st.caption(f"这个文件最接近“{report.mismatch.kind.label}”，但缺少下列标准表头。请为每个标准表头选出文件中"
+                       "对应的那一列（只按您的选择对应，不自动猜测）；确认后重新加载，并为本县记住，下次同样的表头不再询问。")
+            with st.form(f"desk_mapping_{report.file_name}"):
+                chosen = {}
+                for position, (standard, headers, suggested) in enumerate(choices):
+                    options = [None, *headers]
+                    chosen[standard] = st.selectbox(
+                        f"“{standard}”对应文件中的", options, index=options.index(suggested) if suggested else 0,
+                        format_func=lambda h: "（没有对应的列）" if h is None else f"“{h}”",
+                        key=f"desk_mapping_{report.file_name}_{position}")
+                if st.form_submit_button("确认表头并重新加载"):
+                    confirmed = {source: standard for standard, source in chosen.items() if source}
+                    if len(confirmed) < len(chosen):
+                        st.session_state["desk_message"] = ("error", "还有标准表头没有选择对应的列，无法加载。")
+                        st.rerun()
+                    _load({report.file_name: pending[report.file_name]}, confirmed)
         batch_ids = tuple(r.batch_id for r in reports if r.batch_id and not r.skipped and r.rows_rejected)
         if batch_ids:
             rejected = rejected_lines(frame.engine, batch_ids)

@@ -130,3 +130,32 @@ def test_a_township_users_template_offers_only_its_own_township_and_villages(des
     lists = [v.formula1 for v in sheet.data_validations.dataValidation if v.type == "list"]
     assert '"青石镇"' in lists  # its township column offers its own township only
     assert '"青石村,石桥村"' in lists  # and its villages, not 东门社区 or 白马村
+
+
+def test_a_header_confirmed_once_on_the_desk_is_not_asked_for_next_month(desk, page, tmp_path):
+    """线索编号(系统生成) is no spelling rule's: the desk suggests it, the clerk confirms, the county remembers."""
+    base_url, _url, _folder = desk
+    header = ["线索编号(系统生成)" if h == "线索编号" else h for h in CLUE_HEADER]
+    september = write_xlsx(tmp_path / "青石镇九月线索.xlsx", {"线索": (header, [
+        clue_row(201, 受理日期="2024-09-02"), clue_row(202, 受理日期="2024-09-03")])})
+    october = write_xlsx(tmp_path / "青石镇十月线索.xlsx", {"线索": (header, [clue_row(203, 受理日期="2024-10-08")])})
+    sign_in_to_the_desk(page, base_url, "desk_admin")
+    upload(page, [september])
+    page.get_by_role("button", name="开始加载").click()
+    expect(page.get_by_text("确认表头：青石镇九月线索.xlsx")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text(re.compile("最接近问题线索台账，缺少必填表头“线索编号”.*请在下方确认表头后重新加载。$"))
+           ).to_be_visible()
+    assert page.get_by_text(re.compile("--map")).count() == 0  # the command line's hint is the form here
+    choice = page.get_by_role("combobox", name="“线索编号”对应文件中的")
+    assert choice.input_value() == "“线索编号(系统生成)”"  # the suggestion, offered not applied
+    save_screenshot(page, "desk_mapping")
+    page.get_by_role("button", name="确认表头并重新加载").click()
+    expect(page.get_by_text("确认表头：青石镇九月线索.xlsx")).to_have_count(0, timeout=60_000)
+    assert "3=2+0+1 ✓" in page.locator("[data-testid=stTable]").inner_text()  # two rows loaded, the header
+    upload(page, [october])
+    page.get_by_role("button", name="开始加载").click()
+    expect(page.get_by_text("本次加载结果")).to_be_visible(timeout=60_000)
+    wait_for_page(page, "数据报送")
+    summary = page.locator("[data-testid=stTable]").inner_text()
+    assert "青石镇十月线索.xlsx" in summary and "2=1+0+1 ✓" in summary
+    assert page.get_by_text("确认表头：青石镇十月线索.xlsx").count() == 0

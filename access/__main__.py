@@ -1,6 +1,7 @@
 """``python -m access``: the users from the command line (the same rules and audit as the 用户管理 page).
 
-    python -m access add-user --username U --role 县领导|纪委|乡镇|管理员 [--township CODE] [--display-name N] --password-stdin
+    python -m access add-user --username U --role 县领导|纪委|乡镇|管理员|市级 [--township CODE] [--county CODE]
+                              [--display-name N] --password-stdin
     python -m access list-users
     python -m access disable-user U          python -m access enable-user U
     python -m access reset-password U --password-stdin
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--username", required=True)
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--township", help="乡镇用户的 9 位乡镇代码")
+    add.add_argument("--county", help="县领导、纪委、管理员所属县的 6 位代码（默认本县 county_code；市级用户不指定）")
     add.add_argument("--display-name")
     add.add_argument("--password-stdin", action="store_true", required=True, help="从标准输入读取密码（一行）")
     commands.add_parser("list-users", help="列出用户")
@@ -85,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         engine = _engine()
         if args.command == "add-user":
             user = users.add_user(engine, username=args.username, role=args.role, password=_password_from_stdin(),
-                                  actor=_actor(), township_code=args.township, display_name=args.display_name)
+                                  actor=_actor(), township_code=args.township, display_name=args.display_name,
+                                  county_code=args.county)
             print(f"已新增用户 {user.username}（{user.role}{'，' + user.township_code if user.township_code else ''}）")
         elif args.command == "list-users":
             for user in users.list_users(engine):

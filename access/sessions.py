@@ -32,9 +32,21 @@ class SignedIn:
     display_name: str
     role: str
     township_code: str | None
+    county_code: str | None = None  # None: every county (市级)
 
     def scope(self) -> Scope:
-        return Scope(user_name=self.display_name, role=self.role, township_code=self.township_code)
+        return Scope(user_name=self.display_name, role=self.role, township_code=self.township_code,
+                     county_code=self.county_code)
+
+
+def county_of(user) -> str | None:
+    """The county a user's scope is narrowed to: its own; a 乡镇 user's township's; none for 市级; and, for
+    a county user whose row predates counties in scope, the configured county (never every county)."""
+    if user.role == "市级":
+        return None
+    if user.township_code:
+        return user.township_code[:6]
+    return user.county_code or str(settings.get("county_code"))
 
 
 def token_hash(token: str) -> str:
@@ -64,7 +76,7 @@ def check_session(engine: Engine, token: str | None, *, now: datetime | None = N
     with engine.begin() as conn:
         row = conn.execute(
             select(s.started_at, s.last_seen_at, u.username, u.display_name, u.role, u.township_code, u.is_active,
-                   t.township_code.label("known_township"))
+                   u.county_code, t.township_code.label("known_township"))
             .select_from(user_sessions.join(users, u.username == s.username)
                          .outerjoin(townships, t.township_code == u.township_code))
             .where(s.token_sha256 == digest, s.ended_at.is_(None))
@@ -78,7 +90,7 @@ def check_session(engine: Engine, token: str | None, *, now: datetime | None = N
             return None
         if now - row.last_seen_at >= _TOUCH_EVERY:
             conn.execute(update(user_sessions).where(s.token_sha256 == digest).values(last_seen_at=now))
-    return SignedIn(row.username, row.display_name, row.role, row.township_code)
+    return SignedIn(row.username, row.display_name, row.role, row.township_code, county_of(row))
 
 
 def end_session(engine: Engine, token: str | None) -> str | None:

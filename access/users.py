@@ -12,9 +12,10 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from access.passwords import check_strength, hash_password
+from config import settings
 from metrics.scope import ROLES
 from warehouse.audit import write_event
-from warehouse.schema import townships, user_sessions, users
+from warehouse.schema import counties, townships, user_sessions, users
 
 USER_CHANGE = "user_change"
 
@@ -30,6 +31,7 @@ class User:
     role: str
     township_code: str | None
     is_active: bool
+    county_code: str | None = None  # None: a 市级 user (every county), or one county's user of an older warehouse
 
 
 def _normalised(username: str) -> str:
@@ -54,8 +56,28 @@ def _checked_place(conn: Connection, role: str, township_code: str | None) -> st
     return township_code
 
 
+def _checked_county(conn: Connection, role: str, township: str | None, county_code: str | None) -> str | None:
+    """A user's county: a 乡镇 user's township's; none for 市级; else the one given, or the configured one."""
+    if role == "市级":
+        if county_code:
+            raise UserError("市级用户可查看全部县，不能指定 --county")
+        return None
+    if township:
+        if county_code and county_code != township[:6]:
+            raise UserError(f"乡镇“{township}”不属于县“{county_code}”")
+        return township[:6]
+    if county_code:
+        if not (county_code.isdigit() and len(county_code) == 6):
+            raise UserError(f"县代码“{county_code}”应为 6 位数字")
+        known = conn.execute(select(counties.c.county_code).where(counties.c.county_code == county_code)).first()
+        if known is None:
+            raise UserError(f"县代码“{county_code}”不在区划名录中")
+        return county_code
+    return str(settings.get("county_code"))
+
+
 def _row_to_user(row) -> User:
-    return User(row.username, row.display_name, row.role, row.township_code, bool(row.is_active))
+    return User(row.username, row.display_name, row.role, row.township_code, bool(row.is_active), row.county_code)
 
 
 def get_user(conn: Connection, username: str) -> User | None:
@@ -64,21 +86,23 @@ def get_user(conn: Connection, username: str) -> User | None:
 
 
 def add_user(engine: Engine, *, username: str, role: str, password: str, actor: str,
-             township_code: str | None = None, display_name: str | None = None) -> User:
-    """Add an active user (audited); UserError when the name is taken or the role/township is wrong."""
+             township_code: str | None = None, display_name: str | None = None, county_code: str | None = None) -> User:
+    """Add an active user (audited); UserError when the name is taken or the role/township/county is wrong."""
     name = _normalised(username)
     check_strength(password)
     now = datetime.now()
     with engine.begin() as conn:
         township = _checked_place(conn, role, township_code)
+        county = _checked_county(conn, role, township, county_code)
         if get_user(conn, name) is not None:
             raise UserError(f"用户名“{name}”已存在")
         conn.execute(insert(users).values(
             username=name, display_name=(display_name or name).strip(), role=role, township_code=township,
+            county_code=county,
             password_hash=hash_password(password), is_active=True, created_at=now, created_by=actor,
             changed_at=now, changed_by=actor))
         write_event(conn, actor, USER_CHANGE, {"change": "add", "username": name, "role": role,
-                                               "township_code": township})
+                                               "township_code": township, "county_code": county})
         return get_user(conn, name)
 
 
@@ -119,5 +143,8 @@ def change_role(engine: Engine, username: str, role: str, *, actor: str, townshi
     """Change the role (and township) of a user, ending their sessions so the new scope applies at once."""
     with engine.connect() as conn:
         township = _checked_place(conn, role, township_code)
+        current = get_user(conn, username)
+        county = _checked_county(conn, role, township, None if role == "市级" or township
+                                 else (current.county_code if current else None))
     return _change(engine, username, actor, {"change": "role", "role": role, "township_code": township},
-                   {"role": role, "township_code": township}, end_sessions=True)
+                   {"role": role, "township_code": township, "county_code": county}, end_sessions=True)

@@ -94,11 +94,15 @@ def _command_load(args) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     engine = get_engine(args.db)
-    county_code = str(settings.get("county_code"))
+    if args.county and not (args.county.isdigit() and len(args.county) == 6):
+        print(f"错误：--county 应为 6 位县代码，现为“{args.county}”", file=sys.stderr)
+        return 2
+    county_code = args.county or str(settings.get("county_code"))
     with engine.begin() as conn:
         saved = saved_header_mappings(conn, county_code)
     reports = load_paths([Path(p) for p in args.paths], engine, loaded_by=args.by, progress=args.progress,
-                         force=args.force, mappings=HeaderMappings(confirmed=confirmed, saved=saved))
+                         force=args.force, mappings=HeaderMappings(confirmed=confirmed, saved=saved),
+                         county_code=args.county)
     if not reports:
         print("错误：没有找到可载入的台账文件（.xlsx 或 .csv）", file=sys.stderr)
         return 1
@@ -190,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--db", default=None, help="数据库连接串（默认：DASHBOARD_DB_URL、secrets.toml 或内置 SQLite）")
     load.add_argument("--by", default="命令行", help="操作人（写入审计日志）")
     load.add_argument("--progress", action="store_true", help="显示进度条")
+    load.add_argument("--county", default=None, metavar="县代码",
+                      help="只按该县（6 位代码）的区划解析地名，其他县的行拒收（一个数据库存放多个县时必填）")
     load.add_argument("--force", action="store_true", help="重新载入已载入过的文件（如补充区划名录后重载拒收的台账）")
     load.add_argument("--map", action="append", default=[], metavar="原表头=标准表头",
                       help="确认表头对应关系（可多次给出），如 --map 办理情况=办理状态；入库后为本县保存，下次自动使用")

@@ -34,6 +34,7 @@ class Actor:
     username: str
     role: str
     township_code: str | None = None
+    county_code: str | None = None  # a county user's county: its loads resolve places there only
 
     def may_act_for(self, township_code: str) -> bool:
         return self.role == "管理员" or (self.role == "乡镇" and self.township_code == township_code)

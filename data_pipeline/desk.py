@@ -42,7 +42,7 @@ def load_uploads(engine: Engine, paths: Sequence[Path], actor: Actor, *, confirm
     """
     if actor.role not in MAY_LOAD:
         raise DeskError("只有管理员或乡镇用户可以加载台账")
-    county_code = str(settings.get("county_code"))
+    county_code = actor.county_code or str(settings.get("county_code"))
     with engine.begin() as conn:
         saved = saved_header_mappings(conn, county_code)
     mappings = HeaderMappings(confirmed=dict(confirmed or {}), saved=saved)
@@ -50,7 +50,8 @@ def load_uploads(engine: Engine, paths: Sequence[Path], actor: Actor, *, confirm
     ordered = list(paths)
     for done, path in enumerate(ordered, start=1):
         reports.extend(load_paths([path], engine, loaded_by=actor.username, mappings=mappings,
-                                  own_township=actor.township_code if actor.role == "乡镇" else None))
+                                  own_township=actor.township_code if actor.role == "乡镇" else None,
+                                  county_code=actor.county_code))
         on_file(done, len(ordered))
     used = used_confirmed_mappings(reports, mappings.confirmed)
     if used:

@@ -133,12 +133,14 @@ class Progress:
 
 def load_paths(paths: list[Path], engine: Engine, loaded_by: str = "命令行",
                progress: bool = False, force: bool = False, own_township: str | None = None,
-               mappings=None) -> list[FileReport]:
+               mappings=None, county_code: str | None = None) -> list[FileReport]:
     """Return one FileReport per sheet loaded (or per file skipped or failed), loading in kind order.
 
     ``force`` loads a file again even when its sha256 was loaded before (e.g. after the divisions
     that its rejected rows lacked have arrived); its rows are upserted by key as usual.
     ``own_township``: a 乡镇 user's load; rows of any other township are rejected (不属于本乡镇).
+    ``county_code``: place names resolve among that county's places only, and rows of another county
+    are rejected (不属于本县): a prefecture's warehouse holds several counties, each with its 城关镇.
     """
     ordered: list[tuple[int, int, Path]] = []
     reports: list[FileReport] = []
@@ -158,12 +160,13 @@ def load_paths(paths: list[Path], engine: Engine, loaded_by: str = "命令行",
         ordered.append((order, position, path))
     for _, _, path in sorted(ordered):
         reports.extend(load_file(path, engine, loaded_by=loaded_by, progress=progress, force=force,
-                                 own_township=own_township, mappings=mappings))
+                                 own_township=own_township, mappings=mappings, county_code=county_code))
     return reports
 
 
 def load_file(path: Path, engine: Engine, loaded_by: str = "命令行", progress: bool = False,
-              force: bool = False, own_township: str | None = None, mappings=None) -> list[FileReport]:
+              force: bool = False, own_township: str | None = None, mappings=None,
+              county_code: str | None = None) -> list[FileReport]:
     """Return the reports of loading one file in one transaction (or why it was skipped/failed)."""
     path = Path(path)
     name = path.name
@@ -202,7 +205,7 @@ def load_file(path: Path, engine: Engine, loaded_by: str = "命令行", progress
                 conn.commit()
             try:
                 with conn.begin():
-                    reports = _load_sheets(conn, sheets, sha, loaded_by, progress, own_township)
+                    reports = _load_sheets(conn, sheets, sha, loaded_by, progress, own_township, county_code)
             finally:
                 if sqlite:
                     conn.exec_driver_sql("PRAGMA cache_size=-2000")  # SQLite's default, 2 MB
@@ -221,46 +224,54 @@ def load_file(path: Path, engine: Engine, loaded_by: str = "命令行", progress
 
 
 def _load_sheets(conn: Connection, sheets: list, sha: str, loaded_by: str, progress: bool,
-                 own_township: str | None = None) -> list[FileReport]:
+                 own_township: str | None = None, county_code: str | None = None) -> list[FileReport]:
     """Return the reports of validating and writing a file's sheets, inside the caller's transaction."""
     reports = []
     keys_seen: dict[str, dict[tuple, str]] = {}  # per kind: natural key → where it was first
     for sheet in sheets:  # already in load order: a divisions sheet first
         if progress or sheet.rows_read > PROGRESS_THRESHOLD:
             sys.stderr.write(f"{sheet.where()}已读取 {sheet.rows_read} 行，校验中……\n")
-        places = known_places(conn)
+        places = known_places(conn, county_code)
         checked = validate_sheet(sheet, places)
         if sum(1 for other in sheets if other.kind is sheet.kind) > 1:
             mark_repeats_of_earlier_sheets(checked, keys_seen.setdefault(sheet.kind.name, {}))
-        if own_township:
-            reject_other_townships(conn, checked, own_township)
+        if own_township or county_code:
+            reject_rows_outside(conn, checked, own_township or county_code)
         reports.append(_write_sheet(conn, checked, sha, loaded_by, progress))
     return reports
 
 
 NOT_OWN_TOWNSHIP = "不属于本乡镇"
+NOT_OWN_COUNTY = "不属于本县"
 
 
-def reject_other_townships(conn: Connection, checked: ValidatedSheet, own_township: str) -> None:
-    """A 乡镇 user's load: reject every accepted row that is not of ``own_township``.
+def reject_rows_outside(conn: Connection, checked: ValidatedSheet, place: str) -> None:
+    """Reject every accepted row that is not of ``place``: a 乡镇 user's township (9 digits; 不属于本乡镇) or
+    the loading user's county (6 digits, ``--county``; 不属于本县).
 
     A row's township is its 乡镇 column; a 处理人员 row's is its case's (in the warehouse, the file's
-    案件 sheet included: cases are written first). The 区划名录 is the county's, loaded by a 管理员.
+    案件 sheet included: cases are written first). The 区划名录 is the county's, loaded by a 管理员: a
+    乡镇 user's is refused whole, a county's keeps the townships of that county.
     """
     kind, typed = checked.sheet.kind, checked.typed
-    if kind is DIVISIONS:
+    township_load = len(place) == 9
+    reason = NOT_OWN_TOWNSHIP if township_load else NOT_OWN_COUNTY
+
+    def outside(codes) -> np.ndarray:
+        codes = pd.Series(codes, dtype=object).fillna("").astype(str)
+        return ~(codes == place if township_load else codes.str.startswith(place)).to_numpy()
+
+    if kind is DIVISIONS and township_load:
         other, column = np.ones(len(typed), dtype=bool), kind.fields[0].header
         reason = "区划名录只能由管理员加载"
     elif "township_code" in typed.columns:
         field = next(f for f in kind.fields if f.column == "township_code")
-        other, column, reason = (typed["township_code"].to_numpy(dtype=object) != own_township,
-                                 field.header, NOT_OWN_TOWNSHIP)
+        other, column = outside(typed["township_code"].to_numpy(dtype=object)), field.header
     elif "case_id" in typed.columns:
         own_cases = set(conn.execute(select(schema.cases.c.case_id)
-                                     .where(schema.cases.c.township_code == own_township)).scalars())
+                                     .where(*in_place(schema.cases.c.township_code, place))).scalars())
         field = next(f for f in kind.fields if f.column == "case_id")
-        other = ~np.isin(typed["case_id"].to_numpy(dtype=object), list(own_cases))
-        column, reason = field.header, NOT_OWN_TOWNSHIP
+        other, column = ~np.isin(typed["case_id"].to_numpy(dtype=object), list(own_cases)), field.header
     else:  # pragma: no cover - every ledger kind names its township or its case
         raise RuntimeError(f"{kind.label}没有乡镇列")
     hit = other & checked.accepted
@@ -279,17 +290,24 @@ def _one_line(exc: BaseException) -> str:
     return text[:300]
 
 
-def known_places(conn: Connection) -> Places:
-    """Return the townships and villages already in the warehouse (this run's included)."""
+def known_places(conn: Connection, county_code: str | None = None) -> Places:
+    """Return the townships and villages already in the warehouse (this run's included), of one county if given."""
     places = Places()
-    for code, name in conn.execute(select(schema.counties.c.county_code, schema.counties.c.county_name)):
+    c, t, v = schema.counties.c, schema.townships.c, schema.villages.c
+    for code, name in conn.execute(select(c.county_code, c.county_name).where(*in_place(c.county_code, county_code))):
         places.add_county(code, name)
-    for code, name in conn.execute(select(schema.townships.c.township_code, schema.townships.c.township_name)):
+    for code, name in conn.execute(select(t.township_code, t.township_name)
+                                   .where(*in_place(t.township_code, county_code))):
         places.add_township(code, name)
-    for code, name, township in conn.execute(select(schema.villages.c.village_code, schema.villages.c.village_name,
-                                                    schema.villages.c.township_code)):
+    for code, name, township in conn.execute(select(v.village_code, v.village_name, v.township_code)
+                                             .where(*in_place(v.township_code, county_code))):
         places.add_village(code, name, township)
     return places
+
+
+def in_place(column, place: str | None) -> list:
+    """The WHERE condition for a code column within ``place`` (a code prefix: county or township); [] for none."""
+    return [column.startswith(place, autoescape=True)] if place else []
 
 
 def _write_sheet(conn: Connection, checked: ValidatedSheet, sha: str, loaded_by: str,

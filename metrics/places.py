@@ -16,7 +16,7 @@ from metrics.freshness import as_of_rule, data_as_of
 from metrics.measures import RED, measure_table
 from metrics.periods import Period
 from metrics.scope import Scope, apply_small_number_rule, mask_name
-from metrics.tables import rows_of, township_frame, zero_filled
+from metrics.tables import in_township, rows_of, township_frame, zero_filled
 from warehouse import vocabulary as vocab
 from warehouse.engine import year_month
 from warehouse.schema import boundaries, clues, counties, townships, villages
@@ -38,13 +38,31 @@ CLUE_FILTER_OPTIONS = {"problem_domains": vocab.PROBLEM_DOMAINS, "management_lev
 
 
 def county_name(engine: Engine, scope: Scope) -> str:
-    """Return the county's name (the configured county_code's, else the first stored), or "本县"."""
+    """Return the name the page is titled with: the scope's county (or the configured one, or the only
+    one stored); a 市级 scope over several counties reads 全市."""
     c = counties.c
     with engine.connect() as conn:
-        name = conn.execute(select(c.county_name).where(c.county_code == settings.get("county_code"))).scalar()
-        if name is None:
+        if scope.county_code is None:
+            stored = conn.execute(select(c.county_code, c.county_name).order_by(c.county_code)).all()
+            if len(stored) > 1:
+                return "全市"
+        code = scope.county_code or settings.get("county_code")
+        name = conn.execute(select(c.county_name).where(c.county_code == code)).scalar()
+        if name is None and scope.county_code is None:
             name = conn.execute(select(c.county_name).order_by(c.county_code).limit(1)).scalar()
     return name or "本县"
+
+
+def county_options(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Return DataFrame[county_code, county_name] of the counties in scope (a 市级 scope: every county), in code order."""
+    c = counties.c
+    statement = select(c.county_code, c.county_name).order_by(c.county_code)
+    if scope.county_code:
+        statement = statement.where(c.county_code == scope.county_code)
+    with engine.connect() as conn:
+        return rows_of(conn, statement).astype({"county_code": "str", "county_name": "str"}) \
+            if conn.execute(select(func.count()).select_from(counties)).scalar_one() else pd.DataFrame(
+                {"county_code": pd.Series([], dtype="str"), "county_name": pd.Series([], dtype="str")})
 
 
 def township_options(engine: Engine, scope: Scope) -> pd.DataFrame:
@@ -61,7 +79,7 @@ def village_table(engine: Engine, scope: Scope, *, township_code: str, period: P
     v = villages.c
     with engine.connect() as conn:
         table = rows_of(conn, select(v.village_code, v.village_name, v.village_kind)
-                        .where(v.township_code == township).order_by(v.village_code))
+                        .where(*in_township(v.township_code, township)).order_by(v.village_code))
         counts = measure_table(conn, VILLAGE_COUNTS, [period], township, by=["village_code"],
                                as_of_of=as_of_rule(data_as_of(conn)))
     table = table.astype({"village_code": "str"}) if len(table) else table.astype({"village_code": "object"})
@@ -74,9 +92,7 @@ def village_table(engine: Engine, scope: Scope, *, township_code: str, period: P
 
 def _clue_conditions(scope: Scope, start, end, filters: ClueFilters, township_code: str | None) -> list:
     conditions = [clues.c.received_date >= start, clues.c.received_date <= end]
-    township = scope.narrowed_to(township_code)
-    if township:
-        conditions.append(clues.c.township_code == township)
+    conditions += in_township(clues.c.township_code, scope.narrowed_to(township_code))
     if filters.problem_domains:
         conditions.append(clues.c.problem_domain.in_(filters.problem_domains))
     if filters.management_levels:
@@ -94,9 +110,7 @@ def _village_rows(conn, scope: Scope, township_code: str | None) -> pd.DataFrame
         .join(townships, townships.c.township_code == villages.c.township_code)
         .order_by(villages.c.village_code)
     )
-    township = scope.narrowed_to(township_code)
-    if township:
-        statement = statement.where(villages.c.township_code == township)
+    statement = statement.where(*in_township(villages.c.township_code, scope.narrowed_to(township_code)))
     return pd.DataFrame(conn.execute(statement).mappings().all(),
                         columns=["village_code", "village_name", "village_kind", "township_code", "township_name",
                                  "longitude", "latitude", "registered_population"])
@@ -238,9 +252,9 @@ def boundary_geometries(engine: Engine, scope: Scope, *, level: str = "township"
         .where(boundaries.c.division_level == level)
         .order_by(boundaries.c.division_code)
     )
-    township = scope.narrowed_to(township_code)
-    if township:
-        statement = statement.where(func.substr(boundaries.c.division_code, 1, 9) == township)
+    place = scope.narrowed_to(township_code)
+    if place:  # a township's own outline and its villages', or a county's (codes are prefixes)
+        statement = statement.where(boundaries.c.division_code.startswith(place, autoescape=True))
     with engine.connect() as conn:
         return pd.DataFrame(conn.execute(statement).mappings().all(),
                             columns=["division_code", "division_name", "geometry_geojson"])

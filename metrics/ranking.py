@@ -38,11 +38,13 @@ def _ranking_components(engine: Engine, scope: Scope, *, quarter: Period) -> pd.
     """Return every township's four ranking rates (NaN where missing) and overdue items, as of the quarter's end.
 
     Cached: the ranking page and the 建议约谈 check both read this quarter and the ones before, and
-    each read is a scan of every rectification item as of the quarter's end. Always the county's
-    townships: ``scope`` only keys the cache (a county code in it will choose the county)."""
+    each read is a scan of every rectification item as of the quarter's end. Always every township of the
+    scope's county, a 乡镇 user's included (the published ranking); a 市级 scope over every county ranks
+    the prefecture's townships together."""
+    county = scope.county_code
     with engine.connect() as conn:
-        towns = township_frame(conn, Scope.county())[["township_code", "township_name"]]
-        table = metric_table(conn, [*RANKING_METRICS, "overdue_count"], [quarter], None, by=["township_code"])
+        towns = township_frame(conn, Scope.county(county_code=county))[["township_code", "township_name"]]
+        table = metric_table(conn, [*RANKING_METRICS, "overdue_count"], [quarter], county, by=["township_code"])
     table = towns.merge(table.drop(columns="period_code"), on="township_code", how="left")
     measures = [c for c in table.columns if c not in ("township_code", "township_name")]
     table[measures] = table[measures].fillna(0)
@@ -125,3 +127,29 @@ def interview_flags(engine: Engine, scope: Scope, *, quarter: Period, lookback: 
     labels = "、".join(p.label for p in reversed(run))
     return pd.DataFrame([{"township_code": last_code, "township_name": last_name, "quarters": labels,
                           "quarter_count": len(run)}], columns=columns)
+
+
+def county_comparison(engine: Engine, scope: Scope, *, quarter: Period) -> pd.DataFrame:
+    """Return DataFrame[county_code, county_name, rectification_completion_rate, on_time_completion_rate,
+    satisfaction_rate, proactive_discovery_rate, overdue_items]: the ranking's rates per county in scope (a
+    市级 user's comparison of the prefecture's counties), each rate from its county's summed measures."""
+    from sqlalchemy import select
+
+    from warehouse.schema import counties
+
+    columns = ["county_code", "county_name", *RANKING_METRICS, "overdue_items"]
+    with engine.connect() as conn:
+        table = metric_table(conn, [*RANKING_METRICS, "overdue_count"], [quarter], scope.county_code,
+                             by=["township_code"])
+        names = dict(conn.execute(select(counties.c.county_code, counties.c.county_name)).all())
+    if table.empty:
+        return pd.DataFrame({c: pd.Series([], dtype="str" if c in ("county_code", "county_name") else "float64")
+                             for c in columns})
+    table["county_code"] = table["township_code"].astype(str).str[:6]
+    measures = [c for c in table.columns if c not in ("period_code", "township_code", "county_code")]
+    summed = table.groupby("county_code", as_index=False)[measures].sum()
+    for name in RANKING_METRICS:
+        summed[name] = METRICS[name].column_of(summed)
+    summed["county_name"] = summed["county_code"].map(names).fillna(summed["county_code"])
+    summed["overdue_items"] = summed["overdue_items"].astype("int64")
+    return summed[columns]

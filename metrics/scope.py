@@ -2,7 +2,10 @@
 
 Scoping is enforced where data is read (docs/DOMAIN.md, "Roles"): every data function of the
 subject modules (``metrics.clues``, ``metrics.cases`` …) takes a ``Scope`` second and filters by
-its township. A cached result is keyed on the scope too (``metrics.cache``), so a result computed
+the place ``narrowed_to`` returns: the user's township, else the township asked for when it lies in
+the user's county, else the user's county (a 6-digit prefix of every township code), else, for a
+市级 user of a prefecture's warehouse, every county. ``metrics.tables.in_township`` turns that
+place into the WHERE condition, so a query that narrows by township narrows by county too. A cached result is keyed on the scope too (``metrics.cache``), so a result computed
 for one township or role can never be served to another. What a role may not see is hidden
 here too: names (``mask_name``) and small village counts (``apply_small_number_rule``).
 """
@@ -16,27 +19,33 @@ import pandas as pd
 
 from config import settings
 
-ROLES = ("县领导", "纪委", "乡镇", "管理员")
+ROLES = ("县领导", "纪委", "乡镇", "管理员", "市级")
+COUNTY_ROLES = ("县领导", "纪委", "乡镇", "管理员")  # a user of one county; 市级 sees every county
 
 
 @dataclass(frozen=True)
 class Scope:
-    """The user's view of the data: a township (or the whole county) and whether names show."""
+    """The user's view of the data: a township, a county or every county, and whether names show."""
 
     user_name: str = "演示用户"
     role: str = "纪委"
-    township_code: str | None = None  # None: the whole county
+    township_code: str | None = None  # None: the whole county (or, with no county, every county)
     names_masked: bool = False  # meeting mode: the screen is in front of a room, whoever is signed in
+    county_code: str | None = None  # 6 digits; None: every county in the warehouse (a 市级 user, or one county's)
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
             raise ValueError(f"未知角色：{self.role}")
         if self.role == "乡镇" and not self.township_code:
             raise ValueError("乡镇用户必须指定所属乡镇")
+        if self.township_code and self.county_code is None:
+            object.__setattr__(self, "county_code", self.township_code[:6])
+        if self.township_code and not self.township_code.startswith(self.county_code):
+            raise ValueError("乡镇不属于该县")
 
     @property
     def shows_names(self) -> bool:
-        """纪委 and 管理员 see names, except on the projector (meeting mode); 县领导 and 乡镇 see them masked (张**)."""
+        """纪委 and 管理员 see names, except on the projector (meeting mode); 县领导, 乡镇 and 市级 see them masked (张**)."""
         return self.role in ("纪委", "管理员") and not self.names_masked
 
     @property
@@ -44,14 +53,25 @@ class Scope:
         return self.role in ("纪委", "管理员")
 
     def narrowed_to(self, township_code: str | None) -> str | None:
-        """Return the township a query must filter by: the user's own, else the one asked for."""
+        """Return the place a query must filter by: the user's own township, else the township asked for
+        when it is in the user's county, else the user's county (6 digits), else None (every county)."""
         if self.township_code:
             return self.township_code
-        return township_code
+        if township_code and (self.county_code is None or township_code.startswith(self.county_code)):
+            return township_code
+        return self.county_code
+
+    def in_county(self, county_code: str | None) -> Scope:
+        """This scope narrowed to one county (a 市级 user's county selector); a county user's stays its own."""
+        from dataclasses import replace
+
+        if self.county_code is not None or not county_code:
+            return self
+        return replace(self, county_code=county_code)
 
     @classmethod
-    def county(cls, user_name: str = "演示用户", role: str = "纪委") -> Scope:
-        return cls(user_name=user_name, role=role)
+    def county(cls, user_name: str = "演示用户", role: str = "纪委", county_code: str | None = None) -> Scope:
+        return cls(user_name=user_name, role=role, county_code=county_code)
 
 
 def mask_name(name: str | None) -> str:

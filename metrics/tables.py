@@ -27,18 +27,21 @@ def rows_of(conn: Connection, statement, *, whole_numbers: Sequence[str] = (), m
     return frame
 
 
-def in_township(column, township: str | None) -> list:
-    """The WHERE condition narrowing ``column`` to one township ([] for the whole county)."""
-    return [column == township] if township else []
+def in_township(column, place: str | None) -> list:
+    """The WHERE condition narrowing a township-code ``column`` to ``place`` (``Scope.narrowed_to``): one
+    township (9 digits), one county (6: the codes it prefixes), or [] for every county."""
+    if not place:
+        return []
+    if len(place) == 6:
+        return [column.startswith(place, autoescape=True)]
+    return [column == place]
 
 
 def township_frame(conn: Connection, scope: Scope, township_code: str | None = None) -> pd.DataFrame:
     """DataFrame[township_code, township_name, township_kind] of the townships in scope (narrowed to one), in code order."""
     t = townships.c
     statement = select(t.township_code, t.township_name, t.township_kind).order_by(t.township_code)
-    township = scope.narrowed_to(township_code)
-    if township:
-        statement = statement.where(t.township_code == township)
+    statement = statement.where(*in_township(t.township_code, scope.narrowed_to(township_code)))
     frame = rows_of(conn, statement)
     return frame.astype({"township_code": "str", "township_name": "str"}) if len(frame) else pd.DataFrame(
         {"township_code": pd.Series([], dtype="str"), "township_name": pd.Series([], dtype="str"),

@@ -36,7 +36,7 @@ from ui.reporting import show_reporting_matrix
 frame = current_frame()
 require_page_role(frame, "desk")
 scope = frame.scope
-actor = Actor(frame.username, scope.role, scope.township_code)
+actor = Actor(frame.username, scope.role, scope.township_code, scope.county_code)
 st.title("数据报送")
 limit_mb = float(settings.get("desk_upload_limit_mb"))
 if scope.township_code:

@@ -12,6 +12,8 @@ from metrics.definitions import METRICS
 COLUMN_LABELS: dict[str, str] = {
     "period_code": "期间",
     "period_label": "期间",
+    "county_code": "县代码",
+    "county_name": "县（市、区）",
     "township_code": "乡镇代码",
     "township_name": "乡镇",
     "township_kind": "乡镇类型",

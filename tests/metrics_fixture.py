@@ -248,3 +248,34 @@ def build_metrics_warehouse(engine: Engine) -> Engine:
              "batch_id": 1} for month, town, visits, problems in PLATFORM])
     add_batch(engine, "测试台账.xlsx", FIRST_BATCH_LOADED_AT)
     return engine
+
+
+SECOND_COUNTY = ("990102", "邻县")
+# the second county's townships: the first county's, code 990101… → 990102…, names prefixed 邻县
+SECOND_TOWNSHIPS = [("990102" + code[6:], f"邻县{name}", kind) for code, name, kind in TOWNSHIPS]
+
+
+def add_second_county(engine: Engine) -> Engine:
+    """Copy every row of the first county into a second one (codes 990102…, names 邻县…): a prefecture's
+    warehouse, where one county's users must never read the other's rows."""
+    from sqlalchemy import select
+
+    def moved(value):
+        return "990102" + value[6:] if isinstance(value, str) and value.startswith("990101") else value
+
+    with engine.begin() as conn:
+        conn.execute(insert(schema.counties).values(county_code=SECOND_COUNTY[0], county_name=SECOND_COUNTY[1]))
+        for table in (schema.townships, schema.villages, schema.clues, schema.cases, schema.case_people,
+                      schema.rectification_items, schema.satisfaction_surveys, schema.platform_usage):
+            rows = [dict(r) for r in conn.execute(select(table)).mappings()]
+            for row in rows:
+                for key in ("township_code", "village_code", "county_code"):
+                    if key in row:
+                        row[key] = moved(row[key])
+                for key in ("clue_id", "case_id", "item_id", "related_clue_id", "related_case_id"):
+                    if row.get(key):
+                        row[key] = "N-" + row[key]
+                if table is schema.townships:
+                    row["township_name"] = "邻县" + row["township_name"]
+            conn.execute(insert(table), rows)
+    return engine

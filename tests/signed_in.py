@@ -6,7 +6,8 @@ from access.sessions import start_session
 from access.users import add_user, get_user
 
 TEST_PASSWORD = "Test-pass-2026"
-_ROLE_NAMES = {"县领导": "test_leader", "纪委": "test_jiwei", "乡镇": "test_township", "管理员": "test_admin"}
+_ROLE_NAMES = {"县领导": "test_leader", "纪委": "test_jiwei", "乡镇": "test_township", "管理员": "test_admin",
+               "市级": "test_prefecture"}
 
 
 def ensure_test_user(engine, role: str = "纪委", township_code: str | None = None, username: str | None = None) -> str:

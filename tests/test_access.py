@@ -51,7 +51,7 @@ def test_a_user_is_stored_with_an_argon2id_hash_and_the_change_is_audited(engine
     assert (stored["township_code"], stored["created_by"], stored["is_active"]) == (B, "管理员甲", True)
     (added,) = audit(engine, "user_change")
     assert added["user_name"] == "管理员甲" and added["detail"] == {
-        "change": "add", "username": "qingshi", "role": "乡镇", "township_code": B}
+        "change": "add", "username": "qingshi", "role": "乡镇", "township_code": B, "county_code": B[:6]}
     assert PASSWORD not in every_stored_text(engine)
 
 

@@ -148,3 +148,19 @@ def test_every_page_runs_on_an_empty_warehouse_and_says_nothing_is_loaded(tmp_pa
     app = open_app(page)
     assert "尚未导入任何台账" in texts(app)
     assert all(value in ("—", "0件", "0人", "0.00万元") for value in metrics_shown(app).values())
+
+
+def test_a_prefecture_user_has_a_county_selector_and_the_ranking_compares_counties(sample_db_url, monkeypatch,
+                                                                                   pages_registered_by_navigation):
+    from tests.app_helpers import open_app
+
+    monkeypatch.setenv("DASHBOARD_DB_URL", sample_db_url)
+    app = open_app("ranking", role="市级", granularity="季", period="2024年第三季度")
+    county = app.sidebar.selectbox(key="county")
+    assert county.options == ["全市", "示范县"] and county.value == "全市"
+    assert "示范县正风反腐数据看板" in "".join(str(m.value) for m in app.sidebar.markdown)  # one county stored
+    assert "2024年第三季度各县对比" in [h.value for h in app.subheader]
+    compared = app.dataframe[-1].value
+    assert compared["县（市、区）"].tolist() == ["示范县"]
+    county.select("示范县").run()
+    assert not app.exception and "2024年第三季度各县对比" not in [h.value for h in app.subheader]

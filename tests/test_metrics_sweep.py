@@ -197,3 +197,72 @@ def test_qingshi_in_2026q4_lists_its_villages_on_the_sample(sample_engine):
     table = village_table(sample_engine, Scope.county(), township_code=qingshi, period=Period.quarter(2026, 4))
     assert len(table) > 10 and table["village_code"].str.startswith(qingshi).all()
     assert table["clue_count"].sum() > 0
+
+
+# --- counties in scope: a prefecture's warehouse -----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def two_counties(tmp_path_factory):
+    from tests.metrics_fixture import add_second_county
+    from warehouse.engine import get_engine
+
+    clear_cache()
+    engine = get_engine(f"sqlite:///{tmp_path_factory.mktemp('sweep2') / 'warehouse.sqlite'}")
+    yield add_second_county(build_metrics_warehouse(engine))
+    engine.dispose()
+
+
+COUNTY_SCOPES = [Scope.county(county_code="990101"), Scope(user_name="县领导甲", role="县领导", county_code="990101"),
+                 Scope(user_name="青石镇用户", role="乡镇", township_code=B)]
+
+
+@pytest.mark.parametrize("qualified", sorted(FUNCTIONS))
+def test_a_countys_users_never_read_another_countys_rows_whatever_they_ask_for(two_counties, qualified):
+    """Every data function, for a county scope asking for a township of the other county: none of its rows."""
+    from tests.metrics_fixture import SECOND_TOWNSHIPS
+
+    function = FUNCTIONS[qualified]
+    others = {code for code, _name, _kind in SECOND_TOWNSHIPS} | {name for _code, name, _kind in SECOND_TOWNSHIPS}
+    for turn, (scope, period) in enumerate(itertools.product(COUNTY_SCOPES, [Period.quarter(2024, 3),
+                                                                            Period.whole_year(2024)])):
+        arguments = _arguments(function, scope, period, turn)
+        if "township_code" in arguments:
+            arguments["township_code"] = SECOND_TOWNSHIPS[1][0]  # 邻县青石镇
+        if "village_code" in arguments:
+            arguments["village_code"] = "990102" + arguments["village_code"][6:]
+        result = function(two_counties, scope, **arguments)
+        leaked = _townships_in(result) & others
+        assert not leaked, f"{qualified} shows {sorted(leaked)[:4]} to {scope.role}/{scope.county_code} ({arguments})"
+
+
+def test_a_prefecture_user_reads_every_county_and_one_when_it_chooses(two_counties):
+    from metrics.kpis import metric_value
+    from metrics.places import county_name, county_options
+
+    prefecture = Scope(user_name="市纪委", role="市级")
+    period = Period.whole_year(2024)
+    both = metric_value(two_counties, prefecture, metric="clue_count", period=period)
+    first = metric_value(two_counties, prefecture.in_county("990101"), metric="clue_count", period=period)
+    second = metric_value(two_counties, prefecture.in_county("990102"), metric="clue_count", period=period)
+    assert both == first + second and first == second > 0
+    assert county_options(two_counties, prefecture)["county_name"].tolist() == ["测试县", "邻县"]
+    assert county_name(two_counties, prefecture) == "全市"
+    assert county_name(two_counties, prefecture.in_county("990102")) == "邻县"
+    assert county_name(two_counties, Scope.county(county_code="990101")) == "测试县"
+    assert not prefecture.shows_names
+
+
+def test_the_county_comparison_sums_each_countys_measures(two_counties):
+    from metrics.ranking import county_comparison, quarterly_ranking
+
+    prefecture = Scope(user_name="市纪委", role="市级")
+    quarter = Period.quarter(2024, 3)
+    table = county_comparison(two_counties, prefecture, quarter=quarter)
+    assert table["county_name"].tolist() == ["测试县", "邻县"]
+    # the two counties hold the same rows: the same rates, equal to the one county's own
+    first = county_comparison(two_counties, Scope.county(county_code="990101"), quarter=quarter)
+    assert first["county_name"].tolist() == ["测试县"]
+    for name in ("rectification_completion_rate", "satisfaction_rate"):
+        assert table[name].tolist() == [first[name].item()] * 2
+    ranked = quarterly_ranking(two_counties, Scope.county(county_code="990102"), quarter=quarter)
+    assert set(ranked["township_name"]) == {"邻县城关街道", "邻县青石镇", "邻县柳溪乡"}

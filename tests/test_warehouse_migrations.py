@@ -17,6 +17,7 @@ from warehouse import schema
 from warehouse.migrate import SchemaOutOfDate, current_revision, head_revision, upgrade
 
 BASELINE = "0001_baseline"
+HEAD = "0003_county_of_users"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -33,6 +34,24 @@ def baseline_tables() -> tuple[str, ...]:
     from warehouse.migrate import _config
 
     return ScriptDirectory.from_config(_config()).get_revision(BASELINE).module.TABLES
+
+
+def columns_and_rows(engine, columns=None, name=None):
+    """{table: (columns, sorted rows)} of every table but alembic_version; or, given ``columns`` and
+    ``name``, that table's (columns, rows) projected on those columns (a later revision adds columns)."""
+    from sqlalchemy import MetaData
+
+    tables = MetaData()
+    tables.reflect(engine)
+    found = {}
+    with engine.connect() as conn:
+        for table_name, reflected in tables.tables.items():
+            if table_name == "alembic_version" or (name is not None and table_name != name):
+                continue
+            chosen = [reflected.c[c] for c in columns] if columns is not None else list(reflected.columns)
+            found[table_name] = ([c.name for c in chosen],
+                                 sorted(map(tuple, conn.execute(select(*chosen)).all()), key=repr))
+    return found[name] if name is not None else found
 
 
 def copy_sample_into(engine, sample_engine, tables) -> None:
@@ -55,7 +74,7 @@ def test_an_empty_database_gets_todays_schema_stamped_at_the_head_and_it_equals_
     from warehouse.engine import get_engine
 
     engine = get_engine(empty_url)  # create_all + stamp: the fast path
-    assert current_revision(engine) == head_revision() == "0002_data_desk"
+    assert current_revision(engine) == head_revision() == HEAD
     migrated = create_engine(f"sqlite:///{tmp_path / 'migrated.sqlite'}") if engine.dialect.name == "sqlite" else None
     if migrated is not None:  # the same schema, reached by running every revision from nothing
         upgrade(migrated)
@@ -74,11 +93,12 @@ def test_a_warehouse_at_the_previous_revision_with_data_upgrades_losing_nothing(
     upgrade(engine, BASELINE)
     assert "replaced_clues" not in inspect(engine).get_table_names()
     copy_sample_into(engine, sample_engine, baseline_tables())
-    before = {name: rows for name, rows in table_contents(engine).items() if name != "alembic_version"}
-    assert len(before["clues"]) == 2960 and len(before["villages"]) == 233
-    assert upgrade(engine) == (BASELINE, "0002_data_desk")
+    before = columns_and_rows(engine)
+    assert len(before["clues"][1]) == 2960 and len(before["villages"][1]) == 233
+    assert upgrade(engine) == (BASELINE, HEAD)
     after = table_contents(engine)
-    assert {name: rows for name, rows in after.items() if name in before} == before  # every row kept
+    kept = {name: columns_and_rows(engine, columns, name)[1] for name, (columns, _rows) in before.items()}
+    assert kept == {name: rows for name, (_columns, rows) in before.items()}  # every row, every value kept
     assert {name for name in after if name not in before} == {
         "alembic_version", "batch_undos", "zero_reports", "header_mappings", *(f"replaced_{t.name}" for t in schema.LOADED_TABLES)}
     # the desk works on the upgraded warehouse: a correction is loaded and undone
@@ -96,8 +116,7 @@ def test_a_warehouse_at_the_previous_revision_with_data_upgrades_losing_nothing(
     [report] = load_paths([correction], upgraded, loaded_by="迁移测试")
     assert report.rows_loaded == 1
     undo_batch(upgraded, report.batch_id, Actor("迁移测试", "管理员"))
-    restored = table_contents(upgraded)
-    assert restored["clues"] == before["clues"]
+    assert columns_and_rows(upgraded, before["clues"][0], "clues")[1] == before["clues"][1]
 
 
 def test_a_warehouse_an_earlier_release_made_with_create_all_is_stamped_then_upgraded(empty_url):
@@ -106,7 +125,7 @@ def test_a_warehouse_an_earlier_release_made_with_create_all_is_stamped_then_upg
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE alembic_version"))  # as the [access] release left it
     assert current_revision(engine) is None
-    assert upgrade(engine) == (None, "0002_data_desk")  # stamped at the baseline first
+    assert upgrade(engine) == (None, HEAD)  # stamped at the baseline first
     assert "replaced_clues" in inspect(engine).get_table_names()
     engine.dispose()
 
@@ -119,12 +138,31 @@ def test_a_process_refuses_a_warehouse_behind_this_release_and_the_cli_upgrades_
     engine.dispose()
     with pytest.raises(SchemaOutOfDate) as refused:
         get_engine(empty_url)
-    assert str(refused.value) == ("数据库结构版本（0001_baseline）与本程序（0002_data_desk）不一致，"
+    assert str(refused.value) == ("数据库结构版本（0001_baseline）与本程序（0003_county_of_users）不一致，"
                                   "请先运行 python -m warehouse upgrade")
     from config.settings import PROJECT_ROOT
 
     done = subprocess.run([sys.executable, "-m", "warehouse", "upgrade"], capture_output=True, text=True,
                           env={"DASHBOARD_DB_URL": empty_url, "PATH": "/usr/bin:/bin"}, cwd=PROJECT_ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"仓库结构已从 0001_baseline 升级到 0002_data_desk：{redacted_url(empty_url)}"
-    assert current_revision(get_engine(empty_url)) == "0002_data_desk"
+    assert done.stdout.strip() == f"仓库结构已从 0001_baseline 升级到 0003_county_of_users：{redacted_url(empty_url)}"
+    assert current_revision(get_engine(empty_url)) == HEAD
+
+
+def test_the_county_revision_gives_a_township_user_its_townships_county(empty_url):
+    from datetime import datetime
+
+    engine = create_engine(empty_url)
+    upgrade(engine, "0002_data_desk")
+    now = datetime(2026, 12, 1, 9, 0)
+    with engine.begin() as conn:
+        for name, role, township in (("qs", "乡镇", "990101101"), ("leader", "县领导", None)):
+            conn.execute(text("INSERT INTO users (username, display_name, role, township_code, password_hash, "
+                              "is_active, created_at, created_by, changed_at, changed_by) VALUES (:u, :u, :r, :t, "
+                              "'x', :a, :n, 'test', :n, 'test')"),
+                         {"u": name, "r": role, "t": township, "a": True, "n": now})
+    assert upgrade(engine) == ("0002_data_desk", HEAD)
+    with engine.connect() as conn:
+        counties = dict(conn.execute(text("SELECT username, county_code FROM users")).all())
+    assert counties == {"qs": "990101", "leader": None}  # a county user of an older row: the configured county
+    engine.dispose()

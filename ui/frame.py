@@ -39,9 +39,10 @@ from warehouse.engine import data_version, database_url, get_engine
 logger = logging.getLogger(__name__)
 
 COUNTY_WIDE = "全县"
+PREFECTURE_WIDE = "全市"
 DATABASE_DOWN = "数据库暂时无法连接，请稍后重试或联系管理员。"
 PAGE_FAILED = "本页暂时无法显示，请稍后重试或联系管理员。"
-GRANULARITY_KEY, PERIOD_KEY, TOWNSHIP_KEY = "granularity", "period", "township"
+GRANULARITY_KEY, PERIOD_KEY, TOWNSHIP_KEY, COUNTY_KEY = "granularity", "period", "township", "county"
 MEETING_PARAM = "meeting"
 _FRAME_KEY = "_frame"
 _MEETING_STATE = "_meeting_mode"
@@ -336,6 +337,14 @@ def render_frame() -> Frame:
     def query(function, /, **arguments):
         return cached_call(function, engine, scope, version=version, **arguments)
 
+    with st.sidebar:
+        title = st.empty()  # named after the county, once a 市级 user has chosen one
+        if scope.role == "市级":  # a prefecture's user: every county, or one chosen here
+            counties = query(places.county_options)
+            county_names = dict(zip(counties["county_code"], counties["county_name"]))
+            chosen = st.selectbox("县（市、区）", [PREFECTURE_WIDE, *county_names.values()], key=COUNTY_KEY,
+                                  bind="query-params")
+            scope = scope.in_county({v: k for k, v in county_names.items()}.get(chosen))
     townships = query(places.township_options)
     # colours come from the whole county's list, so a township keeps its colour whoever looks
     county_townships = cached_call(places.township_options, engine, Scope.county(), version=version)
@@ -346,7 +355,7 @@ def render_frame() -> Frame:
 
     meeting = _meeting_from_url()
     with st.sidebar:
-        st.markdown(f"### {query(places.county_name)}正风反腐数据看板")
+        title.markdown(f"### {query(places.county_name)}正风反腐数据看板")
         granularity = st.segmented_control(
             "统计粒度", options=list(GRANULARITY_LABELS), format_func=GRANULARITY_LABELS.get, default="quarter",
             key=GRANULARITY_KEY, bind="query-params", on_change=_on_granularity_change, required=True,
@@ -363,7 +372,7 @@ def render_frame() -> Frame:
         township_name = st.selectbox("乡镇", options=township_choices, index=0, key=TOWNSHIP_KEY,
                                      bind="query-params")
         codes_by_name = {v: k for k, v in names.items()}
-        township_code = scope.narrowed_to(codes_by_name.get(township_name))
+        township_code = scope.township_code or codes_by_name.get(township_name)  # names: the scope's townships only
         if scope.township_code:
             township_name = names.get(scope.township_code, township_name)
         st.toggle("会议模式（投影）", value=meeting, key="meeting_toggle", on_change=_toggle_meeting,

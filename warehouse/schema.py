@@ -234,6 +234,7 @@ users = Table(
     Column("display_name", String(64), nullable=False),
     Column("role", String(8), nullable=False, comment="县领导/纪委/乡镇/管理员"),
     Column("township_code", String(9), comment="乡镇 users only: their township"),
+    Column("county_code", String(6), comment="their county (乡镇: their township's); 市级 users: none, every county"),
     Column("password_hash", String(255), nullable=False, comment="Argon2id"),
     Column("is_active", Boolean, nullable=False),
     Column("created_at", DateTime, nullable=False),

@@ -10,10 +10,12 @@ import os
 import sys
 
 import streamlit as st
+from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 
 from access.web import middleware, routes
 from config import settings
+from serving.compression import CompressedStatic
 
 
 def _error_in_chinese(error: Exception) -> bool:
@@ -33,4 +35,5 @@ if settings.get("db_url") and not os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET
 # another page id than navigation's: a file uploaded in that first run was lost at its rerun.
 PagesManager.uses_pages_directory = False
 
-app = st.App("dashboard.py", routes=routes(), middleware=middleware(), on_script_error=_error_in_chinese)
+app = st.App("dashboard.py", routes=routes(), middleware=[*middleware(), Middleware(CompressedStatic)],
+             on_script_error=_error_in_chinese)

@@ -1,0 +1,133 @@
+"""Benchmark the first screen on a fresh browser: bytes, requests, first number and fully drawn.
+
+    .venv/bin/python benchmarks/bench_first_visit.py [--db sqlite:///…] [--repeats 3]
+
+Serves the app (``serve.py``: sign-in gate and compressed static files) on a copy of the sample
+warehouse (or ``--db``), signs a 纪委 test user in by cookie, and opens 总览 and the heat map in a
+fresh Chromium context (an empty cache), then again in the same context (a warm cache). Beside it,
+in the same run and the same way, a floor app: one ``st.metric`` served by ``st.App`` with the same
+compression. Each page is measured with gzip and without (``Accept-Encoding: identity``, what the
+embedded default sent before). Bytes are what crossed the wire (CDP ``encodedDataLength``).
+Prints figures; asserts nothing (speed is never a test assertion).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+FLOOR_APP = '''
+import streamlit as st
+st.metric("线索数", "174件")
+'''
+FLOOR_SERVER = '''
+import streamlit as st
+from starlette.middleware import Middleware
+from serving.compression import CompressedStatic
+app = st.App("floor_page.py", middleware=[Middleware(CompressedStatic)])
+'''
+
+
+def measure(browser, url: str, cookie: dict | None, *, compressed: bool, first_number: str) -> list[dict]:
+    """Open ``url`` in a fresh context, then reload it (warm cache); return the figures of both visits."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    if cookie:
+        context.add_cookies([cookie])
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    if not compressed:
+        cdp.send("Network.setExtraHTTPHeaders", {"headers": {"Accept-Encoding": "identity"}})
+    figures = []
+    for visit in ("首次访问", "再次访问（缓存）"):
+        transferred = {"bytes": 0, "requests": 0}
+
+        def finished(event, transferred=transferred):
+            transferred["bytes"] += event.get("encodedDataLength", 0)
+            transferred["requests"] += 1
+
+        cdp.on("Network.loadingFinished", finished)
+        started = time.perf_counter()
+        if visit == "首次访问":
+            page.goto(url)
+        else:
+            page.reload()
+        page.get_by_text(first_number).first.wait_for(timeout=120_000)
+        first = time.perf_counter() - started
+        page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(timeout=120_000)
+        page.wait_for_function("document.querySelectorAll('[data-stale=true]').length === 0", timeout=120_000)
+        drawn = time.perf_counter() - started
+        page.wait_for_timeout(300)  # the last responses' loadingFinished
+        figures.append({"visit": visit, "bytes": transferred["bytes"], "requests": transferred["requests"],
+                        "first": first, "drawn": drawn})
+        cdp.remove_listener("Network.loadingFinished", finished)
+    context.close()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", help="a loaded warehouse (copied, never written); default: the sample, loaded")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    from access.sessions import COOKIE_NAME
+    from tests.browser import CHROMIUM_FLAGS, SIGNED_IN, require_chromium, served_app, start_app, stop_app
+
+    with tempfile.TemporaryDirectory(prefix="bench_first_visit_") as folder:
+        folder = Path(folder)
+        warehouse = folder / "warehouse.sqlite"
+        if args.db:
+            with sqlite3.connect(args.db.removeprefix("sqlite:///")) as source, sqlite3.connect(warehouse) as copy:
+                source.backup(copy)
+        else:
+            from tests.conftest import load_sample_into
+
+            load_sample_into(f"sqlite:///{warehouse}")
+        url = f"sqlite:///{warehouse}"
+        (folder / "floor_page.py").write_text(FLOOR_APP, encoding="utf-8")
+        (folder / "floor_server.py").write_text(FLOOR_SERVER, encoding="utf-8")
+        floor_process = None
+        try:
+            floor_process, floor_url = start_app(url, script=str(folder / "floor_server.py"))
+            with served_app(url, folder / "server.log") as base_url, sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=require_chromium(), args=CHROMIUM_FLAGS)
+                cookie = {"name": COOKIE_NAME, "value": SIGNED_IN[base_url], "url": base_url, "httpOnly": True}
+                pages = [("总览", f"{base_url}/?granularity=季&period=2024年第三季度", cookie, "立案数"),
+                         ("线索热力图", f"{base_url}/heatmap?granularity=季&period=2024年第三季度", cookie, "线索热力图"),
+                         ("地板页（一个 st.metric）", floor_url, None, "174件")]
+                rows = []
+                for name, page_url, page_cookie, first_number in pages:
+                    for compressed in (True, False):
+                        runs = [measure(browser, page_url, page_cookie, compressed=compressed,
+                                        first_number=first_number) for _ in range(args.repeats)]
+                        for position in range(2):
+                            visits = [run[position] for run in runs]
+                            rows.append((name, "gzip" if compressed else "不压缩", visits[0]["visit"],
+                                         statistics.median(v["bytes"] for v in visits) / 1e6,
+                                         statistics.median(v["requests"] for v in visits),
+                                         statistics.median(v["first"] for v in visits),
+                                         statistics.median(v["drawn"] for v in visits)))
+                browser.close()
+        finally:
+            if floor_process is not None:
+                stop_app(floor_process)
+    floor = {(r[1], r[2]): r for r in rows if r[0].startswith("地板页")}
+    print(f"{'页面':<14}{'传输':<6}{'访问':<10}{'MB':>7}{'请求':>6}{'首个数字(s)':>12}{'绘制完成(s)':>12}{'÷地板':>8}")
+    for name, how, visit, megabytes, requests, first, drawn in rows:
+        ratio = drawn / floor[(how, visit)][6]
+        print(f"{name:<14}{how:<6}{visit:<10}{megabytes:>7.2f}{requests:>6.0f}{first:>12.2f}{drawn:>12.2f}{ratio:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""What the server adds around Streamlit besides signing in (``access.web``): compressed static files."""

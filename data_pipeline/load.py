@@ -237,7 +237,7 @@ def _load_sheets(conn: Connection, sheets: list, sha: str, loaded_by: str, progr
             mark_repeats_of_earlier_sheets(checked, keys_seen.setdefault(sheet.kind.name, {}))
         if own_township or county_code:
             reject_rows_outside(conn, checked, own_township or county_code)
-        reports.append(_write_sheet(conn, checked, sha, loaded_by, progress))
+        reports.append(_write_sheet(conn, checked, sha, loaded_by, progress, county_code))
     return reports
 
 
@@ -311,7 +311,7 @@ def in_place(column, place: str | None) -> list:
 
 
 def _write_sheet(conn: Connection, checked: ValidatedSheet, sha: str, loaded_by: str,
-                 progress: bool) -> FileReport:
+                 progress: bool, county_code: str | None = None) -> FileReport:
     sheet, kind = checked.sheet, checked.sheet.kind
     accepted = checked.typed if checked.accepted.all() else checked.typed[checked.accepted]
     report = FileReport(
@@ -329,7 +329,7 @@ def _write_sheet(conn: Connection, checked: ValidatedSheet, sha: str, loaded_by:
         file_name=sheet.file_name, file_sha256=sha, ledger_kind=kind.name, loaded_at=dt.datetime.now(),
         rows_read=report.rows_read, rows_loaded=report.rows_loaded, rows_rejected=report.rows_rejected,
         rows_structural=report.rows_structural, rows_duplicate=report.rows_duplicate,
-        rows_unchanged=report.rows_unchanged, loaded_by=loaded_by,
+        rows_unchanged=report.rows_unchanged, loaded_by=loaded_by, county_code=county_code,
     )).inserted_primary_key[0]
     report.batch_id = int(batch_id)
     bar = Progress(f"{sheet.file_name} {kind.label}", len(accepted), progress or len(accepted) > PROGRESS_THRESHOLD)

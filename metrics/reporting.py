@@ -90,7 +90,7 @@ def reporting_status(engine: Engine, scope: Scope, *, period: Period, township_c
 def load_history(engine: Engine, scope: Scope, *, limit: int = 200) -> pd.DataFrame:
     """Return DataFrame[batch_id, file_name, ledger_kind, ledger_label, loaded_at, loaded_by, rows_read, rows_loaded,
     rows_rejected, rows_structural, undone_at, undone_by]: the latest loads, newest first; a 乡镇 scope sees the loads
-    of its own township's users only."""
+    of its own township's users only, a county's scope the loads for its county (and those for no county)."""
     b, u, users = schema.load_batches.c, schema.batch_undos.c, schema.users.c
     statement = (
         select(b.batch_id, b.file_name, b.ledger_kind, b.loaded_at, b.loaded_by, b.rows_read, b.rows_loaded,
@@ -101,6 +101,8 @@ def load_history(engine: Engine, scope: Scope, *, limit: int = 200) -> pd.DataFr
     if scope.township_code:
         own = select(users.username).where(users.township_code == scope.township_code)
         statement = statement.where(b.loaded_by.in_(own))
+    elif scope.county_code:  # a county's loads, and those that name no county (a one-county warehouse's)
+        statement = statement.where(or_(b.county_code == scope.county_code, b.county_code.is_(None)))
     with engine.connect() as conn:
         frame = rows_of(conn, statement, whole_numbers=("batch_id", "rows_read", "rows_loaded", "rows_rejected",
                                                         "rows_structural"))

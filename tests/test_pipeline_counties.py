@@ -48,3 +48,17 @@ def test_the_cli_loads_for_one_county_and_refuses_a_malformed_code(empty_engine,
     done = run(str(second), "--county", "990102")
     assert done.returncode == 0, done.stderr
     assert "7=6+0+1 ✓" in done.stdout  # the header row is structural
+
+
+def test_a_countys_load_history_lists_its_loads_and_not_the_other_countys(empty_engine, tmp_path):
+    from metrics.reporting import load_history
+    from metrics.scope import Scope
+
+    load_paths([write_divisions(tmp_path)], empty_engine)  # a one-county load: no county named
+    second = write_xlsx(tmp_path / "邻县区划名录.xlsx", {"区划": (DIVISION_HEADER, SECOND_DIVISIONS)})
+    load_paths([second], empty_engine, county_code="990102")
+    first_county = load_history(empty_engine, Scope.county(county_code="990101"))
+    assert first_county["file_name"].tolist() == ["示范县区划名录.xlsx"]
+    assert load_history(empty_engine, Scope.county(county_code="990102"))["file_name"].tolist() == [
+        "邻县区划名录.xlsx", "示范县区划名录.xlsx"]
+    assert len(load_history(empty_engine, Scope(role="市级"))) == 2

@@ -199,6 +199,7 @@ load_batches = Table(
     Column("rows_duplicate", Integer, nullable=False, default=0),
     Column("rows_unchanged", Integer, nullable=False, default=0),
     Column("loaded_by", String(64)),
+    Column("county_code", String(6), comment="the county the load was for (--county, the desk's user); none: one county's"),
     Index("ix_load_batches_sha", "file_sha256"),
 )
 

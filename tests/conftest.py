@@ -77,6 +77,18 @@ def empty_engine(tmp_path):
     engine.dispose()
 
 
+@pytest.fixture
+def county(tmp_path, empty_engine):
+    """(a folder for ledger files, an engine) of a warehouse holding the test county's 区划名录 (tests/ledger_files)."""
+    from data_pipeline.load import load_paths
+    from tests.ledger_files import write_divisions
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    load_paths([write_divisions(folder)], empty_engine)
+    return folder, empty_engine
+
+
 @pytest.fixture(scope="session")
 def pg_cluster():
     from tests.postgres_cluster import PostgresCluster, find_pg_bin

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import time
 import urllib.request
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import free_port
+from tests.browser import free_port, stop_app
 
 OIDC_DIR = Path(__file__).resolve().parent / "oidc"
 CLIENT_ID, CLIENT_SECRET = "dashboard", "client-secret-of-the-tests"
@@ -107,12 +106,6 @@ def running_provider(log_path: Path | None = None) -> Iterator[OidcProvider]:
         _wait_for_discovery(provider, process)
         yield provider
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
+        stop_app(process)  # its own process group, as the app's servers
         if log_path:
             log.close()

@@ -30,14 +30,6 @@ from tests.ledger_files import (
 from warehouse import schema
 
 
-@pytest.fixture
-def county(tmp_path, empty_engine):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    load_paths([write_divisions(folder)], empty_engine)
-    return folder, empty_engine
-
-
 def table_contents(engine) -> dict[str, list[tuple]]:
     """Every row of every table, sorted: what 'the warehouse is unchanged' means."""
     tables = MetaData()

@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from sqlalchemy import select
 
 from data_pipeline.ledgers import LEDGER_KINDS, WHISTLEBLOWER_HEADERS, LedgerKind
-from data_pipeline.load import load_file, load_paths
+from data_pipeline.load import load_file
 from data_pipeline.reader import read_ledger
 from data_pipeline.templates import (
     CHOICES_SHEET,
@@ -35,7 +35,7 @@ from data_pipeline.templates import (
     template_xlsx,
     write_template,
 )
-from tests.ledger_files import DIVISION_ROWS, write_divisions
+from tests.ledger_files import DIVISION_ROWS
 from warehouse import schema
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -115,12 +115,6 @@ def own_township_rows(kind: LedgerKind) -> list[dict]:
     return rows
 
 
-@pytest.fixture
-def county(tmp_path, empty_engine):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    load_paths([write_divisions(folder)], empty_engine)
-    return folder, empty_engine
 
 
 def fill_in(template: Path, kind: LedgerKind, rows: list[dict], out: Path) -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, or_, select, update
 
 from access.passwords import check_strength, hash_password
 from config import settings
@@ -85,14 +85,30 @@ def get_user(conn: Connection, username: str) -> User | None:
     return _row_to_user(row) if row else None
 
 
+def _checked_manager(role: str, township: str | None, county: str | None, within_county: str | None) -> None:
+    """A county's 管理员 (``within_county``: the 用户管理 page) manages its county's users only, and no 市级 user."""
+    if within_county is None:
+        return
+    if role == "市级":
+        raise UserError("县里的管理员不能设置市级用户（请在服务器上用 python -m access 设置）")
+    if (township or "")[:6] not in ("", within_county) or (county and county != within_county):
+        raise UserError("只能管理本县的用户")
+
+
 def add_user(engine: Engine, *, username: str, role: str, password: str, actor: str,
-             township_code: str | None = None, display_name: str | None = None, county_code: str | None = None) -> User:
-    """Add an active user (audited); UserError when the name is taken or the role/township/county is wrong."""
+             township_code: str | None = None, display_name: str | None = None, county_code: str | None = None,
+             within_county: str | None = None) -> User:
+    """Add an active user (audited); UserError when the name is taken or the role/township/county is wrong.
+
+    ``within_county``: the change is made by that county's 管理员 (the page): the user is of that county
+    and never 市级. The command line, run on the server, passes none."""
     name = _normalised(username)
     check_strength(password)
     now = datetime.now()
     with engine.begin() as conn:
         township = _checked_place(conn, role, township_code)
+        county_code = county_code or within_county
+        _checked_manager(role, township, county_code, within_county)
         county = _checked_county(conn, role, township, county_code)
         if get_user(conn, name) is not None:
             raise UserError(f"用户名“{name}”已存在")
@@ -106,15 +122,22 @@ def add_user(engine: Engine, *, username: str, role: str, password: str, actor: 
         return get_user(conn, name)
 
 
-def list_users(engine: Engine) -> list[User]:
+def list_users(engine: Engine, within_county: str | None = None) -> list[User]:
+    """Every user, or those of one county (and those of a one-county warehouse's older rows, which name none)."""
+    statement = select(users).order_by(users.c.role, users.c.username)
+    if within_county:
+        statement = statement.where(or_(users.c.county_code == within_county, users.c.county_code.is_(None)),
+                                    users.c.role != "市级")
     with engine.connect() as conn:
-        return [_row_to_user(r) for r in conn.execute(select(users).order_by(users.c.role, users.c.username))]
+        return [_row_to_user(r) for r in conn.execute(statement)]
 
 
-def _change(engine: Engine, username: str, actor: str, change: dict, values: dict, end_sessions: bool) -> User:
+def _change(engine: Engine, username: str, actor: str, change: dict, values: dict, end_sessions: bool,
+            within_county: str | None = None) -> User:
     name = _normalised(username)
     with engine.begin() as conn:
-        if get_user(conn, name) is None:
+        target = get_user(conn, name)
+        if target is None or (within_county and (target.role == "市级" or target.county_code not in (None, within_county))):
             raise UserError(f"没有用户“{name}”")
         conn.execute(update(users).where(users.c.username == name).values(
             **values, changed_at=datetime.now(), changed_by=actor))
@@ -126,25 +149,29 @@ def _change(engine: Engine, username: str, actor: str, change: dict, values: dic
         return get_user(conn, name)
 
 
-def set_active(engine: Engine, username: str, active: bool, *, actor: str) -> User:
+def set_active(engine: Engine, username: str, active: bool, *, actor: str, within_county: str | None = None) -> User:
     """Disable (ending every session) or re-enable a user; audited."""
     return _change(engine, username, actor, {"change": "enable" if active else "disable"},
-                   {"is_active": active}, end_sessions=not active)
+                   {"is_active": active}, end_sessions=not active, within_county=within_county)
 
 
-def reset_password(engine: Engine, username: str, password: str, *, actor: str) -> User:
+def reset_password(engine: Engine, username: str, password: str, *, actor: str,
+                   within_county: str | None = None) -> User:
     """Set a new password (ending every session of the user); audited without the password."""
     check_strength(password)
     return _change(engine, username, actor, {"change": "reset_password"},
-                   {"password_hash": hash_password(password)}, end_sessions=True)
+                   {"password_hash": hash_password(password)}, end_sessions=True, within_county=within_county)
 
 
-def change_role(engine: Engine, username: str, role: str, *, actor: str, township_code: str | None = None) -> User:
+def change_role(engine: Engine, username: str, role: str, *, actor: str, township_code: str | None = None,
+                within_county: str | None = None) -> User:
     """Change the role (and township) of a user, ending their sessions so the new scope applies at once."""
     with engine.connect() as conn:
         township = _checked_place(conn, role, township_code)
         current = get_user(conn, username)
         county = _checked_county(conn, role, township, None if role == "市级" or township
-                                 else (current.county_code if current else None))
+                                 else (current.county_code if current else None) or within_county)
+        _checked_manager(role, township, county, within_county)
     return _change(engine, username, actor, {"change": "role", "role": role, "township_code": township},
-                   {"role": role, "township_code": township, "county_code": county}, end_sessions=True)
+                   {"role": role, "township_code": township, "county_code": county}, end_sessions=True,
+                   within_county=within_county)

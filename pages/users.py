@@ -8,7 +8,7 @@ import streamlit as st
 from access import users
 from access.passwords import PasswordError
 from metrics import places
-from metrics.scope import ROLES
+from metrics.scope import COUNTY_ROLES
 from ui.components import show_table
 from ui.frame import current_frame, require_page_role
 
@@ -19,7 +19,8 @@ st.caption("新增、停用、重新启用用户，重置密码，调整角色�
 
 townships = frame.query(places.township_options)
 township_names = dict(zip(townships["township_code"], townships["township_name"]))
-everyone = users.list_users(frame.engine)
+county = frame.scope.county_code  # a county's 管理员 manages that county's users, never a 市级 one
+everyone = users.list_users(frame.engine, within_county=county)
 table = pd.DataFrame([{"username": u.username, "display_name": u.display_name, "role": u.role,
                        "township_name": township_names.get(u.township_code, u.township_code or "—"),
                        "is_active": u.is_active} for u in everyone],
@@ -46,13 +47,13 @@ with st.form("users_add", clear_on_submit=True):
     first, second = st.columns(2)
     username = first.text_input("用户名", key="users_add_username")
     display_name = second.text_input("显示名称", key="users_add_display_name")
-    role = first.selectbox("角色", ROLES, key="users_add_role")
+    role = first.selectbox("角色", COUNTY_ROLES, key="users_add_role")
     township = second.selectbox("所属乡镇（仅乡镇用户）", [None, *township_names], key="users_add_township",
                                 format_func=lambda c: "—" if c is None else township_names[c])
     password = first.text_input("初始密码", type="password", key="users_add_password")
     if st.form_submit_button("新增"):
         _report(lambda: users.add_user(frame.engine, username=username, role=role, password=password,
-                                       actor=frame.username, township_code=township,
+                                       actor=frame.username, township_code=township, within_county=county,
                                        display_name=display_name or None),
                 f"已新增用户 {username.strip().lower()}")
         st.rerun()
@@ -68,21 +69,25 @@ if everyone:
     with left:
         if current.is_active:
             if st.button("停用该用户", key="users_disable", disabled=current.username == frame.username):
-                _report(lambda: users.set_active(frame.engine, chosen, False, actor=frame.username), f"已停用 {chosen}")
+                _report(lambda: users.set_active(frame.engine, chosen, False, actor=frame.username,
+                                                         within_county=county), f"已停用 {chosen}")
                 st.rerun()
         elif st.button("重新启用", key="users_enable"):
-            _report(lambda: users.set_active(frame.engine, chosen, True, actor=frame.username), f"已启用 {chosen}")
+            _report(lambda: users.set_active(frame.engine, chosen, True, actor=frame.username,
+                                                         within_county=county), f"已启用 {chosen}")
             st.rerun()
         new_password = st.text_input("新密码", type="password", key="users_new_password")
         if st.button("重置密码", key="users_reset"):
-            _report(lambda: users.reset_password(frame.engine, chosen, new_password, actor=frame.username),
+            _report(lambda: users.reset_password(frame.engine, chosen, new_password, actor=frame.username,
+                                                             within_county=county),
                     f"已重置 {chosen} 的密码")
             st.rerun()
     with right:
-        new_role = st.selectbox("新角色", ROLES, index=ROLES.index(current.role), key="users_new_role")
+        new_role = st.selectbox("新角色", COUNTY_ROLES, index=COUNTY_ROLES.index(current.role), key="users_new_role")
         new_township = st.selectbox("新所属乡镇（仅乡镇用户）", [None, *township_names], key="users_new_township",
                                     format_func=lambda c: "—" if c is None else township_names[c])
         if st.button("调整角色", key="users_change_role"):
             _report(lambda: users.change_role(frame.engine, chosen, new_role, actor=frame.username,
-                                              township_code=new_township), f"已调整 {chosen} 的角色")
+                                              township_code=new_township, within_county=county),
+                    f"已调整 {chosen} 的角色")
             st.rerun()

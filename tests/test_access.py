@@ -278,3 +278,28 @@ def test_a_configured_warehouse_will_not_serve_without_a_cookie_secret_in_the_en
                              timeout=120)
     assert started.returncode == 2
     assert "必须在环境变量 STREAMLIT_SERVER_COOKIE_SECRET 中设置 Cookie 密钥" in started.stderr
+
+
+def test_a_countys_manager_manages_its_county_only_and_never_a_prefecture_user(engine):
+    from tests.metrics_fixture import SECOND_TOWNSHIPS, add_second_county
+
+    add_second_county(engine)
+    users.add_user(engine, username="city", role="市级", password=PASSWORD, actor="命令行")  # the server's CLI
+    users.add_user(engine, username="neighbour", role="乡镇", township_code=SECOND_TOWNSHIPS[1][0],
+                   password=PASSWORD, actor="命令行")
+    mine = "990101"
+    assert [u.username for u in users.list_users(engine, within_county=mine)] == ["qingshi"]
+    with pytest.raises(users.UserError, match="不能设置市级用户"):
+        users.add_user(engine, username="boss", role="市级", password=PASSWORD, actor="管理员甲", within_county=mine)
+    with pytest.raises(users.UserError, match="只能管理本县的用户"):
+        users.add_user(engine, username="spy", role="乡镇", township_code=SECOND_TOWNSHIPS[0][0], password=PASSWORD,
+                       actor="管理员甲", within_county=mine)
+    for change in (lambda: users.set_active(engine, "neighbour", False, actor="管理员甲", within_county=mine),
+                   lambda: users.reset_password(engine, "city", "Another-2026", actor="管理员甲", within_county=mine),
+                   lambda: users.change_role(engine, "qingshi", "市级", actor="管理员甲", within_county=mine)):
+        with pytest.raises(users.UserError):
+            change()
+    added = users.add_user(engine, username="leader2", role="县领导", password=PASSWORD, actor="管理员甲",
+                           within_county=mine)
+    with engine.connect() as conn:
+        assert added.county_code == mine and users.get_user(conn, "neighbour").is_active  # untouched

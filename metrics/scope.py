@@ -61,6 +61,12 @@ class Scope:
             return township_code
         return self.county_code
 
+    def township_asked(self, township_code: str | None) -> str | None:
+        """Return the township a view is of: the user's own, else the one asked for if it is in the user's
+        county, else None (the county). For titles and choices; queries filter by ``narrowed_to``."""
+        place = self.narrowed_to(township_code)
+        return place if place and len(place) == 9 else None
+
     def in_county(self, county_code: str | None) -> Scope:
         """This scope narrowed to one county (a 市级 user's county selector); a county user's stays its own."""
         from dataclasses import replace

@@ -253,7 +253,7 @@ def _overdue_only(overdue: pd.DataFrame) -> pd.DataFrame:
 def bulletin_content(engine: Engine, quarter: Period, scope: Scope, township_code: str | None = None,
                      *, with_chart: bool = True) -> BulletinContent:
     """Return the bulletin's title, sections, tables and chart, computed as of the quarter's last day."""
-    township_code = scope.narrowed_to(township_code)
+    township_code = scope.township_asked(township_code)
     county = county_name(engine, scope)
     township_name = None
     if township_code:

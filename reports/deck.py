@@ -134,7 +134,7 @@ def build_deck(engine: Engine, week_ending: date, scope: Scope, township_code: s
     from reports.png import chart_png, png_size
 
     generated_at = generated_at or datetime.now()
-    township_code = scope.narrowed_to(township_code)
+    township_code = scope.township_asked(township_code)
     figures = deck_figures(engine, week_ending, scope, township_code)
     county = county_name(engine, scope)
     font_name = deck_font()

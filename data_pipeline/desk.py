@@ -34,7 +34,8 @@ def upload_refusal(file_name: str, size_bytes: int, limit_mb: float) -> str | No
 
 def load_uploads(engine: Engine, paths: Sequence[Path], actor: Actor, *, confirmed: Mapping[str, str] | None = None,
                  on_file: Callable[[int, int], None] = lambda done, total: None) -> list[FileReport]:
-    """Load the saved uploads as ``actor`` (a 乡镇 user: its own township's rows only), file by file.
+    """Load the saved uploads as ``actor`` (a 乡镇 user: its own township's rows only), in the pipeline's
+    order (a 区划名录 first, whatever order the files were chosen in).
 
     The county's saved header mappings apply; ``confirmed`` (source header → standard header, what the
     clerk chose in the desk's form) applies too, and what a committed sheet used of it is saved for the
@@ -46,13 +47,9 @@ def load_uploads(engine: Engine, paths: Sequence[Path], actor: Actor, *, confirm
     with engine.begin() as conn:
         saved = saved_header_mappings(conn, county_code)
     mappings = HeaderMappings(confirmed=dict(confirmed or {}), saved=saved)
-    reports: list[FileReport] = []
-    ordered = list(paths)
-    for done, path in enumerate(ordered, start=1):
-        reports.extend(load_paths([path], engine, loaded_by=actor.username, mappings=mappings,
-                                  own_township=actor.township_code if actor.role == "乡镇" else None,
-                                  county_code=actor.county_code))
-        on_file(done, len(ordered))
+    reports = load_paths(list(paths), engine, loaded_by=actor.username, mappings=mappings,
+                         own_township=actor.township_code if actor.role == "乡镇" else None,
+                         county_code=actor.county_code, on_file=on_file)
     used = used_confirmed_mappings(reports, mappings.confirmed)
     if used:
         with engine.begin() as conn:

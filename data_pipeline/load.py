@@ -133,7 +133,8 @@ class Progress:
 
 def load_paths(paths: list[Path], engine: Engine, loaded_by: str = "命令行",
                progress: bool = False, force: bool = False, own_township: str | None = None,
-               mappings=None, county_code: str | None = None) -> list[FileReport]:
+               mappings=None, county_code: str | None = None,
+               on_file: Callable[[int, int], None] = lambda done, total: None) -> list[FileReport]:
     """Return one FileReport per sheet loaded (or per file skipped or failed), loading in kind order.
 
     ``force`` loads a file again even when its sha256 was loaded before (e.g. after the divisions
@@ -141,6 +142,7 @@ def load_paths(paths: list[Path], engine: Engine, loaded_by: str = "命令行",
     ``own_township``: a 乡镇 user's load; rows of any other township are rejected (不属于本乡镇).
     ``county_code``: place names resolve among that county's places only, and rows of another county
     are rejected (不属于本县): a prefecture's warehouse holds several counties, each with its 城关镇.
+    ``on_file(done, total)`` is called after each file (the desk's progress bar).
     """
     ordered: list[tuple[int, int, Path]] = []
     reports: list[FileReport] = []
@@ -158,9 +160,11 @@ def load_paths(paths: list[Path], engine: Engine, loaded_by: str = "命令行",
             continue
         order = min((k.load_order for k in kinds), default=99)
         ordered.append((order, position, path))
-    for _, _, path in sorted(ordered):
+    unread = len(reports)
+    for done, (_, _, path) in enumerate(sorted(ordered), start=unread + 1):
         reports.extend(load_file(path, engine, loaded_by=loaded_by, progress=progress, force=force,
                                  own_township=own_township, mappings=mappings, county_code=county_code))
+        on_file(done, unread + len(ordered))
     return reports
 
 

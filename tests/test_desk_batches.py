@@ -150,3 +150,15 @@ def test_a_township_users_load_rejects_the_rows_of_other_townships(empty_engine,
     own_villages = write_xlsx(tmp_path / "青石镇区划.xlsx", {"区划": (DIVISION_HEADER, DIVISION_ROWS[2:4])})
     [divisions] = load_paths([own_villages], empty_engine, loaded_by="qs_clerk", own_township=QINGSHI)
     assert divisions.rows_loaded == 0 and divisions.rejections[0].endswith("区划名录只能由管理员加载")
+
+
+def test_the_desk_loads_a_divisions_file_first_whatever_order_the_files_were_chosen_in(empty_engine, tmp_path):
+    """The clues name places only the 区划名录 chosen after them defines: loaded first, they would all be rejected."""
+    from data_pipeline.desk import load_uploads
+
+    clues = write_xlsx(tmp_path / "七月线索.xlsx", {"线索": (CLUE_HEADER, [clue_row(1), clue_row(2)])})
+    progress = []
+    reports = load_uploads(empty_engine, [clues, write_divisions(tmp_path)], ADMIN,
+                           on_file=lambda done, total: progress.append((done, total)))
+    assert [(r.ledger_kind, r.rows_loaded, r.rows_rejected) for r in reports] == [("divisions", 6, 0), ("clues", 2, 0)]
+    assert progress == [(1, 2), (2, 2)]

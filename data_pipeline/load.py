@@ -53,6 +53,7 @@ from data_pipeline.headers import HeaderMismatch
 from data_pipeline.ledgers import DIVISIONS, LedgerKind
 from data_pipeline.reader import LEDGER_SUFFIXES, LedgerReadError, file_sha256, read_ledger, sniff_kinds
 from data_pipeline.validate import Places, ValidatedSheet, mark_repeats_of_earlier_sheets, validate_sheet
+from metrics.tables import in_township
 from warehouse import schema
 from warehouse import vocabulary as vocab
 from warehouse.audit import write_event
@@ -273,7 +274,7 @@ def reject_rows_outside(conn: Connection, checked: ValidatedSheet, place: str) -
         other, column = outside(typed["township_code"].to_numpy(dtype=object)), field.header
     elif "case_id" in typed.columns:
         own_cases = set(conn.execute(select(schema.cases.c.case_id)
-                                     .where(*in_place(schema.cases.c.township_code, place))).scalars())
+                                     .where(*in_township(schema.cases.c.township_code, place))).scalars())
         field = next(f for f in kind.fields if f.column == "case_id")
         other, column = ~np.isin(typed["case_id"].to_numpy(dtype=object), list(own_cases)), field.header
     else:  # pragma: no cover - every ledger kind names its township or its case
@@ -298,20 +299,15 @@ def known_places(conn: Connection, county_code: str | None = None) -> Places:
     """Return the townships and villages already in the warehouse (this run's included), of one county if given."""
     places = Places()
     c, t, v = schema.counties.c, schema.townships.c, schema.villages.c
-    for code, name in conn.execute(select(c.county_code, c.county_name).where(*in_place(c.county_code, county_code))):
+    for code, name in conn.execute(select(c.county_code, c.county_name).where(*in_township(c.county_code, county_code))):
         places.add_county(code, name)
     for code, name in conn.execute(select(t.township_code, t.township_name)
-                                   .where(*in_place(t.township_code, county_code))):
+                                   .where(*in_township(t.township_code, county_code))):
         places.add_township(code, name)
     for code, name, township in conn.execute(select(v.village_code, v.village_name, v.township_code)
-                                             .where(*in_place(v.township_code, county_code))):
+                                             .where(*in_township(v.township_code, county_code))):
         places.add_village(code, name, township)
     return places
-
-
-def in_place(column, place: str | None) -> list:
-    """The WHERE condition for a code column within ``place`` (a code prefix: county or township); [] for none."""
-    return [column.startswith(place, autoescape=True)] if place else []
 
 
 def _write_sheet(conn: Connection, checked: ValidatedSheet, sha: str, loaded_by: str,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from data_pipeline.ledgers import LEDGER_KINDS
+from data_pipeline.ledgers import LEDGER_BY_NAME
 from warehouse import schema
 from warehouse.audit import write_event
 
@@ -95,7 +95,7 @@ def declare_zero_report(engine: Engine, actor: Actor, *, township_code: str, led
     """Record a 零报告 (本期无新增) for one township, ledger and period; return False if it was already there."""
     if not actor.may_act_for(township_code):
         raise DeskError("只能为本乡镇报送零报告")
-    if ledger_kind not in {kind.name for kind in LEDGER_KINDS}:
+    if ledger_kind not in LEDGER_BY_NAME:
         raise DeskError(f"没有这种台账：{ledger_kind}")
     reports = schema.zero_reports
     with engine.begin() as conn:
@@ -116,4 +116,4 @@ def declare_zero_report(engine: Engine, actor: Actor, *, township_code: str, led
 
 
 def _kind_label(name: str) -> str:
-    return next((kind.label for kind in LEDGER_KINDS if kind.name == name), name)
+    return LEDGER_BY_NAME[name].label if name in LEDGER_BY_NAME else name

@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, func, or_, select, union_all
 
 from config import settings
-from data_pipeline.ledgers import CASES, CLUES, LEDGER_KINDS, PLATFORM_USAGE, RECTIFICATION, SATISFACTION
+from data_pipeline.ledgers import CASES, CLUES, LEDGER_BY_NAME, PLATFORM_USAGE, RECTIFICATION, SATISFACTION
 from metrics.periods import Period
 from metrics.scope import Scope
 from metrics.tables import in_township, rows_of, township_frame
@@ -106,8 +106,8 @@ def load_history(engine: Engine, scope: Scope, *, limit: int = 200) -> pd.DataFr
     with engine.connect() as conn:
         frame = rows_of(conn, statement, whole_numbers=("batch_id", "rows_read", "rows_loaded", "rows_rejected",
                                                         "rows_structural"))
-    labels = {kind.name: kind.label for kind in LEDGER_KINDS}
-    frame.insert(3, "ledger_label", [labels.get(k, k) for k in frame["ledger_kind"]])
+    frame.insert(3, "ledger_label", [LEDGER_BY_NAME[k].label if k in LEDGER_BY_NAME else k
+                                     for k in frame["ledger_kind"]])
     return frame
 
 
@@ -117,42 +117,42 @@ def _months_of(period: Period) -> list[Period]:
     return [m for child in period.children() for m in (child.children() if child.granularity == "quarter" else [child])]
 
 
+def _first_loads(conn, table, period_columns, conditions) -> list:
+    """(township, *period columns, first load time) of the rows of ``table`` chosen by ``conditions``, the
+    rows a later load replaced included (they count for the load that first brought them).
+
+    ``period_columns(source)`` names the columns that place a row in its period; ``conditions(source)``
+    the WHERE; both are asked of the table and of its replaced-rows copy alike."""
+    parts = [select(source.c.township_code.label("township_code"),
+                    *[column.label(name) for name, column in period_columns(source)],
+                    source.c.batch_id.label("batch_id")).where(*conditions(source))
+             for source in (table, schema.REPLACED_ROWS[table.name])]
+    rows = union_all(*parts).subquery()
+    keys = [rows.c.township_code, *[rows.c[name] for name, _ in period_columns(table)]]
+    b = schema.load_batches.c
+    return conn.execute(select(*keys, func.min(b.loaded_at))
+                        .select_from(rows.join(schema.load_batches, b.batch_id == rows.c.batch_id))
+                        .group_by(*keys)).all()
+
+
 def _first_arrivals(conn, township: str | None, table, date_column: str, period: Period):
     """(township, month, first load time) for the rows in ``period``, the replaced ones included."""
-    kept = schema.REPLACED_ROWS[table.name]
-    parts = []
-    for source in (table, kept):
-        day = source.c[date_column]
-        parts.append(select(source.c.township_code.label("township_code"), year_month(day).label("month"),
-                            source.c.batch_id.label("batch_id"))
-                     .where(day >= period.start, day <= period.end,
-                            *in_township(source.c.township_code, township)))
-    rows = union_all(*parts).subquery()
-    b = schema.load_batches.c
-    statement = (select(rows.c.township_code, rows.c.month, func.min(b.loaded_at))
-                 .select_from(rows.join(schema.load_batches, b.batch_id == rows.c.batch_id))
-                 .group_by(rows.c.township_code, rows.c.month))
-    return conn.execute(statement).all()
+    return _first_loads(
+        conn, table, lambda source: [("month", year_month(source.c[date_column]))],
+        lambda source: [source.c[date_column] >= period.start, source.c[date_column] <= period.end,
+                        *in_township(source.c.township_code, township)])
 
 
 def _survey_arrivals(conn, township: str | None, quarters: list[Period]):
     """(township, quarter code, first load time) for the survey rows of ``quarters``."""
     if not quarters:
         return []
-    parts = []
-    for source in (schema.satisfaction_surveys, schema.REPLACED_ROWS[schema.satisfaction_surveys.name]):
-        c = source.c
-        wanted = [and_(c.survey_year == q.year, c.survey_quarter == q.index) for q in quarters]
-        parts.append(select(c.township_code.label("township_code"), c.survey_year.label("survey_year"),
-                            c.survey_quarter.label("survey_quarter"), c.batch_id.label("batch_id"))
-                     .where(or_(*wanted),
-                            *in_township(c.township_code, township)))
-    rows = union_all(*parts).subquery()
-    b = schema.load_batches.c
-    statement = (select(rows.c.township_code, rows.c.survey_year, rows.c.survey_quarter, func.min(b.loaded_at))
-                 .select_from(rows.join(schema.load_batches, b.batch_id == rows.c.batch_id))
-                 .group_by(rows.c.township_code, rows.c.survey_year, rows.c.survey_quarter))
-    return [(t, f"{int(y)}Q{int(q)}", at) for t, y, q, at in conn.execute(statement)]
+    rows = _first_loads(
+        conn, schema.satisfaction_surveys,
+        lambda source: [("survey_year", source.c.survey_year), ("survey_quarter", source.c.survey_quarter)],
+        lambda source: [or_(*[and_(source.c.survey_year == q.year, source.c.survey_quarter == q.index)
+                              for q in quarters]), *in_township(source.c.township_code, township)])
+    return [(t, f"{int(y)}Q{int(q)}", at) for t, y, q, at in rows]
 
 
 def _as_datetime(value) -> dt.datetime:

@@ -60,9 +60,7 @@ def county_options(engine: Engine, scope: Scope) -> pd.DataFrame:
     if scope.county_code:
         statement = statement.where(c.county_code == scope.county_code)
     with engine.connect() as conn:
-        return rows_of(conn, statement).astype({"county_code": "str", "county_name": "str"}) \
-            if conn.execute(select(func.count()).select_from(counties)).scalar_one() else pd.DataFrame(
-                {"county_code": pd.Series([], dtype="str"), "county_name": pd.Series([], dtype="str")})
+        return rows_of(conn, statement).astype({"county_code": "str", "county_name": "str"})
 
 
 def township_options(engine: Engine, scope: Scope) -> pd.DataFrame:

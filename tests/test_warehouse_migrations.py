@@ -10,7 +10,7 @@ import sys
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Column, Table, create_engine, insert, inspect, select, text
+from sqlalchemy import Column, Table, create_engine, func, insert, inspect, select, text
 
 from tests.test_pipeline_load import table_contents
 from warehouse import schema
@@ -69,10 +69,10 @@ def copy_sample_into(engine, sample_engine, tables) -> None:
                 older_table = Table(name, MetaData(), *[Column(c, table.c[c].type) for c in columns])
                 target.execute(insert(older_table), rows)
         if engine.dialect.name == "postgresql":  # the copied ids: move the sequences past them
-            for name, column in (("load_batches", "batch_id"), ("audit_events", "event_id"),
-                                 ("rejected_rows", "rejected_row_id")):
-                target.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', '{column}'), "
-                                    f"(SELECT coalesce(max({column}), 1) FROM {name}))"))
+            for table, column in ((schema.load_batches, "batch_id"), (schema.audit_events, "event_id"),
+                                  (schema.rejected_rows, "rejected_row_id")):
+                highest = select(func.coalesce(func.max(table.c[column]), 1)).scalar_subquery()
+                target.execute(select(func.setval(func.pg_get_serial_sequence(table.name, column), highest)))
 
 
 def test_an_empty_database_gets_todays_schema_stamped_at_the_head_and_it_equals_the_migrations(empty_url,

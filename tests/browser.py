@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from access.sessions import COOKIE_NAME
+from tests.signed_in import TEST_PASSWORD
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -111,6 +112,13 @@ def wait_for_page(page, title: str, timeout: int = 60_000) -> None:
     expect(page.locator("[data-testid=stApp]")).to_have_attribute("data-test-script-state", "notRunning",
                                                                   timeout=timeout)
     expect(page.locator("[data-stale=true]")).to_have_count(0, timeout=timeout)
+
+
+def sign_in(page, username: str, password: str = TEST_PASSWORD) -> None:
+    """Fill in the sign-in form a page shows (用户名, 密码) and press 登录."""
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
 
 
 def require_chromium() -> str:

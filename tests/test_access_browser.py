@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from tests.browser import served_app, wait_for_page
+from tests.browser import served_app, sign_in, wait_for_page
 from tests.signed_in import TEST_PASSWORD, ensure_test_user
 
 pytestmark = pytest.mark.browser
@@ -33,12 +33,6 @@ def sign_in_form_shown(page) -> None:
     expect(page.get_by_label("密码")).to_be_visible()
     expect(page.get_by_role("button", name="登录")).to_be_visible()
     assert "/auth/sign-in" in page.url
-
-
-def sign_in(page, username: str, password: str) -> None:
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
 
 
 @pytest.mark.parametrize("query", ["", "?township=柳河乡&granularity=季&period=2024年第三季度"])

@@ -14,9 +14,9 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from access.users import set_active
-from tests.browser import served_app
+from tests.browser import served_app, sign_in
 from tests.oidc_provider import running_provider
-from tests.signed_in import TEST_PASSWORD, ensure_test_user
+from tests.signed_in import ensure_test_user
 from warehouse.schema import audit_events
 
 pytestmark = pytest.mark.browser
@@ -145,9 +145,7 @@ def test_at_a_base_path_both_ways_of_signing_in_and_the_sign_out_stay_under_it(p
         assert base_url.endswith("/dash")
         page.goto(f"{base_url}/cases?granularity=季&period=2024年第三季度")
         assert "/dash/auth/sign-in?next=%2Fdash%2Fcases" in page.url
-        page.get_by_label("用户名").fill("qingshi_sso")
-        page.get_by_label("密码").fill(TEST_PASSWORD)
-        page.get_by_role("button", name="登录").click()
+        sign_in(page, "qingshi_sso")
         expect(page.get_by_role("heading", name="案件统计")).to_be_visible(timeout=30_000)
         assert page.url.startswith(f"{base_url}/cases")
         page.get_by_role("button", name="退出登录").click()

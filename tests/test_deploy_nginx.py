@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import PROJECT_ROOT, VIEWPORT, wait_for_page
+from tests.browser import PROJECT_ROOT, VIEWPORT, sign_in, wait_for_page
 from tests.ledger_files import CLUE_HEADER, clue_row, write_xlsx
 from tests.signed_in import TEST_PASSWORD
 from ui.frame import PAGES
@@ -130,11 +130,9 @@ def route_of(page) -> str:
     return next(c["value"] for c in page.context.cookies() if c["name"] == ROUTE_COOKIE)
 
 
-def sign_in(page, deployment: Deployment, username: str, path: str = "/", title: str = "总览") -> None:
+def sign_in_through(page, deployment: Deployment, username: str, path: str = "/", title: str = "总览") -> None:
     page.goto(deployment.base_url + path)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, username)
     wait_for_page(page, title)
 
 
@@ -231,7 +229,7 @@ def test_a_scripts_bundle_comes_gzip_compressed_and_cacheable_for_a_year(deploym
 
 def test_a_manager_signs_in_and_every_page_opens_on_its_one_process(deployment, browser):
     with browsing(browser) as page:
-        sign_in(page, deployment, ADMIN)
+        sign_in_through(page, deployment, ADMIN)
         sidebar = page.locator("[data-testid=stSidebarNav]")
         for title, _file in PAGES.values():
             sidebar.get_by_role("link", name=title, exact=True).click()
@@ -247,7 +245,7 @@ def test_a_township_users_upload_and_its_rejects_download_reach_the_process_hold
     mixed = qingshi_clues(tmp_path / "青石镇十一月线索.xlsx", qingshi_clue(1),
                           qingshi_clue(2, 所属乡镇="柳河乡", **{"所属村(社区)": "李湖村"}))
     with browsing(browser) as page:
-        sign_in(page, deployment, TOWNSHIP, "/desk", "数据报送")
+        sign_in_through(page, deployment, TOWNSHIP, "/desk", "数据报送")
         upload_and_load(page, mixed)
         assert "3=1+1+1 ✓" in page.locator("[data-testid=stTable]").inner_text()
         expect(page.get_by_text("拒收行（1条原因）")).to_be_visible()
@@ -264,10 +262,10 @@ def test_a_township_users_upload_and_its_rejects_download_reach_the_process_hold
 def test_a_load_from_the_command_line_reaches_pages_open_on_both_processes_at_their_next_rerun(
         deployment, browser, tmp_path):
     with browsing(browser) as county:
-        sign_in(county, deployment, ADMIN)
+        sign_in_through(county, deployment, ADMIN)
         (county_port,) = deployment.ports_of(route_of(county))
         with browsing_on_a_process_other_than(browser, deployment, county_port) as township:
-            sign_in(township, deployment, TOWNSHIP)
+            sign_in_through(township, deployment, TOWNSHIP)
             before = {"county": priority_count(county), "township": priority_count(township)}
             red = qingshi_clues(tmp_path / "青石镇红色线索.xlsx",
                                 qingshi_clue(3, 管理等级="红", 办理状态="在办", 受理日期="2026-11-12"))
@@ -283,7 +281,7 @@ def test_a_load_from_the_command_line_reaches_pages_open_on_both_processes_at_th
 def test_a_killed_process_hands_its_users_to_the_other_still_signed_in_in_a_fresh_session(
         deployment, browser, tmp_path):
     with browsing(browser) as page:
-        sign_in(page, deployment, TOWNSHIP, "/desk", "数据报送")
+        sign_in_through(page, deployment, TOWNSHIP, "/desk", "数据报送")
         upload_and_load(page, qingshi_clues(tmp_path / "青石镇补报线索.xlsx", qingshi_clue(4)))
         route = route_of(page)
         (killed,) = deployment.ports_of(route)

@@ -10,9 +10,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import save_screenshot, served_app, wait_for_page
+from tests.browser import save_screenshot, served_app, sign_in, wait_for_page
 from tests.ledger_files import CASE_HEADER, CLUE_HEADER, case_row, clue_row, write_csv, write_divisions, write_xlsx
-from tests.signed_in import TEST_PASSWORD, ensure_test_user
+from tests.signed_in import ensure_test_user
 from tests.test_pipeline_load import messy_clue_file
 
 pytestmark = pytest.mark.browser
@@ -38,9 +38,7 @@ def desk(tmp_path_factory):
 
 def sign_in_to_the_desk(page, base_url: str, username: str) -> None:
     page.goto(f"{base_url}/desk")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, username)
     wait_for_page(page, "数据报送")
 
 

@@ -15,7 +15,7 @@ from data_pipeline.headers import HeaderMappings, save_header_mappings, saved_he
 from data_pipeline.ledgers import LEDGER_BY_NAME
 from data_pipeline.load import FileReport, load_paths
 from data_pipeline.normalise import header_key
-from data_pipeline.rejects import FIXED_HEADERS, rejected_rows_frame, rejects_workbook_bytes
+from data_pipeline.rejects import FIXED_HEADERS, rejected_rows_frame
 
 UPLOAD_SUFFIXES = (".xlsx", ".xls", ".csv")
 SUMMARY_HEADERS = ("文件", "工作表", "台账", "读取行数", "入库", "拒收", "结构行", "重复", "未变化", "核对")
@@ -115,8 +115,3 @@ def rejected_lines(engine: Engine, batch_ids: Sequence[int]) -> pd.DataFrame:
     """The rejected rows of these batches as the desk lists them: file, sheet, row, column, reason."""
     _, rows = rejected_rows_frame(engine, batch_ids=batch_ids)
     return pd.DataFrame([row[:len(FIXED_HEADERS)] for row in rows], columns=list(FIXED_HEADERS))
-
-
-def rejects_xlsx(engine: Engine, batch_ids: Sequence[int], exported_by: str) -> bytes:
-    """The rejects .xlsx of these batches (watermarked, audited), for the clerk to fix and upload again."""
-    return rejects_workbook_bytes(engine, batch_ids=batch_ids, exported_by=exported_by)

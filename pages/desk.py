@@ -21,15 +21,16 @@ from data_pipeline.desk import (
     load_uploads,
     mapping_choices,
     rejected_lines,
-    rejects_xlsx,
     summary_frame,
     upload_refusal,
 )
 from data_pipeline.ledgers import DIVISIONS, LEDGER_KINDS
+from data_pipeline.rejects import rejects_workbook_bytes
 from data_pipeline.templates import template_file_name, template_xlsx
 from metrics import freshness, places, reporting
 from metrics.periods import Period
 from ui.components import file_uploader_in_chinese, show_table
+from ui.downloads import XLSX_MIME
 from ui.frame import current_frame, require_page_role
 from ui.reporting import show_reporting_matrix
 
@@ -120,9 +121,10 @@ with upload:
             st.dataframe(rejected, hide_index=True, width="stretch", key="desk_rejected",
                          height=38 + 35 * min(len(rejected), 12))
             st.download_button("下载拒收行（Excel，可修改后重新上传）",
-                               data=lambda: rejects_xlsx(frame.engine, batch_ids, frame.username),
+                               data=partial(rejects_workbook_bytes, frame.engine, batch_ids=batch_ids,
+                                            exported_by=frame.username),
                                file_name="拒收行.xlsx", on_click="ignore", key="desk_rejects_download",
-                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                               mime=XLSX_MIME)
 
 with status_tab:
     this_quarter = Period.containing("quarter", date.today())
@@ -204,4 +206,4 @@ with templates_tab:
         columns[position % 3].download_button(
             f"下载{kind.label}模板", data=partial(template_xlsx, kind, **template_places),
             file_name=template_file_name(kind, own), on_click="ignore", key=f"desk_template_{kind.name}",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            mime=XLSX_MIME)

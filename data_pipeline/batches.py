@@ -19,6 +19,7 @@ from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from data_pipeline.ledgers import LEDGER_BY_NAME
+from metrics.summaries import counties_of_batch, rebuild_summaries
 from warehouse import schema
 from warehouse.audit import write_event
 
@@ -67,6 +68,7 @@ def undo_batch(engine: Engine, batch_id: int, actor: Actor) -> UndoReport:
             named = "、".join(f"第{b}批次" for b in later)
             raise DeskError(f"第{batch_id}批次的部分数据已被{named}更新，请先撤销{named}")
         removed = restored = 0
+        touched = counties_of_batch(conn, batch_id)  # before its rows and the rows it replaced move
         try:
             for table in reversed(schema.LOADED_TABLES):  # children first: villages before townships
                 removed += conn.execute(delete(table).where(table.c.batch_id == batch_id)).rowcount
@@ -81,6 +83,7 @@ def undo_batch(engine: Engine, batch_id: int, actor: Actor) -> UndoReport:
                 conn.execute(delete(kept).where(kept.c.replaced_by_batch_id == batch_id))
         except IntegrityError as exc:
             raise DeskError(f"第{batch_id}批次无法撤销：其他批次的数据仍引用本批次的乡镇或村") from exc
+        rebuild_summaries(conn, touched)
         conn.execute(delete(schema.rejected_rows).where(schema.rejected_rows.c.batch_id == batch_id))
         conn.execute(insert(schema.batch_undos).values(batch_id=batch_id, undone_at=dt.datetime.now(),
                                                       undone_by=actor.username))

@@ -155,7 +155,7 @@ def _count_if(condition: ColumnElement) -> ColumnElement:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _aggregate(measure: Measure, as_of: date | None, label: str) -> ColumnElement:
+def aggregate_column(measure: Measure, as_of: date | None, label: str) -> ColumnElement:
     """The measure's aggregate column; under the as-of rule only items fed back by ``as_of`` count."""
     in_view = SOURCES[measure.source].date_column <= as_of if measure.rule == AS_OF else None
     if measure.aggregation == "count":
@@ -175,7 +175,7 @@ def _aggregate(measure: Measure, as_of: date | None, label: str) -> ColumnElemen
 Totals = dict[tuple[str, tuple], list]
 
 
-def _add(totals: Totals, key: tuple, values: Sequence) -> None:
+def add_into(totals: Totals, key: tuple, values: Sequence) -> None:
     """Add one row's measure values into ``totals`` under ``key`` (NULL reads 0)."""
     stored = totals.get(key)
     if stored is None:
@@ -187,7 +187,7 @@ def _add(totals: Totals, key: tuple, values: Sequence) -> None:
 
 def _dated_rows(conn, source: Source, measures, start: date, end: date, township, groups: Sequence[str]) -> list:
     columns = [source.column(name) for name in groups]
-    statement = (select(*columns, *(_aggregate(m, None, m.name) for m in measures))
+    statement = (select(*columns, *(aggregate_column(m, None, m.name) for m in measures))
                  .select_from(source.from_clause)
                  .where(source.date_column >= start, source.date_column <= end, *in_township(source.township_column, township)))
     if columns:
@@ -203,7 +203,7 @@ def _dated_totals(conn, source: Source, measures, periods: Sequence[Period], tow
         # a few periods (a KPI with its 同比/环比 bases): one plain range query each, no month buckets
         for period in distinct:
             for row in _dated_rows(conn, source, measures, period.start, period.end, township, by):
-                _add(totals, (period.code, tuple(row[:width])), row[width:])
+                add_into(totals, (period.code, tuple(row[:width])), row[width:])
         return totals
     # a series: month buckets over the whole span in one query, added up into each period
     rows = _dated_rows(conn, source, measures, min(p.start for p in periods), max(p.end for p in periods), township,
@@ -213,9 +213,9 @@ def _dated_totals(conn, source: Source, measures, periods: Sequence[Period], tow
         month = row[0]
         if month not in periods_of_month:
             periods_of_month[month] = [p.code for p in distinct
-                                       if _month_code(p.start) <= month <= _month_code(p.end)]
+                                       if month_code(p.start) <= month <= month_code(p.end)]
         for code in periods_of_month[month]:
-            _add(totals, (code, tuple(row[1:1 + width])), row[1 + width:])
+            add_into(totals, (code, tuple(row[1:1 + width])), row[1 + width:])
     return totals
 
 
@@ -238,7 +238,7 @@ def _survey_totals(conn, source: Source, measures, periods: Sequence[Period], to
     columns = [_s.survey_year.label("survey_year"), _s.survey_quarter.label("survey_quarter"),
                *(source.column(name) for name in by)]
     ordinal = _s.survey_year * 4 + _s.survey_quarter
-    statement = (select(*columns, *(_aggregate(m, None, m.name) for m in measures))
+    statement = (select(*columns, *(aggregate_column(m, None, m.name) for m in measures))
                  .where(ordinal >= first[0] * 4 + first[1], ordinal <= last[0] * 4 + last[1],
                         *in_township(source.township_column, township))
                  .group_by(*columns))
@@ -246,7 +246,7 @@ def _survey_totals(conn, source: Source, measures, periods: Sequence[Period], to
     width = len(by)
     for row in conn.execute(statement).all():
         for code in wanted.get((int(row[0]), int(row[1])), ()):
-            _add(totals, (code, tuple(row[2:2 + width])), row[2 + width:])
+            add_into(totals, (code, tuple(row[2:2 + width])), row[2 + width:])
     return totals
 
 
@@ -261,7 +261,7 @@ def _as_of_totals(conn, source: Source, measures, periods: Sequence[Period], tow
         chunk = distinct[first:first + _AS_OF_PER_SCAN]
         days = [as_of_of(period) for period in chunk]
         groups = [source.column(name) for name in by]
-        columns = [_aggregate(m, day, f"{m.name}__{i}") for i, day in enumerate(days) for m in measures]
+        columns = [aggregate_column(m, day, f"{m.name}__{i}") for i, day in enumerate(days) for m in measures]
         statement = select(*groups, *columns).where(source.date_column <= max(days),
                                                     *in_township(source.township_column, township))
         if groups:
@@ -270,11 +270,11 @@ def _as_of_totals(conn, source: Source, measures, periods: Sequence[Period], tow
             for i, period in enumerate(chunk):
                 values = row[width + i * count:width + (i + 1) * count]
                 if not by or any(values):
-                    _add(totals, (period.code, tuple(row[:width])), values)
+                    add_into(totals, (period.code, tuple(row[:width])), values)
     return totals
 
 
-def _month_code(day: date) -> str:
+def month_code(day: date) -> str:
     return f"{day.year}-{day.month:02d}"
 
 
@@ -296,15 +296,20 @@ def _frame(keys: list[tuple[str, tuple]], totals: list[Totals], groups_of: list[
 
 
 def measure_table(conn: Connection, measures: Sequence[str], periods: Sequence[Period], township: str | None,
-                  *, by: Sequence[str] = (), as_of_of: Callable[[Period], date] | None = None) -> pd.DataFrame:
+                  *, by: Sequence[str] = (), as_of_of: Callable[[Period], date] | None = None,
+                  from_summaries: bool = True) -> pd.DataFrame:
     """Return DataFrame[period_code, *by, *measures]: each measure per period (and per ``by`` group).
 
     Without ``by`` there is exactly one row per period, in the given order. With ``by`` there is a
     row per period and group that has rows in any source (zeros for the others), periods in the
     given order and groups in code order. ``township`` filters every source (None: the whole
     county). As-of measures are computed as of ``as_of_of(period)`` (the caller passes the
-    data-aware rule of ``metrics.freshness``).
+    data-aware rule of ``metrics.freshness``). For the whole scope or per township, dated and
+    as-of measures are read from ``metrics.summaries`` (``from_summaries=False``: from the facts,
+    which the summaries' equivalence test compares them with).
     """
+    from metrics import summaries  # imports this module's declarations
+
     by = list(by)
     wanted = [get_measure(name) for name in dict.fromkeys(measures)]
     if any(m.rule == AS_OF for m in wanted) and as_of_of is None:
@@ -317,6 +322,16 @@ def measure_table(conn: Connection, measures: Sequence[str], periods: Sequence[P
         source = SOURCES[name]
         if not periods:
             totals.append({})
+        elif from_summaries and summaries.answers(source, by) and source.rule == AS_OF:
+            totals.append(summaries.as_of_totals(conn, group, periods, township, by, as_of_of))
+        elif from_summaries and summaries.answers(source, by):
+            # whole months from the summary; a period cut at a day (the running one) from the facts
+            whole = [p for p in periods if summaries.whole_months(p)]
+            found = summaries.dated_totals(conn, group, whole, township, by) if whole else {}
+            cut = [p for p in periods if not summaries.whole_months(p)]
+            if cut:
+                found.update(_dated_totals(conn, source, group, cut, township, by))
+            totals.append(found)
         elif source.rule == DATED:
             totals.append(_dated_totals(conn, source, group, periods, township, by))
         elif source.rule == QUARTERS:

@@ -92,6 +92,7 @@ from decimal import Decimal
 
 from sqlalchemy import Engine, insert
 
+from metrics.summaries import rebuild_summaries
 from warehouse import schema
 
 COUNTY = ("990101", "测试县")
@@ -246,6 +247,7 @@ def build_metrics_warehouse(engine: Engine) -> Engine:
         conn.execute(insert(schema.platform_usage), [
             {"usage_month_date": D(month), "township_code": town, "visits": visits, "problems_reported": problems,
              "batch_id": 1} for month, town, visits, problems in PLATFORM])
+        rebuild_summaries(conn)  # as a load does, in the same transaction
     add_batch(engine, "测试台账.xlsx", FIRST_BATCH_LOADED_AT)
     return engine
 
@@ -278,4 +280,5 @@ def add_second_county(engine: Engine) -> Engine:
                 if table is schema.townships:
                     row["township_name"] = "邻县" + row["township_name"]
             conn.execute(insert(table), rows)
+        rebuild_summaries(conn, [SECOND_COUNTY[0]])
     return engine

@@ -17,6 +17,7 @@ from metrics.clues import priority_clues
 from metrics.periods import Period
 from metrics.ranking import quarterly_ranking
 from metrics.scope import Scope
+from metrics.summaries import rebuild_summaries
 from tests.metrics_fixture import A, B, C, add_batch, build_metrics_warehouse
 from warehouse import schema
 
@@ -52,6 +53,7 @@ def test_a_cached_figure_changes_after_a_new_load_batch(engine):
         conn.execute(insert(schema.clues).values(
             clue_id="C99", received_date=date(2024, 8, 8), clue_source="信访举报", township_code=A,
             problem_domain="其他", management_level="蓝", is_supervised=False, handling_status="在办", batch_id=2))
+        rebuild_summaries(conn)
     assert read() == 9  # rows alone: same data version
     add_batch(engine, "补报线索.xlsx", datetime(2024, 11, 17, 10, 0))
     assert read() == 10 and len(clue_count.calls) == 2
@@ -159,6 +161,7 @@ def test_the_ranking_read_twice_is_read_once_and_a_new_load_changes_it(engine):
             case_id="K99", filed_date=date(2024, 9, 25), township_code=C, problem_domain="作风问题",
             discovery_method="主动发现", violation_type="违反工作纪律", people_count=1, recovered_funds_wan_yuan=0,
             is_typical=False, batch_id=2))
+        rebuild_summaries(conn)
     assert proactive() == 0.0
     add_batch(engine, "补报案件.xlsx", datetime(2024, 11, 17, 10, 0))
     assert proactive() == 0.5

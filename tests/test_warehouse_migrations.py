@@ -17,7 +17,7 @@ from warehouse import schema
 from warehouse.migrate import SchemaOutOfDate, current_revision, head_revision, upgrade
 
 BASELINE = "0001_baseline"
-HEAD = "0004_county_of_loads"
+HEAD = "0005_summaries"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -106,7 +106,12 @@ def test_a_warehouse_at_the_previous_revision_with_data_upgrades_losing_nothing(
     kept = {name: columns_and_rows(engine, columns, name)[1] for name, (columns, _rows) in before.items()}
     assert kept == {name: rows for name, (_columns, rows) in before.items()}  # every row, every value kept
     assert {name for name in after if name not in before} == {
-        "alembic_version", "batch_undos", "zero_reports", "header_mappings", *(f"replaced_{t.name}" for t in schema.LOADED_TABLES)}
+        "alembic_version", "batch_undos", "zero_reports", "header_mappings", *(f"replaced_{t.name}" for t in schema.LOADED_TABLES),
+        "summary_periods", "summary_rectification"}
+    # the summaries were filled from the copied rows: the pages read the same figures as the facts
+    from tests.test_summaries import assert_summaries_match_the_facts
+
+    assert assert_summaries_match_the_facts(engine) > 50_000
     # the desk works on the upgraded warehouse: a correction is loaded and undone
     engine.dispose()
     from warehouse.engine import dispose_all, get_engine
@@ -144,14 +149,14 @@ def test_a_process_refuses_a_warehouse_behind_this_release_and_the_cli_upgrades_
     engine.dispose()
     with pytest.raises(SchemaOutOfDate) as refused:
         get_engine(empty_url)
-    assert str(refused.value) == ("数据库结构版本（0001_baseline）与本程序（0004_county_of_loads）不一致，"
+    assert str(refused.value) == ("数据库结构版本（0001_baseline）与本程序（0005_summaries）不一致，"
                                   "请先运行 python -m warehouse upgrade")
     from config.settings import PROJECT_ROOT
 
     done = subprocess.run([sys.executable, "-m", "warehouse", "upgrade"], capture_output=True, text=True,
                           env={"DASHBOARD_DB_URL": empty_url, "PATH": "/usr/bin:/bin"}, cwd=PROJECT_ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"仓库结构已从 0001_baseline 升级到 0004_county_of_loads：{redacted_url(empty_url)}"
+    assert done.stdout.strip() == f"仓库结构已从 0001_baseline 升级到 0005_summaries：{redacted_url(empty_url)}"
     assert current_revision(get_engine(empty_url)) == HEAD
 
 

@@ -335,3 +335,31 @@ header_mappings = Table(
     Column("created_at", DateTime, nullable=False),
     comment="a header the county's clerk confirmed (--map, the desk's form): next month's file loads without asking",
 )
+
+# --- summaries: what the pages read, kept beside the facts by every load (metrics/summaries.py) ---
+
+# The as-of measures of the rectification items (metrics.measures, the as_of rule), one column each.
+RECTIFICATION_AS_OF_MEASURES = ("rectification_items", "completed_items", "due_items", "on_time_items",
+                                "overdue_items", "recurring_items")
+
+summary_periods = Table(
+    "summary_periods",
+    metadata,
+    Column("measure", String(40), primary_key=True, comment="metrics.measures.MEASURES name (a dated source's)"),
+    Column("period_code", String(7), primary_key=True, comment="Period.code of a month, a quarter or a year: 2024-07, 2024Q3, 2024"),
+    Column("township_code", String(9), primary_key=True),
+    Column("value", Numeric(16, 2), nullable=False),
+    comment="each dated measure per township and month, quarter and year; rebuilt in the load's transaction "
+            "for the counties it touched",
+)
+
+summary_rectification = Table(
+    "summary_rectification",
+    metadata,
+    Column("township_code", String(9), primary_key=True),
+    Column("day", Date, primary_key=True, comment="a day on which one of the township's figures changes"),
+    *[Column(name, Integer, nullable=False) for name in RECTIFICATION_AS_OF_MEASURES],
+    comment="the rectification as-of figures of a township from this day until its next row; rebuilt with the loads",
+)
+
+SUMMARY_TABLES = (summary_periods, summary_rectification)

@@ -1,0 +1,221 @@
+"""Summaries: the declared measures kept per township, so a page reads thousands of rows, not a million.
+
+Two tables (``warehouse.schema``), both derived from the facts and from nothing else:
+
+- ``summary_periods``: every measure of a *dated* source (clues, cases, case_people, platform;
+  ``metrics.measures.SOURCES``) per township and month, written by the same ``aggregate_column`` SQL
+  that the raw queries use (so a measure is still declared once), and the months added up into
+  quarters and years: a page reads one row per township, measure and period it shows.
+- ``summary_rectification``: the rectification as-of figures of a township, one row per day on
+  which one of them changes (``AS_OF_EVENTS`` below), cumulative: the figures as of any day D are
+  the township's latest row on or before D, one index seek per township.
+
+Who keeps them: every load rebuilds them for the counties it touched, inside the load's
+transaction (``data_pipeline.load``), and so does 撤销本批次 (``data_pipeline.batches``): a reader
+sees the facts and their summaries of one commit, never half a refresh. The migration that added
+them filled them once; ``python -m warehouse rebuild-summaries`` rebuilds everything after rows
+were changed by hand.
+
+Who reads them: ``metrics.measures.measure_table``, for the whole scope or per township (the
+pages' tiles, trends and township tables, the ranking); any other grouping (village, category,
+source…) reads the facts. ``tests/test_summaries.py`` compares both ways for every measure,
+township and period of the sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import Connection, Integer, String, cast, func, insert, literal, select, union
+
+from metrics.measures import AS_OF, DATED, MEASURES, SOURCES, Measure, Source, Totals, add_into, aggregate_column
+from metrics.periods import Period
+from metrics.tables import in_township
+from warehouse import schema
+from warehouse import vocabulary as vocab
+
+_m, _r = schema.summary_periods.c, schema.summary_rectification.c
+SUMMARISED_GROUPS = ({"township_code"}, set())  # the groupings the summaries answer
+
+
+# --- the as-of events: on which day each as-of measure of one item goes up (+1) or down (−1) -------
+
+@dataclass(frozen=True)
+class Event:
+    """``delta`` on ``day(items)`` for the items where ``applies(items)`` (pandas columns of the items)."""
+
+    day: Callable[[pd.DataFrame], pd.Series]
+    delta: int
+    applies: Callable[[pd.DataFrame], pd.Series]
+
+
+def _fed(items):  # every measure counts an item only once it is fed back
+    return items["feedback_date"]
+
+
+def _later(a: pd.Series, b: pd.Series) -> pd.Series:
+    return a.where(a >= b, b)
+
+
+def _done(items):  # metrics.measures.done_as_of without the day: done, with a completion date
+    return items["rectification_status"].isin(vocab.RECTIFICATION_DONE) & items["completed_date"].notna()
+
+
+def _overdue_from(items):  # overdue from the day after the deadline (once fed back) …
+    return _later(_fed(items), items["deadline_date"] + timedelta(days=1))
+
+
+def _always(items):
+    return pd.Series(True, index=items.index)
+
+
+# The measures of metrics.measures under the as_of rule, as days of change (each mirrors its
+# declared condition; tests/test_summaries.py proves they agree on every day of the sample).
+AS_OF_EVENTS: dict[str, tuple[Event, ...]] = {
+    "rectification_items": (Event(_fed, 1, _always),),
+    "completed_items": (Event(lambda i: _later(_fed(i), i["completed_date"]), 1, _done),),
+    "due_items": (Event(lambda i: _later(_fed(i), i["deadline_date"]), 1, _always),),
+    "on_time_items": (Event(lambda i: _later(_fed(i), i["deadline_date"]), 1,
+                            lambda i: _done(i) & (i["completed_date"] <= i["deadline_date"])),),
+    # … until it is completed (never, if it was completed before it became overdue)
+    "overdue_items": (Event(_overdue_from, 1, lambda i: ~(_done(i) & (i["completed_date"] <= _overdue_from(i)))),
+                      Event(lambda i: i["completed_date"], -1,
+                            lambda i: _done(i) & (i["completed_date"] > _overdue_from(i)))),
+    "recurring_items": (Event(_fed, 1, lambda i: i["is_recurring"].fillna(False).astype(bool)),),
+}
+assert tuple(AS_OF_EVENTS) == schema.RECTIFICATION_AS_OF_MEASURES
+assert set(AS_OF_EVENTS) == {m.name for m in MEASURES.values() if m.source == "rectification"}
+
+
+# --- rebuilding -----------------------------------------------------------------------------------
+
+def rebuild_summaries(conn: Connection, county_codes: Iterable[str] | None = None) -> None:
+    """Rebuild both summaries for ``county_codes`` (6-digit codes; None: the whole warehouse), in ``conn``'s transaction."""
+    places: list[str | None] = [None] if county_codes is None else sorted(set(county_codes))
+    for place in places:
+        _rebuild_periods(conn, place)
+        _rebuild_rectification(conn, place)
+
+
+def _rebuild_periods(conn: Connection, place: str | None) -> None:
+    """Each dated measure per township and month (the declared aggregate), then the months added up
+    into their quarters and years: a page reads one row per township and period it shows."""
+    conn.execute(schema.summary_periods.delete().where(*in_township(_m.township_code, place)))
+    columns = ["measure", "period_code", "township_code", "value"]
+    for measure in MEASURES.values():
+        source = SOURCES[measure.source]
+        if source.rule != DATED:
+            continue
+        month = source.column("month")
+        rows = (select(literal(measure.name).label("measure"), month, source.township_column.label("township_code"),
+                       aggregate_column(measure, None, "value"))
+                .select_from(source.from_clause).where(*in_township(source.township_column, place))
+                .group_by(month, source.township_column))
+        conn.execute(insert(schema.summary_periods).from_select(columns, rows))
+    year = func.substr(_m.period_code, 1, 4, type_=String)
+    quarter = year + literal("Q") + cast((cast(func.substr(_m.period_code, 6, 2), Integer) + 2) // 3, String)
+    months = [func.length(_m.period_code) == 7, *in_township(_m.township_code, place)]
+    for code in (quarter, year):
+        rows = (select(_m.measure, code.label("period_code"), _m.township_code, func.sum(_m.value))
+                .where(*months).group_by(_m.measure, code, _m.township_code))
+        conn.execute(insert(schema.summary_periods).from_select(columns, rows))
+
+
+def _rebuild_rectification(conn: Connection, place: str | None) -> None:
+    conn.execute(schema.summary_rectification.delete().where(*in_township(_r.township_code, place)))
+    r = schema.rectification_items.c
+    result = conn.execute(select(r.township_code, r.feedback_date, r.deadline_date, r.completed_date,
+                                 r.rectification_status, r.is_recurring).where(*in_township(r.township_code, place)))
+    items = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    if items.empty:
+        return
+    for column in ("feedback_date", "deadline_date", "completed_date"):
+        items[column] = pd.to_datetime(items[column])
+    changes = []
+    for name, events in AS_OF_EVENTS.items():
+        for event in events:
+            chosen = items[event.applies(items).fillna(False).astype(bool)]
+            changes.append(pd.DataFrame({"township_code": chosen["township_code"], "day": event.day(chosen),
+                                         "measure": name, "delta": event.delta}))
+    deltas = (pd.concat(changes, ignore_index=True)
+              .pivot_table(index=["township_code", "day"], columns="measure", values="delta", aggfunc="sum",
+                           fill_value=0)
+              .reindex(columns=list(AS_OF_EVENTS), fill_value=0).sort_index())
+    figures = deltas.groupby(level="township_code").cumsum().reset_index()
+    figures["day"] = figures["day"].dt.date
+    for name in AS_OF_EVENTS:
+        figures[name] = figures[name].astype(int)
+    conn.execute(insert(schema.summary_rectification), figures.to_dict("records"))
+
+
+def counties_of_batch(conn: Connection, batch_id: int) -> set[str]:
+    """The counties whose summarised rows ``batch_id`` wrote or replaced (to rebuild after it, or after its undo)."""
+    county = lambda column: func.substr(column, 1, 6).label("county")  # noqa: E731
+    parts = []
+    for table in (schema.clues, schema.cases, schema.rectification_items, schema.platform_usage):
+        parts.append(select(county(table.c.township_code)).where(table.c.batch_id == batch_id))
+        replaced = schema.REPLACED_ROWS[table.name]
+        parts.append(select(county(replaced.c.township_code)).where(replaced.c.replaced_by_batch_id == batch_id))
+    people, replaced_people, k = schema.case_people, schema.REPLACED_ROWS["case_people"], schema.cases.c
+    parts.append(select(county(k.township_code)).select_from(people.join(schema.cases, people.c.case_id == k.case_id))
+                 .where(people.c.batch_id == batch_id))
+    parts.append(select(county(k.township_code))
+                 .select_from(replaced_people.join(schema.cases, replaced_people.c.case_id == k.case_id))
+                 .where(replaced_people.c.replaced_by_batch_id == batch_id))
+    return {row[0] for row in conn.execute(union(*parts)) if row[0]}
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+def answers(source: Source, by: Sequence[str]) -> bool:
+    """Whether the summaries hold ``source``'s measures in this grouping (dated ones: for whole months)."""
+    return set(by) in SUMMARISED_GROUPS and source.rule in (DATED, AS_OF)
+
+
+def whole_months(period: Period) -> bool:
+    """Whether ``period`` is made of whole months (not a running period cut at a day)."""
+    return period.start.day == 1 and (period.end + timedelta(days=1)).day == 1
+
+
+def dated_totals(conn: Connection, measures: Sequence[Measure], periods: Sequence[Period], township: str | None,
+                 by: Sequence[str]) -> Totals:
+    """``metrics.measures``' dated totals of whole-month periods, from ``summary_periods``."""
+    groups = [_m.township_code] if by else []
+    names = [m.name for m in measures]
+    statement = (select(_m.period_code, *groups, _m.measure, func.sum(_m.value))
+                 .where(_m.measure.in_(names), _m.period_code.in_({p.code for p in periods}),
+                        *in_township(_m.township_code, township))
+                 .group_by(_m.period_code, *groups, _m.measure))
+    totals: Totals = {}
+    for row in conn.execute(statement):
+        values = totals.setdefault((row[0], tuple(row[1:1 + len(groups)])), [0] * len(names))
+        values[names.index(row[-2])] = row[-1]
+    return totals
+
+
+def as_of_totals(conn: Connection, measures: Sequence[Measure], periods: Sequence[Period], township: str | None,
+                 by: Sequence[str], as_of_of: Callable[[Period], date]) -> Totals:
+    """``metrics.measures``' as-of totals, from ``summary_rectification``: each township's latest row on or
+    before the period's as-of date. A township with nothing to count by then is not a row of it."""
+    t = schema.townships.c
+    totals: Totals = {}
+    for period in dict.fromkeys(periods):
+        day = as_of_of(period)
+        # each township's latest row on or before the day: one index seek per township and measure
+        # (townships lead, so neither SQLite nor PostgreSQL scans the summary)
+        latest = [select(_r[m.name]).where(_r.township_code == t.township_code, _r.day <= day)
+                  .order_by(_r.day.desc()).limit(1).scalar_subquery() for m in measures]
+        statement = select(t.township_code, *latest).where(*in_township(t.township_code, township))
+        key = (period.code, ())
+        if not by:
+            totals[key] = [0] * len(measures)
+        for row in conn.execute(statement):
+            values = [value or 0 for value in row[1:]]
+            if by and any(values):
+                add_into(totals, (period.code, (row[0],)), values)
+            elif not by:
+                add_into(totals, key, values)
+    return totals

@@ -1,0 +1,127 @@
+"""The summaries the pages read (metrics/summaries.py) give the same figures as the facts.
+
+For every summarised measure, for the whole warehouse, the sample county and each of its
+townships, for every month, quarter and year from 2022 to 2027 and the running periods cut at the
+data's last day (with their 同比/环比 bases), for the whole scope and per township: the frame read
+from the summaries equals the frame read from the facts, value for value. On the sample county
+(loaded through the pipeline, so the load's own rebuild is what is compared), on SQLite and on a
+real PostgreSQL; then after a correction load and its undo (撤销本批次), which rebuild them too.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from metrics.freshness import as_of_rule, data_as_of
+from metrics.measures import AS_OF, DATED, MEASURES, SOURCES, measure_table
+from metrics.periods import Period, PeriodToDate
+from warehouse import schema
+
+SUMMARISED = [m.name for m in MEASURES.values() if SOURCES[m.source].rule in (DATED, AS_OF)]
+YEARS = range(2022, 2028)
+
+
+def _periods() -> list[Period]:
+    periods = [Period("year", y) for y in YEARS]
+    periods += [Period("quarter", y, q) for y in YEARS for q in range(1, 5)]
+    periods += [Period("month", y, m) for y in YEARS for m in range(1, 13)]
+    return periods
+
+
+def _running(last_day: date) -> list[Period]:
+    """The running month, quarter and year cut at the data's last day, and their cut 同比/环比 bases."""
+    running = [Period.containing(g, last_day) for g in ("month", "quarter", "year")]
+    running = [PeriodToDate(p.granularity, p.year, p.index, until=last_day) for p in running]
+    return [p for period in running for p in (period, period.previous(), period.year_ago())]
+
+
+def _places(conn) -> list[str | None]:
+    townships = conn.execute(select(schema.townships.c.township_code).order_by(schema.townships.c.township_code))
+    return [None, "990101", *townships.scalars()]
+
+
+def assert_summaries_match_the_facts(engine) -> int:
+    """Compare both ways for every place, grouping and period; return how many figures were compared."""
+    compared = 0
+    with engine.connect() as conn:
+        last_day = data_as_of(conn)
+        rule = as_of_rule(last_day)
+        period_sets = [_periods(), *[[p] for p in _running(last_day)]]
+        places = _places(conn)
+        # per township for the whole warehouse and the county (every township's row), then each
+        # township alone as its 乡镇 user reads it
+        cases = [(place, ["township_code"]) for place in places[:2]] + [(place, []) for place in places]
+        for place, by in cases:
+            for periods in period_sets:
+                facts = measure_table(conn, SUMMARISED, periods, place, by=by, as_of_of=rule, from_summaries=False)
+                summaries = measure_table(conn, SUMMARISED, periods, place, by=by, as_of_of=rule)
+                pd.testing.assert_frame_equal(summaries, facts, check_exact=False, rtol=1e-12,
+                                              obj=f"{place or '全部'} by={by} {[p.code for p in periods][:3]}…")
+                compared += facts[SUMMARISED].size
+    return compared
+
+
+def test_the_summaries_of_the_sample_equal_the_facts(sample_engine):
+    compared = assert_summaries_match_the_facts(sample_engine)
+    assert compared > 50_000
+    with sample_engine.connect() as conn:  # and they are really there: the sample's 2024Q3 clue count, summed
+        q3 = conn.execute(select(func.sum(schema.summary_periods.c.value)).where(
+            schema.summary_periods.c.measure == "clue_count", schema.summary_periods.c.period_code == "2024Q3")).scalar()
+    assert int(q3) == measure_table(sample_engine.connect(), ["clue_count"], [Period("quarter", 2024, 3)], None,
+                                    from_summaries=False)["clue_count"].iloc[0]
+
+
+def test_the_summaries_of_the_sample_equal_the_facts_on_postgresql(pg_engine):
+    from tests.conftest import load_sample_into
+
+    load_sample_into(str(pg_engine.url.render_as_string(hide_password=False)))
+    assert assert_summaries_match_the_facts(pg_engine) > 50_000
+
+
+def test_a_correction_and_its_undo_rebuild_the_summaries(county, tmp_path):
+    """A clue corrected into another township and month, then the correction undone: the summaries follow."""
+    from data_pipeline.batches import Actor, undo_batch
+    from data_pipeline.load import load_paths
+    from tests.ledger_files import CLUE_HEADER, clue_row, write_xlsx
+
+    folder, engine = county
+    first = write_xlsx(folder / "线索.xlsx", {"线索": (CLUE_HEADER, [
+        clue_row(1, "X-1", 受理日期="2025-03-02", 所属乡镇="城关街道", **{"所属村(社区)": "东门社区"}),
+        clue_row(2, "X-2", 受理日期="2025-03-09", 所属乡镇="城关街道", **{"所属村(社区)": "东门社区"})])})
+    assert all(r.committed for r in load_paths([first], engine))
+    march, april = Period("month", 2025, 3), Period("month", 2025, 4)
+
+    def clue_counts() -> dict:
+        with engine.connect() as conn:
+            table = measure_table(conn, ["clue_count"], [march, april], "990101", by=["township_code"])
+            facts = measure_table(conn, ["clue_count"], [march, april], "990101", by=["township_code"],
+                                  from_summaries=False)
+        pd.testing.assert_frame_equal(table, facts)
+        return {(r.period_code, r.township_code): r.clue_count for r in table.itertuples()}
+
+    before = clue_counts()
+    assert sum(before.values()) == 2
+    correction = write_xlsx(tmp_path / "更正.xlsx", {"线索": (CLUE_HEADER, [clue_row(2, "X-2", 受理日期="2025-04-01")])})
+    batch = load_paths([correction], engine)[0]
+    assert batch.committed
+    moved = clue_counts()
+    assert sum(v for (period, _), v in moved.items() if period == "2025-04") == 1
+    assert sum(v for (period, _), v in moved.items() if period == "2025-03") == 1
+    undo_batch(engine, batch.batch_id, Actor(username="测试管理员", role="管理员"))
+    assert clue_counts() == before
+
+
+@pytest.mark.parametrize("measure", sorted(m for m in SUMMARISED if SOURCES[MEASURES[m].source].rule == AS_OF))
+def test_every_as_of_measure_is_summarised_on_each_of_its_days(sample_engine, measure):
+    """Every day of 2025 (not only period ends): the as-of figures per township, both ways."""
+    with sample_engine.connect() as conn:
+        days = pd.date_range("2025-01-01", "2025-12-31", freq="D").date
+        months = [Period.containing("month", d) for d in days]
+        for day, month in zip(days[::7], months[::7]):
+            both = [measure_table(conn, [measure], [month], "990101", by=["township_code"],
+                                  as_of_of=lambda _p, d=day: d, from_summaries=flag) for flag in (True, False)]
+            pd.testing.assert_frame_equal(*both, obj=f"{measure} as of {day}")

@@ -1,0 +1,46 @@
+"""Summaries for the pages: each dated measure per township and period, and the rectification
+as-of figures per township and day of change (``metrics/summaries.py``).
+
+They are derived from the facts: this revision creates them and fills them from the warehouse's
+rows with this release's measures (``metrics.summaries.rebuild_summaries``, the same code every
+load runs); ``python -m warehouse rebuild-summaries`` fills them again at any time.
+
+Revision ID: 0005_summaries
+Revises: 0004_county_of_loads
+Create Date: 2026-12-02
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005_summaries"
+down_revision = "0004_county_of_loads"
+branch_labels = None
+depends_on = None
+
+AS_OF_MEASURES = ("rectification_items", "completed_items", "due_items", "on_time_items", "overdue_items",
+                  "recurring_items")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "summary_periods",
+        sa.Column("measure", sa.String(length=40), primary_key=True),
+        sa.Column("period_code", sa.String(length=7), primary_key=True),
+        sa.Column("township_code", sa.String(length=9), primary_key=True),
+        sa.Column("value", sa.Numeric(16, 2), nullable=False),
+    )
+    op.create_table(
+        "summary_rectification",
+        sa.Column("township_code", sa.String(length=9), primary_key=True),
+        sa.Column("day", sa.Date(), primary_key=True),
+        *[sa.Column(name, sa.Integer(), nullable=False) for name in AS_OF_MEASURES],
+    )
+    from metrics.summaries import rebuild_summaries  # derived data: filled by the code the loads run
+
+    rebuild_summaries(op.get_bind())
+
+
+def downgrade() -> None:
+    op.drop_table("summary_rectification")
+    op.drop_table("summary_periods")

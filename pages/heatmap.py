@@ -93,7 +93,7 @@ def offline_map_html() -> bytes:
                                      inline=True, title_lines=lines, monthly=monthly_villages,
                                      start_month=period.code if by_month else None)).encode("utf-8")
     record_export(frame.engine, frame.scope.user_name, kind="html", title=title,
-                  file_name=file_name(title, "html"), size_bytes=len(document))
+                  file_name=file_name(title, "html"), size_bytes=len(document), county_code=frame.scope.county_code)
     return document
 
 

@@ -58,3 +58,50 @@ def test_the_admin_pages_are_not_in_other_roles_navigation_and_refuse_to_run_for
     page.run()
     assert [e.value for e in page.error] == [f"当前角色（{role}）无权使用“用户管理”。"]
     assert not page.dataframe and not page.get("text_input")
+
+
+def test_a_countys_manager_reads_its_countys_audit_rows_and_never_a_row_of_the_other_county(on_writable_sample,
+                                                                                            tmp_path):
+    from access.signin import sign_in
+    from access.users import add_user
+    from data_pipeline.load import load_paths
+    from metrics.scope import Scope
+    from reports.archive import audit_log
+    from tests.ledger_files import CLUE_HEADER, clue_row, write_xlsx
+    from tests.metrics_fixture import add_second_county
+    from tests.signed_in import TEST_PASSWORD
+    from warehouse.engine import get_engine
+
+    engine = get_engine(on_writable_sample)
+    add_second_county(engine)
+    app = open_app("audit", role="管理员")  # test_admin, of the configured county 990101
+    # the other county: users added on the server and by its own 管理员, a sign-in, a load of its ledger
+    add_user(engine, username="lx_admin", role="管理员", county_code="990102", password=TEST_PASSWORD, actor="命令行")
+    add_user(engine, username="lx_qingshi", role="乡镇", township_code="990102101", password=TEST_PASSWORD,
+             actor="lx_admin", within_county="990102")
+    assert sign_in(engine, "lx_qingshi", TEST_PASSWORD, "测试").token
+    theirs = write_xlsx(tmp_path / "邻县线索.xlsx", {"线索": (CLUE_HEADER, [
+        clue_row(1, clue_id="LX-2024-0001", 所属乡镇="邻县青石镇", **{"所属村(社区)": None})])})
+    [loaded] = load_paths([theirs], engine, loaded_by="命令行", county_code="990102")
+    assert loaded.rows_loaded == 1
+    # its own county: a user added by its 管理员 on the page's terms, a one-county load from the command line
+    add_user(engine, username="own_jiwei", role="纪委", password=TEST_PASSWORD, actor="test_admin",
+             within_county="990101")
+    ours = write_xlsx(tmp_path / "示范县线索.xlsx", {"线索": (CLUE_HEADER, [
+        clue_row(1, clue_id="SF-2024-0001", 所属乡镇="青石镇", **{"所属村(社区)": None})])})
+    assert load_paths([ours], engine, loaded_by="命令行")[0].rows_loaded == 1
+
+    app.run()
+    table = app.dataframe[0].value
+    shown = table.to_string()
+    assert not any(word in shown for word in ("lx_admin", "lx_qingshi", "邻县线索.xlsx", "990102")), shown
+    assert "lx_qingshi" not in app.selectbox(key="audit_user").options and "lx_admin" not in shown
+    mine = table[table["详情"].str.contains('"username": "own_jiwei"')]
+    assert list(mine["用户"]) == ["test_admin"] and list(mine["操作"]) == ["用户变更"]
+    assert list(table[table["详情"].str.contains("示范县线索.xlsx")]["操作"]) == ["导入台账"]
+    # the other county's 管理员 reads its rows and none of the first county's; an admin of no county reads both
+    other = audit_log(engine, Scope(role="管理员", county_code="990102"))
+    assert set(other["user_name"]) == {"命令行", "lx_admin", "lx_qingshi"}
+    assert other["detail"].str.contains("邻县线索.xlsx").any() and not other["detail"].str.contains("own_jiwei").any()
+    everyone = audit_log(engine, Scope(role="管理员"))
+    assert {"lx_qingshi", "test_admin"} <= set(everyone["user_name"])

@@ -59,7 +59,7 @@ left, right = st.columns(2)
 quarter_code = left.selectbox("季度", quarters, index=quarters.index(default_quarter),
                               format_func=lambda code: Period.parse(code).label, key="bulletin_quarter")
 township_choices = ([] if scope.township_code else [None]) + list(names)
-township_code = right.selectbox("范围", township_choices, format_func=lambda c: names.get(c, "全县") if c else "全县",
+township_code = right.selectbox("范围", township_choices, format_func=lambda c: names.get(c, c) if c else frame.whole_area,
                                 key="bulletin_township")
 
 chosen = Period.parse(quarter_code)

@@ -105,3 +105,68 @@ def test_a_countys_manager_reads_its_countys_audit_rows_and_never_a_row_of_the_o
     assert other["detail"].str.contains("邻县线索.xlsx").any() and not other["detail"].str.contains("own_jiwei").any()
     everyone = audit_log(engine, Scope(role="管理员"))
     assert {"lx_qingshi", "test_admin"} <= set(everyone["user_name"])
+
+
+def _add_through_the_form(app, username: str, role: str, township: str | None = None):
+    app.text_input(key="users_add_username").input(username)
+    app.selectbox(key="users_add_role").select(role)
+    if township is not None:
+        app.selectbox(key="users_add_township").select_index(app.selectbox(key="users_add_township").options.index(township))
+    app.text_input(key="users_add_password").input("Zhang2026abc")
+    app.button(key="FormSubmitter:users_add-新增").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+
+
+def test_a_countys_manager_adds_users_of_its_own_county_which_the_form_shows_and_does_not_offer_to_change(
+        on_writable_sample):
+    from access.users import add_user, list_users
+    from tests.metrics_fixture import add_second_county
+    from tests.signed_in import TEST_PASSWORD
+    from warehouse.engine import get_engine
+
+    engine = get_engine(on_writable_sample)
+    add_second_county(engine)
+    add_user(engine, username="lx_zhang", role="纪委", county_code="990102", password=TEST_PASSWORD, actor="命令行")
+    app = open_app("users", role="管理员")
+    shown = app.text_input(key="users_add_county_shown")
+    assert (shown.label, shown.value, shown.disabled) == ("县（市、区）", "示范县", True)
+    assert not [s for s in app.selectbox if s.key == "users_add_county"]  # nothing to choose
+    townships = app.selectbox(key="users_add_township").options
+    assert "青石镇" in townships and not any(t.startswith("邻县") for t in townships)
+    _add_through_the_form(app, "Zhang", "纪委")
+    assert [s.value for s in app.success] == ["已新增用户 zhang"]
+    added = {u.username: u for u in list_users(engine)}["zhang"]
+    assert (added.role, added.county_code) == ("纪委", "990101")
+    listed = app.dataframe[0].value
+    assert listed.loc[listed["用户名"] == "zhang", "县（市、区）"].tolist() == ["示范县"]
+    assert "lx_zhang" not in listed["用户名"].tolist()
+    # the other county's user is not listed, but the name is the warehouse's: refused, in one Chinese line
+    _add_through_the_form(app, "lx_zhang", "县领导")
+    assert [e.value for e in app.error] == ["用户名“lx_zhang”已存在"]
+    assert {u.username: u for u in list_users(engine)}["lx_zhang"].county_code == "990102"  # untouched
+
+
+def test_an_admin_of_no_county_picks_the_county_and_its_townships_only(on_writable_sample, monkeypatch):
+    import access.sessions
+    from access.users import list_users
+    from tests.metrics_fixture import add_second_county
+    from warehouse.engine import get_engine
+
+    engine = get_engine(on_writable_sample)
+    add_second_county(engine)
+    county_of = access.sessions.county_of  # the app makes no such admin today: a prefecture-wide one, if it did
+    monkeypatch.setattr(access.sessions, "county_of", lambda user: None if user.role == "管理员" else county_of(user))
+    app = open_app("users", role="管理员")
+    assert not [t for t in app.text_input if t.key == "users_add_county_shown"]
+    _add_through_the_form(app, "nobody", "纪委")  # no county chosen: refused, not the configured one unasked
+    assert [e.value for e in app.error] == ["请先选择新用户所属的县（市、区）"]
+    counties = app.selectbox(key="users_add_county")
+    assert counties.options == ["示范县", "邻县"]
+    counties.select("990102").run()  # by code: the options read the names
+    townships = app.selectbox(key="users_add_township").options
+    assert townships[0] == "—" and all(t.startswith("邻县") for t in townships[1:]) and "邻县青石镇" in townships
+    _add_through_the_form(app, "LxQingshi", "乡镇", "邻县青石镇")
+    assert [s.value for s in app.success] == ["已新增用户 lxqingshi"]
+    added = {u.username: u for u in list_users(engine)}
+    assert (added["lxqingshi"].township_code, added["lxqingshi"].county_code) == ("990102101", "990102")
+    assert "nobody" not in added

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, insert, or_, select, update
 from access.passwords import check_strength, hash_password
 from config import settings
 from metrics.scope import ROLES
-from warehouse.audit import write_event
+from warehouse.audit import county_of_user, write_event
 from warehouse.schema import counties, townships, user_sessions, users
 
 USER_CHANGE = "user_change"
@@ -118,7 +118,7 @@ def add_user(engine: Engine, *, username: str, role: str, password: str, actor: 
             password_hash=hash_password(password), is_active=True, created_at=now, created_by=actor,
             changed_at=now, changed_by=actor))
         write_event(conn, actor, USER_CHANGE, {"change": "add", "username": name, "role": role,
-                                               "township_code": township, "county_code": county})
+                                               "township_code": township, "county_code": county}, county)
         return get_user(conn, name)
 
 
@@ -145,7 +145,8 @@ def _change(engine: Engine, username: str, actor: str, change: dict, values: dic
             conn.execute(update(user_sessions).where(user_sessions.c.username == name,
                                                      user_sessions.c.ended_at.is_(None))
                          .values(ended_at=datetime.now()))
-        write_event(conn, actor, USER_CHANGE, {"username": name, **change})
+        # the row is the changed user's county's (None, every county's, for a 市级 user)
+        write_event(conn, actor, USER_CHANGE, {"username": name, **change}, county_of_user(conn, name))
         return get_user(conn, name)
 
 

@@ -74,6 +74,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", "data", "内置 SQLite 文件与导出归档所在目录（相对项目根目录）。"),
     Setting("log_level", "INFO", "日志级别（DEBUG、INFO、WARNING、ERROR）；日志写入数据目录下的 dashboard.log（轮转）。"),
     Setting("county_code", "990101", "本县 6 位区划代码（GB/T 2260），用于标题与校验区划代码前缀。"),
+    Setting("prefecture_name", "", "地（市、州、盟）名称，如 示范市：市级用户未选县时侧边栏标题用它；空则为“全市”。",
+            check=lambda value: str(value or "").strip()),
     Setting("ranking_weights", {"rectification_completion_rate": 30, "on_time_completion_rate": 20,
                                 "satisfaction_rate": 30, "proactive_discovery_rate": 20},
             "乡镇综合排名的权重（合计 100），键为指标名：整改完成率、按期完成率、满意率、主动发现率。", _ranking_weights),

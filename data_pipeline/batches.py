@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from data_pipeline.ledgers import LEDGER_BY_NAME
 from metrics.summaries import counties_of_batch, rebuild_summaries
 from warehouse import schema
-from warehouse.audit import write_event
+from warehouse.audit import ACTORS_COUNTY, write_event
 
 
 class DeskError(Exception):
@@ -89,7 +89,7 @@ def undo_batch(engine: Engine, batch_id: int, actor: Actor) -> UndoReport:
                                                       undone_by=actor.username))
         write_event(conn, actor.username, "undo", {
             "批次": batch_id, "文件": batch["file_name"], "台账": _kind_label(batch["ledger_kind"]),
-            "删除": removed, "恢复": restored})
+            "删除": removed, "恢复": restored}, batch["county_code"] or ACTORS_COUNTY)
     return UndoReport(batch_id=batch_id, file_name=batch["file_name"], rows_removed=removed, rows_restored=restored)
 
 
@@ -114,7 +114,7 @@ def declare_zero_report(engine: Engine, actor: Actor, *, township_code: str, led
                                             period_code=period_code, declared_at=dt.datetime.now(),
                                             declared_by=actor.username))
         write_event(conn, actor.username, "zero_report", {
-            "乡镇代码": township_code, "台账": _kind_label(ledger_kind), "期间": period_code})
+            "乡镇代码": township_code, "台账": _kind_label(ledger_kind), "期间": period_code}, township_code[:6])
     return True
 
 

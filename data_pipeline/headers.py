@@ -517,6 +517,6 @@ def save_header_mappings(conn: Connection, county_code: str, mappings: Mapping[s
     write_event(conn, actor, "header_mapping", {
         "县": county_code,
         "对应关系": {LEDGER_BY_NAME[kind].label: pairs for kind, pairs in changed.items()},
-    })
+    }, county_code)
     return changed
 

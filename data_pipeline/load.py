@@ -57,7 +57,7 @@ from metrics.summaries import counties_of_batch, rebuild_summaries
 from metrics.tables import in_township
 from warehouse import schema
 from warehouse import vocabulary as vocab
-from warehouse.audit import write_event
+from warehouse.audit import ACTORS_COUNTY, write_event
 from warehouse.engine import upsert_rows
 
 logger = logging.getLogger(__name__)
@@ -350,7 +350,7 @@ def _write_sheet(conn: Connection, checked: ValidatedSheet, sha: str, loaded_by:
     write_event(conn, loaded_by, "load", {
         "文件": sheet.file_name, "工作表": sheet.sheet_name, "台账": kind.label, "批次": report.batch_id,
         "读取行数": report.rows_read, "入库": report.rows_loaded, "拒收": report.rows_rejected,
-        "结构行": report.rows_structural, "重复": report.rows_duplicate})
+        "结构行": report.rows_structural, "重复": report.rows_duplicate}, county_code or ACTORS_COUNTY)
     return report
 
 

@@ -39,13 +39,17 @@ CLUE_FILTER_OPTIONS = {"problem_domains": vocab.PROBLEM_DOMAINS, "management_lev
 
 def county_name(engine: Engine, scope: Scope) -> str:
     """Return the name the page is titled with: the scope's county (or the configured one, or the only
-    one stored); a 市级 scope over several counties reads 全市."""
+    one stored); a scope of no county over several counties, and a 市级 one whenever the setting names
+    the prefecture, reads ``prefecture_name`` (empty: 全市)."""
     c = counties.c
+    prefecture = str(settings.get("prefecture_name") or "").strip()
     with engine.connect() as conn:
         if scope.county_code is None:
+            if prefecture and scope.role == "市级":
+                return prefecture
             stored = conn.execute(select(c.county_code, c.county_name).order_by(c.county_code)).all()
             if len(stored) > 1:
-                return "全市"
+                return prefecture or "全市"
         code = scope.county_code or settings.get("county_code")
         name = conn.execute(select(c.county_name).where(c.county_code == code)).scalar()
         if name is None and scope.county_code is None:

@@ -28,7 +28,7 @@ def _redownload(bulletin_id: int, name: str) -> bytes:
     """Return the archived bytes and log the re-download (runs on click)."""
     data = archived_bytes(engine, bulletin_id)
     record_export(engine, scope.user_name, kind="docx", title=f"归档季通报 {bulletin_id}", file_name=name,
-                  size_bytes=len(data), bulletin_id=bulletin_id, redownload=True)
+                  size_bytes=len(data), county_code=scope.county_code, bulletin_id=bulletin_id, redownload=True)
     return data
 
 
@@ -38,7 +38,8 @@ def _deck_bytes(week_ending: date, township_code: str | None) -> bytes:
 
     data = build_deck(engine, week_ending, scope, township_code)
     record_export(engine, scope.user_name, kind="pptx", title=f"周调度会材料（截至{week_ending.isoformat()}）",
-                  file_name=f"周调度会材料_{week_ending.isoformat()}.pptx", size_bytes=len(data))
+                  file_name=f"周调度会材料_{week_ending.isoformat()}.pptx", size_bytes=len(data),
+                  county_code=scope.county_code)
     return data
 
 
@@ -58,7 +59,7 @@ left, right = st.columns(2)
 quarter_code = left.selectbox("季度", quarters, index=quarters.index(default_quarter),
                               format_func=lambda code: Period.parse(code).label, key="bulletin_quarter")
 township_choices = ([] if scope.township_code else [None]) + list(names)
-township_code = right.selectbox("范围", township_choices, format_func=lambda c: names.get(c, "全县") if c else "全县",
+township_code = right.selectbox("范围", township_choices, format_func=lambda c: names.get(c, c) if c else frame.whole_area,
                                 key="bulletin_township")
 
 chosen = Period.parse(quarter_code)

@@ -21,7 +21,7 @@ from metrics.periods import Period
 from metrics.places import CLUE_FILTER_OPTIONS, ClueFilters
 from metrics.scope import apply_small_number_rule
 from ui.components import page_header
-from ui.frame import COUNTY_WIDE, current_frame, set_township
+from ui.frame import current_frame, set_township
 
 frame = current_frame()
 page_header(frame, "线索热力图", "heatmap")
@@ -61,9 +61,9 @@ if by_month:
 townships = frame.query(places.township_clue_rates, period=period, filters=filters)
 names = dict(zip(townships["township_code"], townships["township_name"]))
 if not frame.scope.township_code:
-    choices = [COUNTY_WIDE] + list(names.values())
+    choices = [frame.whole_area] + list(names.values())
     # follow the global filter (the sidebar may have changed it since this widget last ran)
-    st.session_state["heatmap_township"] = frame.township_name if frame.township_name in choices else COUNTY_WIDE
+    st.session_state["heatmap_township"] = frame.township_name if frame.township_name in choices else frame.whole_area
     st.selectbox("钻取乡镇（地图缩放到该乡镇，并列出各村）", choices, key="heatmap_township",
                  on_change=lambda: set_township(st.session_state["heatmap_township"]))
 
@@ -93,7 +93,7 @@ def offline_map_html() -> bytes:
                                      inline=True, title_lines=lines, monthly=monthly_villages,
                                      start_month=period.code if by_month else None)).encode("utf-8")
     record_export(frame.engine, frame.scope.user_name, kind="html", title=title,
-                  file_name=file_name(title, "html"), size_bytes=len(document))
+                  file_name=file_name(title, "html"), size_bytes=len(document), county_code=frame.scope.county_code)
     return document
 
 

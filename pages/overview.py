@@ -9,7 +9,7 @@ import streamlit as st
 from charts.townships import township_bar
 from metrics import clues, kpis, places, ranking, rectification
 from ui.components import drill_to_township, kpi_tiles, page_header, show_chart, show_table
-from ui.frame import COUNTY_WIDE, current_frame, set_township
+from ui.frame import current_frame, set_township
 from ui.reporting import show_reporting_matrix
 
 frame = current_frame()
@@ -54,7 +54,8 @@ else:
 
 if frame.township_code:
     st.subheader(f"{frame.township_name}各村（社区）情况（{frame.period.label}）")
-    st.button("返回全县", key="overview_back_to_county", on_click=set_township, args=(COUNTY_WIDE,))
+    st.button(f"返回{frame.whole_area}", key="overview_back_to_county", on_click=set_township,
+              args=(frame.whole_area,))
     villages = frame.query(places.village_table, township_code=frame.township_code, period=frame.period)
     show_table(frame, villages, f"{frame.township_name}各村（社区）情况", "overview_villages")
 else:

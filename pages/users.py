@@ -1,6 +1,11 @@
 """用户管理 — the users who may sign in (管理员 only): list, add, disable, re-enable, reset a password,
 change role or township. Every change is audited by ``access.users`` with the 管理员's name; the
-same can be done with ``python -m access``."""
+same can be done with ``python -m access``.
+
+The new user's 县（市、区）: a county's 管理员 adds users of its own county only (shown, not editable);
+an admin of no county picks one of the warehouse's counties, above the form so that the 乡镇 choice
+lists that county's townships only (a 乡镇 user's county is its township's). ``access.users`` checks
+all of it again: the form is never trusted."""
 
 import pandas as pd
 import streamlit as st
@@ -19,12 +24,15 @@ st.caption("新增、停用、重新启用用户，重置密码，调整角色�
 
 townships = frame.query(places.township_options)
 township_names = dict(zip(townships["township_code"], townships["township_name"]))
+counties = frame.query(places.county_options)
+county_names = dict(zip(counties["county_code"], counties["county_name"]))
 county = frame.scope.county_code  # a county's 管理员 manages that county's users, never a 市级 one
 everyone = users.list_users(frame.engine, within_county=county)
 table = pd.DataFrame([{"username": u.username, "display_name": u.display_name, "role": u.role,
+                       "county_name": county_names.get(u.county_code or "", u.county_code or "—"),
                        "township_name": township_names.get(u.township_code, u.township_code or "—"),
                        "is_active": u.is_active} for u in everyone],
-                     columns=["username", "display_name", "role", "township_name", "is_active"])
+                     columns=["username", "display_name", "role", "county_name", "township_name", "is_active"])
 show_table(frame, table, "用户列表", "users_table", bool_columns=("is_active",), empty_text="尚无用户。")
 
 
@@ -38,23 +46,39 @@ def _report(action, success: str) -> None:
         st.session_state["users_message"] = ("success", success)
 
 
+def _add(username: str, display_name: str, role: str, township: str | None, new_county: str | None,
+         password: str) -> None:
+    if new_county is None:  # else the configured county would be taken unasked
+        raise users.UserError("请先选择新用户所属的县（市、区）")
+    users.add_user(frame.engine, username=username, role=role, password=password, actor=frame.username,
+                   township_code=township, county_code=new_county, within_county=county,
+                   display_name=display_name or None)
+
+
 message = st.session_state.pop("users_message", None)
 if message:
     (st.error if message[0] == "error" else st.success)(message[1])
 
 st.subheader("新增用户")
+if county is None:  # an admin of no county: the county first, so the 乡镇 choice below is of that county
+    new_county = st.selectbox("县（市、区）", list(county_names), key="users_add_county",
+                              format_func=county_names.get, index=None, placeholder="请选择县（市、区）")
+else:
+    new_county = county
+county_townships = [c for c in township_names if new_county and c.startswith(new_county)]
 with st.form("users_add", clear_on_submit=True):
     first, second = st.columns(2)
     username = first.text_input("用户名", key="users_add_username")
     display_name = second.text_input("显示名称", key="users_add_display_name")
     role = first.selectbox("角色", COUNTY_ROLES, key="users_add_role")
-    township = second.selectbox("所属乡镇（仅乡镇用户）", [None, *township_names], key="users_add_township",
+    if county is not None:  # shown, not editable: the page adds users of this county only
+        second.text_input("县（市、区）", value=county_names.get(county, county), disabled=True,
+                          key="users_add_county_shown")
+    township = second.selectbox("所属乡镇（仅乡镇用户）", [None, *county_townships], key="users_add_township",
                                 format_func=lambda c: "—" if c is None else township_names[c])
     password = first.text_input("初始密码", type="password", key="users_add_password")
     if st.form_submit_button("新增"):
-        _report(lambda: users.add_user(frame.engine, username=username, role=role, password=password,
-                                       actor=frame.username, township_code=township, within_county=county,
-                                       display_name=display_name or None),
+        _report(lambda: _add(username, display_name, role, township, new_county, password),
                 f"已新增用户 {username.strip().lower()}")
         st.rerun()
 

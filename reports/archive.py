@@ -15,7 +15,8 @@ from datetime import date, datetime, time
 import pandas as pd
 from sqlalchemy import Engine, desc, insert, select
 
-from warehouse.audit import record_event
+from metrics.scope import Scope
+from warehouse.audit import ACTORS_COUNTY, record_event
 from warehouse.schema import audit_events, bulletin_archive
 
 EXPORT_ACTION = "export"
@@ -23,10 +24,11 @@ BULLETIN_ACTION = "bulletin"
 
 
 def record_export(engine: Engine, user_name: str, *, kind: str, title: str, file_name: str,
-                  size_bytes: int, **extra) -> None:
-    """Write the audit row of one export (kind: png/xlsx/docx/pptx)."""
+                  size_bytes: int, county_code: str | None | object = ACTORS_COUNTY, **extra) -> None:
+    """Write the audit row of one export (kind: png/xlsx/docx/pptx); ``county_code``: the county whose
+    data it holds (the page's scope's; None: every county's), by default the exporting user's."""
     detail = {"kind": kind, "title": title, "file_name": file_name, "bytes": size_bytes, **extra}
-    record_event(engine, user_name, EXPORT_ACTION, detail)
+    record_event(engine, user_name, EXPORT_ACTION, detail, county_code)
 
 
 def export_events(engine: Engine, limit: int = 50) -> list[dict]:
@@ -48,12 +50,27 @@ AUDIT_ACTIONS = {
 }
 
 
-def audit_log(engine: Engine, *, user_name: str | None = None, action: str | None = None,
+def _in_scope(scope: Scope) -> list:
+    """The WHERE conditions of the audit rows a scope may read: a county's rows for a county's user, every
+    row for a scope of no county (an admin of the whole prefecture)."""
+    if scope.role != "管理员":
+        raise PermissionError("只有管理员可以查看审计日志")
+    return [] if scope.county_code is None else [audit_events.c.county_code == scope.county_code]
+
+
+def audit_log(engine: Engine, scope: Scope, *, user_name: str | None = None, action: str | None = None,
               first_day: date | None = None, last_day: date | None = None, limit: int = 2000) -> pd.DataFrame:
-    """Return DataFrame[event_time, user_name, action, action_label, detail]: the audit rows that match,
-    newest first (at most ``limit``); detail is the JSON text as stored."""
+    """Return DataFrame[event_time, user_name, action, action_label, detail]: the audit rows of the scope's
+    county that match, newest first (at most ``limit``); detail is the JSON text as stored.
+
+    A row is a county's when its ``county_code`` is that county, stamped when it was written
+    (``warehouse.audit``): the county the action was about (a load's or undone batch's county, a
+    零报告's township's, a header mapping's, the added or changed user's, the county whose data was
+    exported), else the actor's county (sign-in, sign-out, a CLI load without ``--county``; an actor
+    who is no user, the configured county's). A county's 管理员 reads only those (so never a row of
+    another county, nor a 市级 user's activity across counties); a 管理员 of no county reads every row."""
     a = audit_events.c
-    where = []
+    where = _in_scope(scope)
     if user_name:
         where.append(a.user_name == user_name)
     if action:
@@ -70,10 +87,10 @@ def audit_log(engine: Engine, *, user_name: str | None = None, action: str | Non
     return table
 
 
-def audit_users(engine: Engine) -> list[str]:
-    """Return every user name the audit log holds, sorted (the 审计日志 page's filter)."""
+def audit_users(engine: Engine, scope: Scope) -> list[str]:
+    """Return every user name of the audit rows the scope may read (``audit_log``), sorted (the page's filter)."""
     with engine.connect() as conn:
-        return sorted(conn.execute(select(audit_events.c.user_name).distinct()).scalars())
+        return sorted(conn.execute(select(audit_events.c.user_name).where(*_in_scope(scope)).distinct()).scalars())
 
 
 @dataclass(frozen=True)
@@ -94,7 +111,8 @@ def sha256(data: bytes) -> str:
 
 
 def archive_bulletin(engine: Engine, *, data: bytes, generated_by: str, quarter_label: str,
-                     township_code: str | None, file_name: str) -> int:
+                     township_code: str | None, file_name: str,
+                     county_code: str | None | object = ACTORS_COUNTY) -> int:
     """Store a generated bulletin's bytes with who/when/parameters/hash; return its archive id."""
     with engine.begin() as conn:
         result = conn.execute(
@@ -112,7 +130,7 @@ def archive_bulletin(engine: Engine, *, data: bytes, generated_by: str, quarter_
     record_event(engine, generated_by, BULLETIN_ACTION, {
         "bulletin_id": bulletin_id, "quarter": quarter_label, "township_code": township_code,
         "file_name": file_name, "sha256": sha256(data), "bytes": len(data),
-    })
+    }, county_code)
     return bulletin_id
 
 

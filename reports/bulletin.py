@@ -415,7 +415,8 @@ def generate_bulletin(engine: Engine, quarter: Period | str, scope: Scope, towns
     data = render_bulletin(content, generated_by=scope.user_name, generated_at=generated_at)
     name = bulletin_file_name(content)
     bulletin_id = archive_bulletin(engine, data=data, generated_by=scope.user_name, quarter_label=quarter.code,
-                                   township_code=content.township_code, file_name=name)
+                                   township_code=content.township_code, file_name=name,
+                                   county_code=scope.county_code)
     record_export(engine, scope.user_name, kind="docx", title=content.title + content.subtitle, file_name=name,
-                  size_bytes=len(data), bulletin_id=bulletin_id)
+                  size_bytes=len(data), county_code=scope.county_code, bulletin_id=bulletin_id)
     return GeneratedBulletin(bulletin_id=bulletin_id, file_name=name, data=data, sha256=sha256(data))

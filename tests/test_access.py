@@ -294,6 +294,9 @@ def test_a_countys_manager_manages_its_county_only_and_never_a_prefecture_user(e
     with pytest.raises(users.UserError, match="只能管理本县的用户"):
         users.add_user(engine, username="spy", role="乡镇", township_code=SECOND_TOWNSHIPS[0][0], password=PASSWORD,
                        actor="管理员甲", within_county=mine)
+    with pytest.raises(users.UserError, match="只能管理本县的用户"):  # the page's county field, tampered with
+        users.add_user(engine, username="spy", role="纪委", county_code="990102", password=PASSWORD,
+                       actor="管理员甲", within_county=mine)
     for change in (lambda: users.set_active(engine, "neighbour", False, actor="管理员甲", within_county=mine),
                    lambda: users.reset_password(engine, "city", "Another-2026", actor="管理员甲", within_county=mine),
                    lambda: users.change_role(engine, "qingshi", "市级", actor="管理员甲", within_county=mine)):

@@ -58,3 +58,115 @@ def test_the_admin_pages_are_not_in_other_roles_navigation_and_refuse_to_run_for
     page.run()
     assert [e.value for e in page.error] == [f"当前角色（{role}）无权使用“用户管理”。"]
     assert not page.dataframe and not page.get("text_input")
+
+
+def test_a_countys_manager_reads_its_countys_audit_rows_and_never_a_row_of_the_other_county(on_writable_sample,
+                                                                                            tmp_path):
+    from access.signin import sign_in
+    from access.users import add_user
+    from data_pipeline.load import load_paths
+    from metrics.scope import Scope
+    from reports.archive import audit_log
+    from tests.ledger_files import CLUE_HEADER, clue_row, write_xlsx
+    from tests.metrics_fixture import add_second_county
+    from tests.signed_in import TEST_PASSWORD
+    from warehouse.engine import get_engine
+
+    engine = get_engine(on_writable_sample)
+    add_second_county(engine)
+    app = open_app("audit", role="管理员")  # test_admin, of the configured county 990101
+    # the other county: users added on the server and by its own 管理员, a sign-in, a load of its ledger
+    add_user(engine, username="lx_admin", role="管理员", county_code="990102", password=TEST_PASSWORD, actor="命令行")
+    add_user(engine, username="lx_qingshi", role="乡镇", township_code="990102101", password=TEST_PASSWORD,
+             actor="lx_admin", within_county="990102")
+    assert sign_in(engine, "lx_qingshi", TEST_PASSWORD, "测试").token
+    theirs = write_xlsx(tmp_path / "邻县线索.xlsx", {"线索": (CLUE_HEADER, [
+        clue_row(1, clue_id="LX-2024-0001", 所属乡镇="邻县青石镇", **{"所属村(社区)": None})])})
+    [loaded] = load_paths([theirs], engine, loaded_by="命令行", county_code="990102")
+    assert loaded.rows_loaded == 1
+    # its own county: a user added by its 管理员 on the page's terms, a one-county load from the command line
+    add_user(engine, username="own_jiwei", role="纪委", password=TEST_PASSWORD, actor="test_admin",
+             within_county="990101")
+    ours = write_xlsx(tmp_path / "示范县线索.xlsx", {"线索": (CLUE_HEADER, [
+        clue_row(1, clue_id="SF-2024-0001", 所属乡镇="青石镇", **{"所属村(社区)": None})])})
+    assert load_paths([ours], engine, loaded_by="命令行")[0].rows_loaded == 1
+
+    app.run()
+    table = app.dataframe[0].value
+    shown = table.to_string()
+    assert not any(word in shown for word in ("lx_admin", "lx_qingshi", "邻县线索.xlsx", "990102")), shown
+    assert "lx_qingshi" not in app.selectbox(key="audit_user").options and "lx_admin" not in shown
+    mine = table[table["详情"].str.contains('"username": "own_jiwei"')]
+    assert list(mine["用户"]) == ["test_admin"] and list(mine["操作"]) == ["用户变更"]
+    assert list(table[table["详情"].str.contains("示范县线索.xlsx")]["操作"]) == ["导入台账"]
+    # the other county's 管理员 reads its rows and none of the first county's; an admin of no county reads both
+    other = audit_log(engine, Scope(role="管理员", county_code="990102"))
+    assert set(other["user_name"]) == {"命令行", "lx_admin", "lx_qingshi"}
+    assert other["detail"].str.contains("邻县线索.xlsx").any() and not other["detail"].str.contains("own_jiwei").any()
+    everyone = audit_log(engine, Scope(role="管理员"))
+    assert {"lx_qingshi", "test_admin"} <= set(everyone["user_name"])
+
+
+def _add_through_the_form(app, username: str, role: str, township: str | None = None):
+    app.text_input(key="users_add_username").input(username)
+    app.selectbox(key="users_add_role").select(role)
+    if township is not None:
+        app.selectbox(key="users_add_township").select_index(app.selectbox(key="users_add_township").options.index(township))
+    app.text_input(key="users_add_password").input("Zhang2026abc")
+    app.button(key="FormSubmitter:users_add-新增").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+
+
+def test_a_countys_manager_adds_users_of_its_own_county_which_the_form_shows_and_does_not_offer_to_change(
+        on_writable_sample):
+    from access.users import add_user, list_users
+    from tests.metrics_fixture import add_second_county
+    from tests.signed_in import TEST_PASSWORD
+    from warehouse.engine import get_engine
+
+    engine = get_engine(on_writable_sample)
+    add_second_county(engine)
+    add_user(engine, username="lx_zhang", role="纪委", county_code="990102", password=TEST_PASSWORD, actor="命令行")
+    app = open_app("users", role="管理员")
+    shown = app.text_input(key="users_add_county_shown")
+    assert (shown.label, shown.value, shown.disabled) == ("县（市、区）", "示范县", True)
+    assert not [s for s in app.selectbox if s.key == "users_add_county"]  # nothing to choose
+    townships = app.selectbox(key="users_add_township").options
+    assert "青石镇" in townships and not any(t.startswith("邻县") for t in townships)
+    _add_through_the_form(app, "Zhang", "纪委")
+    assert [s.value for s in app.success] == ["已新增用户 zhang"]
+    added = {u.username: u for u in list_users(engine)}["zhang"]
+    assert (added.role, added.county_code) == ("纪委", "990101")
+    listed = app.dataframe[0].value
+    assert listed.loc[listed["用户名"] == "zhang", "县（市、区）"].tolist() == ["示范县"]
+    assert "lx_zhang" not in listed["用户名"].tolist()
+    # the other county's user is not listed, but the name is the warehouse's: refused, in one Chinese line
+    _add_through_the_form(app, "lx_zhang", "县领导")
+    assert [e.value for e in app.error] == ["用户名“lx_zhang”已存在"]
+    assert {u.username: u for u in list_users(engine)}["lx_zhang"].county_code == "990102"  # untouched
+
+
+def test_an_admin_of_no_county_picks_the_county_and_its_townships_only(on_writable_sample, monkeypatch):
+    import access.sessions
+    from access.users import list_users
+    from tests.metrics_fixture import add_second_county
+    from warehouse.engine import get_engine
+
+    engine = get_engine(on_writable_sample)
+    add_second_county(engine)
+    county_of = access.sessions.county_of  # the app makes no such admin today: a prefecture-wide one, if it did
+    monkeypatch.setattr(access.sessions, "county_of", lambda user: None if user.role == "管理员" else county_of(user))
+    app = open_app("users", role="管理员")
+    assert not [t for t in app.text_input if t.key == "users_add_county_shown"]
+    _add_through_the_form(app, "nobody", "纪委")  # no county chosen: refused, not the configured one unasked
+    assert [e.value for e in app.error] == ["请先选择新用户所属的县（市、区）"]
+    counties = app.selectbox(key="users_add_county")
+    assert counties.options == ["示范县", "邻县"]
+    counties.select("990102").run()  # by code: the options read the names
+    townships = app.selectbox(key="users_add_township").options
+    assert townships[0] == "—" and all(t.startswith("邻县") for t in townships[1:]) and "邻县青石镇" in townships
+    _add_through_the_form(app, "LxQingshi", "乡镇", "邻县青石镇")
+    assert [s.value for s in app.success] == ["已新增用户 lxqingshi"]
+    added = {u.username: u for u in list_users(engine)}
+    assert (added["lxqingshi"].township_code, added["lxqingshi"].county_code) == ("990102101", "990102")
+    assert "nobody" not in added

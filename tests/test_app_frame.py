@@ -164,3 +164,52 @@ def test_a_prefecture_user_has_a_county_selector_and_the_ranking_compares_counti
     assert compared["县（市、区）"].tolist() == ["示范县"]
     county.select("示范县").run()
     assert not app.exception and "2024年第三季度各县对比" not in [h.value for h in app.subheader]
+
+
+def _sidebar_title(app) -> str:
+    return next(str(m.value) for m in app.sidebar.markdown if "正风反腐数据看板" in str(m.value))
+
+
+def _labels_read(app) -> str:
+    """Every text of the page and the sidebar, and every choice of every selectbox and button."""
+    return "\n".join([texts(app), *(str(m.value) for m in app.sidebar.markdown),
+                      *(f"{s.label}{s.options}" for s in app.get("selectbox")), *(b.label for b in app.button)])
+
+
+def test_a_prefecture_user_with_no_county_chosen_reads_the_whole_prefecture_as_全市(on_writable_sample):
+    from tests.metrics_fixture import add_second_county
+    from warehouse.engine import get_engine
+
+    add_second_county(get_engine(on_writable_sample))
+    app = open_app("overview", role="市级", granularity="季", period="2024年第三季度")
+    township = app.sidebar.selectbox(key="township")
+    assert _sidebar_title(app) == "### 全市正风反腐数据看板"
+    assert township.options[0] == "全市" and township.value == "全市"
+    assert "**全市 · 2024年第三季度**" in texts(app) and "全县" not in _labels_read(app)
+    for page in ("cases", "rectification", "satisfaction", "ranking", "heatmap", "bulletin"):
+        app.switch_page(PAGES[page][1]).run()
+        assert not app.exception, [e.value for e in app.exception]
+        assert "全县" not in _labels_read(app), page
+    assert app.selectbox(key="bulletin_township").options[0] == "全市"
+    app.switch_page(PAGES["overview"][1]).run()
+    app.sidebar.selectbox(key="township").select("邻县青石镇").run()  # a township of either county, then back up
+    assert "**邻县青石镇 · 2024年第三季度**" in texts(app)
+    app.button(key="overview_back_to_county").click().run()
+    assert app.sidebar.selectbox(key="township").value == "全市"
+
+    app.sidebar.selectbox(key="county").select("示范县").run()  # one county chosen: its name, and 全县 as ever
+    assert not app.exception, [e.value for e in app.exception]
+    township = app.sidebar.selectbox(key="township")
+    assert _sidebar_title(app) == "### 示范县正风反腐数据看板"
+    assert township.options[0] == "全县" and township.value == "全县" and "邻县青石镇" not in township.options
+    assert "**全县 · 2024年第三季度**" in texts(app) and "全市" not in texts(app)
+
+
+def test_a_prefectures_name_set_in_the_settings_titles_a_prefecture_users_sidebar(on_writable_sample, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_PREFECTURE_NAME", "示范市")
+    app = open_app("overview", role="市级")  # one county stored: the prefecture's name all the same
+    assert _sidebar_title(app) == "### 示范市正风反腐数据看板"
+    assert app.sidebar.selectbox(key="township").options[0] == "全市"
+    county = open_app("overview", role="县领导")  # a county's users: unchanged
+    assert _sidebar_title(county) == "### 示范县正风反腐数据看板"
+    assert county.sidebar.selectbox(key="township").options[0] == "全县"

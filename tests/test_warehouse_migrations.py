@@ -17,7 +17,7 @@ from warehouse import schema
 from warehouse.migrate import SchemaOutOfDate, current_revision, head_revision, upgrade
 
 BASELINE = "0001_baseline"
-HEAD = "0005_summaries"
+HEAD = "0006_summaries"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -149,14 +149,14 @@ def test_a_process_refuses_a_warehouse_behind_this_release_and_the_cli_upgrades_
     engine.dispose()
     with pytest.raises(SchemaOutOfDate) as refused:
         get_engine(empty_url)
-    assert str(refused.value) == ("数据库结构版本（0001_baseline）与本程序（0005_summaries）不一致，"
+    assert str(refused.value) == ("数据库结构版本（0001_baseline）与本程序（0006_summaries）不一致，"
                                   "请先运行 python -m warehouse upgrade")
     from config.settings import PROJECT_ROOT
 
     done = subprocess.run([sys.executable, "-m", "warehouse", "upgrade"], capture_output=True, text=True,
                           env={"DASHBOARD_DB_URL": empty_url, "PATH": "/usr/bin:/bin"}, cwd=PROJECT_ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"仓库结构已从 0001_baseline 升级到 0005_summaries：{redacted_url(empty_url)}"
+    assert done.stdout.strip() == f"仓库结构已从 0001_baseline 升级到 0006_summaries：{redacted_url(empty_url)}"
     assert current_revision(get_engine(empty_url)) == HEAD
 
 
@@ -176,4 +176,33 @@ def test_the_county_revision_gives_a_township_user_its_townships_county(empty_ur
     with engine.connect() as conn:
         counties = dict(conn.execute(text("SELECT username, county_code FROM users")).all())
     assert counties == {"qs": "990101", "leader": None}  # a county user of an older row: the configured county
+    engine.dispose()
+
+
+def test_the_audit_revision_gives_every_earlier_row_the_county_it_belongs_to(empty_url):
+    import json
+    from datetime import datetime
+
+    engine = create_engine(empty_url)
+    upgrade(engine, "0004_county_of_loads")
+    now = datetime(2026, 12, 2, 9, 0)
+    with engine.begin() as conn:
+        for name, role, township, county in (("lx_qs", "乡镇", "990102101", "990102"), ("admin", "管理员", None, None),
+                                              ("city", "市级", None, None)):
+            conn.execute(text("INSERT INTO users (username, display_name, role, township_code, county_code, "
+                              "password_hash, is_active, created_at, created_by, changed_at, changed_by) VALUES "
+                              "(:u, :u, :r, :t, :c, 'x', :a, :n, 'test', :n, 'test')"),
+                         {"u": name, "r": role, "t": township, "c": county, "a": True, "n": now})
+        events = (("命令行", "user_change", {"change": "add", "username": "lx_qs"}),  # about a user of 990102
+                  ("admin", "sign_in", {}),  # a county user of an older row: the configured county
+                  ("city", "sign_in", {}),  # a 市级 user: every county
+                  ("admin", "zero_report", {"乡镇代码": "990102105"}),
+                  ("命令行", "load", {"批次": 7}))  # an actor who is no user, a batch not stored: configured
+        for user, action, detail in events:
+            conn.execute(text("INSERT INTO audit_events (event_time, user_name, action, detail) VALUES (:t, :u, :a, :d)"),
+                         {"t": now, "u": user, "a": action, "d": json.dumps(detail, ensure_ascii=False)})
+    assert upgrade(engine) == ("0004_county_of_loads", HEAD)
+    with engine.connect() as conn:
+        stamped = conn.execute(text("SELECT county_code FROM audit_events ORDER BY event_id")).scalars().all()
+    assert stamped == ["990102", "990101", None, "990102", "990101"]
     engine.dispose()

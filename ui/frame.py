@@ -131,10 +131,11 @@ class Frame:
     username: str  # the signed-in user's login name (who an admin change or an audit row is by)
     granularity: str  # month | quarter | year
     period: Period
-    township_code: str | None  # None: the whole county
-    township_name: str  # 全县 or the township's name
+    township_code: str | None  # None: the whole area (the county; a 市级 user with no county chosen: every county)
+    township_name: str  # the whole area's label (whole_area) or the township's name
     latest: Period  # the latest period of the granularity that has data
     meeting: bool
+    whole_area: str = COUNTY_WIDE  # 全县; 全市 for a 市级 user who has chosen no county (whole_area_of)
 
     @property
     def engine(self) -> Engine:
@@ -299,8 +300,14 @@ def set_period(period: Period) -> None:
     st.session_state[PERIOD_KEY] = period.code
 
 
+def whole_area_of(scope: Scope) -> str:
+    """Return the label of the whole area a scope sees: 全市 for a 市级 scope of every county, else 全县."""
+    return PREFECTURE_WIDE if scope.role == "市级" and scope.county_code is None else COUNTY_WIDE
+
+
 def set_township(township_name: str) -> None:
-    """Set the global township filter (a widget callback: the place drilldown); 全县 goes back up."""
+    """Set the global township filter (a widget callback: the place drilldown); the whole area
+    (``Frame.whole_area``: 全县 or 全市) goes back up."""
     st.session_state[TOWNSHIP_KEY] = township_name
 
 
@@ -368,7 +375,8 @@ def render_frame() -> Frame:
         if period.granularity != granularity:  # a stale value from another granularity
             period = latest
         names = dict(zip(townships["township_code"], townships["township_name"]))
-        township_choices = ([] if scope.township_code else [COUNTY_WIDE]) + list(names.values())
+        whole_area = whole_area_of(scope)
+        township_choices = ([] if scope.township_code else [whole_area]) + list(names.values())
         township_name = st.selectbox("乡镇", options=township_choices, index=0, key=TOWNSHIP_KEY,
                                      bind="query-params")
         codes_by_name = {v: k for k, v in names.items()}
@@ -391,8 +399,8 @@ def render_frame() -> Frame:
         scope = replace(scope, names_masked=True)
     frame = Frame(engine_url=url, version=version, scope=scope, username=username, granularity=granularity,
                   period=period,
-                  township_code=township_code, township_name=township_name or COUNTY_WIDE, latest=latest,
-                  meeting=meeting)
+                  township_code=township_code, township_name=township_name or whole_area, latest=latest,
+                  meeting=meeting, whole_area=whole_area)
     st.session_state[_FRAME_KEY] = frame
     if meeting:
         _meeting_css()

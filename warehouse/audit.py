@@ -4,31 +4,73 @@ Every writer (sign-in, sign-out and user changes in ``access``, loads in ``data_
 ``geo``, exports and bulletins in ``reports``) calls ``write_event`` inside its own transaction,
 so an action and its audit row commit together, or ``record_event`` for an action of its own.
 No code updates or deletes a row. A detail never holds a password or a whistleblower's identity.
+
+**Whose row it is.** A row is stamped, when written, with the county it belongs to
+(``audit_events.county_code``), so a county's 管理员 reads its county's rows only
+(``reports.archive.audit_log``): the county the action was about when the writer knows one
+(a load's or an undone batch's county, a 零报告's township's county, a header mapping's county,
+the county of the user added or changed, the county whose data was exported), else the actor's
+county (``county_of_user``: a sign-in, a sign-out, a CLI load by a user). None means every county:
+an action about a 市级 user, or by a 市级 user with no county chosen; only an admin of no county
+(a prefecture-wide one) reads those.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Final
 
-from sqlalchemy import Connection, Engine, insert
+from sqlalchemy import Connection, Engine, insert, select
 
-from warehouse.schema import audit_events
+from config import settings
+from warehouse.schema import audit_events, users
 
 
-def write_event(conn: Connection, user_name: str, action: str, detail: dict) -> None:
-    """Write one audit row inside the caller's transaction: who, when, what (detail as JSON, Chinese kept)."""
+class _ActorsCounty:
+    """The default of ``write_event``'s county: the actor's (``county_of_user``)."""
+
+    def __repr__(self) -> str:
+        return "ACTORS_COUNTY"
+
+
+ACTORS_COUNTY: Final = _ActorsCounty()
+
+
+def county_of_user(conn: Connection, user_name: str) -> str | None:
+    """Return the county of ``user_name`` (a row by them belongs to it when it names none of its own): the user's
+    county (a 乡镇 user's township's; a county user of an older row without one: the configured
+    county, as ``access.sessions.county_of`` reads it), None for a 市级 user, and the configured
+    county for an actor who is no user (the command line's operator, a name tried at sign-in)."""
+    row = conn.execute(select(users.c.role, users.c.township_code, users.c.county_code)
+                       .where(users.c.username == user_name)).first()
+    if row is not None and row.role == "市级":
+        return None
+    if row is not None and row.township_code:
+        return row.township_code[:6]
+    return (row.county_code if row is not None else None) or str(settings.get("county_code"))
+
+
+def write_event(conn: Connection, user_name: str, action: str, detail: dict,
+                county_code: str | None | _ActorsCounty = ACTORS_COUNTY) -> None:
+    """Write one audit row inside the caller's transaction: who, when, what (detail as JSON, Chinese kept)
+    and the county it belongs to (``county_code``; by default the actor's; None: every county)."""
+    user_name = user_name or "未知用户"
+    if county_code is ACTORS_COUNTY:
+        county_code = county_of_user(conn, user_name)
     conn.execute(
         insert(audit_events).values(
             event_time=datetime.now(),
-            user_name=user_name or "未知用户",
+            user_name=user_name,
             action=action,
             detail=json.dumps(detail, ensure_ascii=False, default=str),
+            county_code=county_code,
         )
     )
 
 
-def record_event(engine: Engine, user_name: str, action: str, detail: dict) -> None:
+def record_event(engine: Engine, user_name: str, action: str, detail: dict,
+                 county_code: str | None | _ActorsCounty = ACTORS_COUNTY) -> None:
     """Write one audit row in a transaction of its own."""
     with engine.begin() as conn:
-        write_event(conn, user_name, action, detail)
+        write_event(conn, user_name, action, detail, county_code)

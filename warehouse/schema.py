@@ -224,6 +224,8 @@ audit_events = Table(
     Column("user_name", String(64), nullable=False),
     Column("action", String(32), nullable=False, comment="login/export/load/bulletin"),
     Column("detail", Text),
+    Column("county_code", String(6), comment="the county the row belongs to (warehouse.audit); none: every county's"),
+    Index("ix_audit_events_county", "county_code", "event_id"),
 )
 
 # --- who may sign in (access/) ------------------------------------------------------------------

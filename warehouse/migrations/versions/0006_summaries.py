@@ -5,16 +5,16 @@ They are derived from the facts: this revision creates them and fills them from 
 rows with this release's measures (``metrics.summaries.rebuild_summaries``, the same code every
 load runs); ``python -m warehouse rebuild-summaries`` fills them again at any time.
 
-Revision ID: 0005_summaries
-Revises: 0004_county_of_loads
+Revision ID: 0006_summaries
+Revises: 0005_county_of_audit_events
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_summaries"
-down_revision = "0004_county_of_loads"
+revision = "0006_summaries"
+down_revision = "0005_county_of_audit_events"
 branch_labels = None
 depends_on = None
 

@@ -8,7 +8,9 @@ fresh Chromium context (an empty cache), then again in the same context (a warm 
 in the same run and the same way, a floor app: one ``st.metric`` served by ``st.App`` with the same
 compression. Each page is measured with gzip and without (``Accept-Encoding: identity``, what the
 embedded default sent before). Bytes are what crossed the wire (CDP ``encodedDataLength``).
-Prints figures; asserts nothing (speed is never a test assertion).
+Every visit of a dashboard page is checked to have drawn that page (its title, not the sign-in).
+Prints figures; asserts nothing about speed (speed is never a test assertion). ``run()`` returns
+them as rows for ``python -m benchmarks``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,12 @@ import time
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
+if str(PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+from benchmarks.table import Row  # noqa: E402
+
+FLOOR_NAME = "地板页（一个 st.metric）"
 
 FLOOR_APP = '''
 import streamlit as st
@@ -36,8 +43,23 @@ app = st.App("floor_page.py", middleware=[Middleware(CompressedStatic)])
 '''
 
 
-def measure(browser, url: str, cookie: dict | None, *, compressed: bool, first_number: str) -> list[dict]:
-    """Open ``url`` in a fresh context, then reload it (warm cache); return the figures of both visits."""
+class PageNotDrawn(AssertionError):
+    """A visit drew something other than the page it times (the sign-in page, its refusal)."""
+
+
+def check_drawn(page, title: str) -> None:
+    """Raise PageNotDrawn unless the browser shows the page titled ``title`` (an h1), not the sign-in."""
+    headings = page.locator("h1").all_inner_texts()
+    signed_out = page.get_by_text("请先登录").count() or page.get_by_role("button", name="登录", exact=True).count()
+    if signed_out or not any(title in heading for heading in headings):
+        raise PageNotDrawn(f"{page.url}: expected the page {title!r}, the headings were {headings}"
+                           f"{' (the sign-in page)' if signed_out else ''}")
+
+
+def measure(browser, url: str, cookie: dict | None, *, compressed: bool, first_number: str,
+            title: str | None = None) -> list[dict]:
+    """Open ``url`` in a fresh context, then reload it (warm cache); return the figures of both visits
+    (each checked to have drawn the page ``title``, when given)."""
     context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
     if cookie:
         context.add_cookies([cookie])
@@ -65,6 +87,8 @@ def measure(browser, url: str, cookie: dict | None, *, compressed: bool, first_n
         page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(timeout=120_000)
         page.wait_for_function("document.querySelectorAll('[data-stale=true]').length === 0", timeout=120_000)
         drawn = time.perf_counter() - started
+        if title:
+            check_drawn(page, title)
         page.wait_for_timeout(300)  # the last responses' loadingFinished
         figures.append({"visit": visit, "bytes": transferred["bytes"], "requests": transferred["requests"],
                         "first": first, "drawn": drawn})
@@ -73,22 +97,21 @@ def measure(browser, url: str, cookie: dict | None, *, compressed: bool, first_n
     return figures
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", help="a loaded warehouse (copied, never written); default: the sample, loaded")
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-
+def first_visits(db_url: str | None, repeats: int, *, transfers=(True, False),
+                 pages=("总览", "线索热力图", "floor")) -> list[tuple]:
+    """Return (page, transfer, visit, MB, requests, first number s, drawn s) medians of ``repeats`` for each
+    page and transfer (True: gzip), on a copy of the SQLite warehouse ``db_url`` (None: the sample, loaded)."""
     from playwright.sync_api import sync_playwright
 
     from access.sessions import COOKIE_NAME
     from tests.browser import CHROMIUM_FLAGS, SIGNED_IN, require_chromium, served_app, start_app, stop_app
 
+    rows = []
     with tempfile.TemporaryDirectory(prefix="bench_first_visit_") as folder:
         folder = Path(folder)
         warehouse = folder / "warehouse.sqlite"
-        if args.db:
-            with sqlite3.connect(args.db.removeprefix("sqlite:///")) as source, sqlite3.connect(warehouse) as copy:
+        if db_url:
+            with sqlite3.connect(db_url.removeprefix("sqlite:///")) as source, sqlite3.connect(warehouse) as copy:
                 source.backup(copy)
         else:
             from tests.conftest import load_sample_into
@@ -103,14 +126,17 @@ def main() -> None:
             with served_app(url, folder / "server.log") as base_url, sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=require_chromium(), args=CHROMIUM_FLAGS)
                 cookie = {"name": COOKIE_NAME, "value": SIGNED_IN[base_url], "url": base_url, "httpOnly": True}
-                pages = [("总览", f"{base_url}/?granularity=季&period=2024年第三季度", cookie, "立案数"),
-                         ("线索热力图", f"{base_url}/heatmap?granularity=季&period=2024年第三季度", cookie, "线索热力图"),
-                         ("地板页（一个 st.metric）", floor_url, None, "174件")]
-                rows = []
-                for name, page_url, page_cookie, first_number in pages:
-                    for compressed in (True, False):
+                every_page = [
+                    ("总览", f"{base_url}/?granularity=季&period=2024年第三季度", cookie, "立案数", "总览"),
+                    ("线索热力图", f"{base_url}/heatmap?granularity=季&period=2024年第三季度", cookie, "线索热力图",
+                     "线索热力图"),
+                    (FLOOR_NAME, floor_url, None, "174件", None)]
+                for name, page_url, page_cookie, first_number, title in every_page:
+                    if name not in pages and not (name == FLOOR_NAME and "floor" in pages):
+                        continue
+                    for compressed in transfers:
                         runs = [measure(browser, page_url, page_cookie, compressed=compressed,
-                                        first_number=first_number) for _ in range(args.repeats)]
+                                        first_number=first_number, title=title) for _ in range(repeats)]
                         for position in range(2):
                             visits = [run[position] for run in runs]
                             rows.append((name, "gzip" if compressed else "不压缩", visits[0]["visit"],
@@ -122,7 +148,49 @@ def main() -> None:
         finally:
             if floor_process is not None:
                 stop_app(floor_process)
-    floor = {(r[1], r[2]): r for r in rows if r[0].startswith("地板页")}
+    return rows
+
+
+def run(scale: str = "county", database: str = "sqlite", quick: bool = False, *, warehouses=None) -> list[Row]:
+    """Return the rows of 总览's and the heat map's first visit on a fresh browser (gzip, median of 3) beside
+    the one-``st.metric`` floor app's (goal for 总览: ≤ 1.5x the floor, ≤ 3.5 MB); not with ``quick``."""
+    part = "first visit"
+    if quick:
+        return [Row.not_measured(part, "总览 and 线索热力图 on a fresh browser", "skipped by --quick (a browser)")]
+    if database != "sqlite":
+        return [Row.not_measured(part, "总览 and 线索热力图 on a fresh browser",
+                                 "served from a copy of the SQLite warehouse only")]
+    from benchmarks.warehouses import Warehouses
+
+    owned = warehouses is None
+    warehouses = warehouses or Warehouses()
+    try:
+        figures = first_visits(warehouses.url(scale, "sqlite"), 3, transfers=(True,))
+    finally:
+        if owned:
+            warehouses.close()
+    first = {r[0]: r[3:] for r in figures if r[2] == "首次访问"}  # page: (MB, requests, first, drawn)
+    floor_mb, _floor_requests, floor_first, floor_drawn = first[FLOOR_NAME]
+    rows = []
+    for name in ("总览", "线索热力图"):
+        megabytes, requests, first_number, drawn = first[name]
+        goal = {"max_ratio": 1.5} if name == "总览" else {}
+        rows.append(Row.beside_floor(part, f"{name} fully drawn, fresh browser, gzip "
+                                     f"(first number {first_number:.2f} s; floor: one st.metric app)",
+                                     drawn, floor_drawn, "s", **goal))
+        rows.append(Row.against(part, f"{name} bytes on the wire, {requests:.0f} requests", megabytes, "MB",
+                                at_most=3.5 if name == "总览" else None, floor=floor_mb))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", help="a loaded warehouse (copied, never written); default: the sample, loaded")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    rows = first_visits(args.db, args.repeats)
+    floor = {(r[1], r[2]): r for r in rows if r[0] == FLOOR_NAME}
     print(f"{'页面':<14}{'传输':<6}{'访问':<10}{'MB':>7}{'请求':>6}{'首个数字(s)':>12}{'绘制完成(s)':>12}{'÷地板':>8}")
     for name, how, visit, megabytes, requests, first, drawn in rows:
         ratio = drawn / floor[(how, visit)][6]

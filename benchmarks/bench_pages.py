@@ -11,8 +11,14 @@ page within 2x the floor, at both scales. The frame alone (navigation and the si
 no page under it) is measured too: every page pays it before drawing anything. Prints a Markdown
 table (docs/bench/pages.md).
 
-The 100-county warehouse is built from ``benchmarks/out/ledgers`` (``python -m data_pipeline
-sample --counties 100 --out benchmarks/out``) unless ``--sqlite-100`` names one already loaded.
+Every page is behind the sign-in, so each run is signed in with a real session of a test user
+(the sample county: a 县领导 of 990101; the 100 counties: that 县领导, and a 市级 user who reads
+every county), and every timed run is checked to have drawn its page (its title, a chart or a
+metric, not 请先登录): a benchmark of the refusal page fails instead of printing figures.
+
+The warehouses are built by ``benchmarks/warehouses.py`` (the 100 counties from
+``benchmarks/out/ledgers``) unless ``--sqlite-sample`` / ``--sqlite-100`` name ones already loaded.
+``run()`` returns the same figures as rows for ``python -m benchmarks``.
 """
 
 from __future__ import annotations
@@ -26,10 +32,19 @@ import time
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
+if str(PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT))
 
-OUT = PROJECT_ROOT / "benchmarks" / "out"
+from benchmarks.table import Row  # noqa: E402
+from benchmarks.warehouses import Warehouses, scale_name  # noqa: E402
+
 PAGES = ("overview", "cases", "rectification", "satisfaction", "ranking")
+SIGNED_OUT_TITLE = "请先登录"  # what ui/frame.py's current_user draws (and stops) without a valid session
+FLOOR_NAME, FRAME_NAME = "floor", "frame"
+LABELS = {FLOOR_NAME: "基线（一图一查询）", FRAME_NAME: "框架（导航与侧栏筛选，无页面内容）"}
+# who signs in, by scale: (label, role); a 县领导 is of the configured county_code, 990101
+USERS = {"sample": (("县领导 990101", "县领导"),),
+         "100": (("县领导 990101", "县领导"), ("市级（全部县）", "市级"))}
 FLOOR_SCRIPT = '''
 import plotly.graph_objects as go
 import streamlit as st
@@ -55,6 +70,41 @@ render_frame()
 '''
 
 
+class PageNotDrawn(AssertionError):
+    """A benchmark run did not draw what it times (the sign-in refusal, an error, an empty page)."""
+
+
+def _what_was_drawn(app) -> str:
+    return (f"titles {[t.value for t in app.title]}, errors {[e.value for e in app.error]}, "
+            f"infos {[i.value for i in app.info]}, exceptions {[e.value for e in app.exception]}")
+
+
+def _failed(app) -> bool:
+    """Whether the run raised, or the error boundary replaced (part of) it by its Chinese line; a page's
+    own st.error (未按期报送的乡镇 …) is content."""
+    from ui.frame import DATABASE_DOWN, PAGE_FAILED
+
+    return bool(app.exception) or any(e.value in (DATABASE_DOWN, PAGE_FAILED) for e in app.error)
+
+
+def check_page_drawn(app, title: str) -> None:
+    """Raise PageNotDrawn unless the app's last run drew the page ``title``: that title, no 请先登录, no
+    failure, and at least one chart or metric."""
+    titles = [t.value for t in app.title]
+    if _failed(app) or SIGNED_OUT_TITLE in titles or title not in titles:
+        raise PageNotDrawn(f"page {title!r} was not drawn: {_what_was_drawn(app)}")
+    if not (app.get("plotly_chart") or app.metric):
+        raise PageNotDrawn(f"page {title!r} drew no chart and no metric: {_what_was_drawn(app)}")
+
+
+def check_frame_drawn(app) -> None:
+    """Raise PageNotDrawn unless the app's last run drew the frame's filters (not the sign-in refusal)."""
+    titles = [t.value for t in app.title]
+    if _failed(app) or SIGNED_OUT_TITLE in titles or not [
+            s for s in app.selectbox if s.label == "统计期间"]:
+        raise PageNotDrawn(f"the frame's filters were not drawn: {_what_was_drawn(app)}")
+
+
 def _frame_only_app(folder: Path):
     """An AppTest of the frame alone; ``pages/`` is linked beside it, as st.Page resolves page files there."""
     from streamlit.testing.v1 import AppTest
@@ -66,16 +116,34 @@ def _frame_only_app(folder: Path):
     return AppTest.from_file(str(script), default_timeout=600)
 
 
-def _discovery_off() -> None:
+def page_app(page: str, token: str | None):
+    """Return an AppTest of the dashboard switched to ``page``, signed in with session ``token`` (None: not)."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui.frame import SESSION_TOKEN_STATE
+
+    app = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=600)
+    if token is not None:
+        app.session_state[SESSION_TOKEN_STATE] = token
+    app.query_params["granularity"] = "quarter"
+    if page != "overview":
+        app.switch_page(f"pages/{page}.py")
+    return app
+
+
+def discovery_off() -> None:
     """Run AppTest as a server runs after its first request: pages/ auto-discovery off (see tests)."""
     from streamlit.runtime.pages_manager import PagesManager
 
+    if getattr(PagesManager.__init__, "_discovery_off", False):
+        return
     original = PagesManager.__init__
 
     def init(self, *args, **kwargs):
         original(self, *args, **kwargs)
         PagesManager.uses_pages_directory = False
 
+    init._discovery_off = True
     PagesManager.__init__ = init
 
 
@@ -91,66 +159,85 @@ def _timed(run) -> float:
     return time.perf_counter() - start
 
 
-def measure(url: str, repeat: int) -> dict[str, tuple[float, float]]:
-    """Return {page: (cold seconds, warm seconds)} for the floor and every page against ``url``."""
+def _cold_and_warm(app, repeat: int, check) -> tuple[float, float]:
+    """Return (the first run's seconds, the median of the next ``repeat``), each run checked by ``check``."""
+    cold = _timed(app.run)
+    check(app)
+    warm = []
+    for _ in range(repeat):
+        warm.append(_timed(app.run))
+        check(app)
+    return cold, statistics.median(warm)
+
+
+def measure(url: str, repeat: int, users=USERS["sample"]) -> list[tuple[str, str, float, float]]:
+    """Return (user, floor|frame|page, cold seconds, warm seconds) for the floor, then the frame and every
+    page signed in as each of ``users`` ((label, role) pairs) against ``url``."""
     from streamlit.testing.v1 import AppTest
 
+    from tests.signed_in import session_token
+    from ui.frame import PAGES as PAGE_TITLES
+    from ui.frame import SESSION_TOKEN_STATE
     from warehouse.engine import dispose_all, get_engine
 
+    discovery_off()
     os.environ["DASHBOARD_DB_URL"] = url
     dispose_all()
     get_engine(url)  # connected once, as the app's cached engine would be
-    results: dict[str, tuple[float, float]] = {}
+
+    def no_exception(app):
+        if app.exception:
+            raise PageNotDrawn(f"the floor failed: {[e.value for e in app.exception]}")
 
     floor = AppTest.from_string(FLOOR_SCRIPT, default_timeout=600)
-    cold = _timed(floor.run)
-    warm = statistics.median(_timed(floor.run) for _ in range(repeat))
-    assert not floor.exception, floor.exception
-    results["floor"] = (cold, warm)
-
-    with tempfile.TemporaryDirectory() as folder:
-        _clear_result_caches()
-        frame = _frame_only_app(Path(folder))
-        frame.query_params["granularity"] = "季"
-        cold = _timed(frame.run)
-        warm = statistics.median(_timed(frame.run) for _ in range(repeat))
-        assert not frame.exception, [e.value for e in frame.exception]
-        results["frame"] = (cold, warm)
-
-    for page in PAGES:
-        _clear_result_caches()
-        app = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=600)
-        app.query_params["granularity"] = "季"
-        if page != "overview":
-            app.switch_page(f"pages/{page}.py")
-        cold = _timed(app.run)
-        assert not app.exception, [e.value for e in app.exception]
-        warm = statistics.median(_timed(app.run) for _ in range(repeat))
-        assert not app.exception, [e.value for e in app.exception]
-        results[page] = (cold, warm)
+    results = [("—", FLOOR_NAME, *_cold_and_warm(floor, repeat, no_exception))]
+    for label, role in users:
+        token = session_token(url, role)
+        with tempfile.TemporaryDirectory() as folder:
+            _clear_result_caches()
+            frame = _frame_only_app(Path(folder))
+            frame.session_state[SESSION_TOKEN_STATE] = token
+            frame.query_params["granularity"] = "quarter"
+            results.append((label, FRAME_NAME, *_cold_and_warm(frame, repeat, check_frame_drawn)))
+        for page in PAGES:
+            _clear_result_caches()
+            title = PAGE_TITLES[page][0]
+            app = page_app(page, token)
+            results.append((label, page, *_cold_and_warm(app, repeat, lambda a, t=title: check_page_drawn(a, t))))
     return results
 
 
-def _load(url: str, ledger_dir: Path) -> None:
-    from data_pipeline.load import load_paths
-    from warehouse.engine import get_engine
+def rows_of(results: list[tuple[str, str, float, float]], part: str = "pages") -> list[Row]:
+    """Return each page's cold run beside the floor's cold run and its warm run beside the floor's warm run
+    (goal: warm ≤ 2x the floor)."""
+    from ui.frame import PAGES as PAGE_TITLES
 
-    reports = load_paths([ledger_dir], get_engine(url))
-    failed = [r for r in reports if not r.committed]
-    if failed:
-        raise SystemExit(f"loading {ledger_dir} failed: {failed}")
+    [(_, _, floor_cold, floor_warm)] = [r for r in results if r[1] == FLOOR_NAME]
+    rows = [Row(part, f"{LABELS[FLOOR_NAME]} cold", floor_cold, "s"),
+            Row(part, f"{LABELS[FLOOR_NAME]} warm", floor_warm, "s")]
+    for user, name, cold, warm in results:
+        if name == FLOOR_NAME:
+            continue
+        label = f"{LABELS.get(name) or PAGE_TITLES[name][0]} · {user}"
+        rows.append(Row.beside_floor(part, f"{label} cold", cold, floor_cold, "s"))
+        rows.append(Row.beside_floor(part, f"{label} warm", warm, floor_warm, "s", max_ratio=2))
+    return rows
 
 
-def sqlite_url(scale: str, args) -> str:
-    given = args.sqlite_sample if scale == "sample" else args.sqlite_100
-    if given:
-        return given
-    path = OUT / f"pages_{scale}.sqlite"
-    url = f"sqlite:///{path}"
-    if not path.exists():
-        OUT.mkdir(parents=True, exist_ok=True)
-        _load(url, PROJECT_ROOT / "sample_data" / "ledgers" if scale == "sample" else OUT / "ledgers")
-    return url
+def run(scale: str = "county", database: str = "sqlite", quick: bool = False, *,
+        warehouses: Warehouses | None = None, repeat: int | None = None) -> list[Row]:
+    """Return the rows of every page's cold and warm run (and the frame's) beside the floor, on the scale's
+    warehouse in ``database``; ``quick``: 2 warm runs instead of 5."""
+    scale = scale_name(scale)
+    repeat = repeat or (2 if quick else 5)
+    owned = warehouses is None
+    warehouses = warehouses or Warehouses()
+    try:
+        results = measure(warehouses.url(scale, database), repeat, USERS[scale])
+    finally:
+        if owned:
+            warehouses.close()
+    return rows_of(results)
 
 
 def main() -> None:
@@ -161,42 +248,25 @@ def main() -> None:
     parser.add_argument("--sqlite-sample", help="URL of an already loaded sample warehouse")
     parser.add_argument("--sqlite-100", help="URL of an already loaded 100-county warehouse")
     args = parser.parse_args()
-    _discovery_off()
 
-    scales = args.scales.split(",")
-    databases = args.databases.split(",")
-    rows = []
-    cluster = None
-    try:
-        for database in databases:
-            for scale in scales:
-                if database == "sqlite":
-                    url = sqlite_url(scale, args)
-                else:
-                    from tests.postgres_cluster import PostgresCluster
-
-                    if cluster is None:
-                        cluster = PostgresCluster().start()
-                    url = cluster.create_database(f"pages_{scale}")
-                    started = time.perf_counter()
-                    _load(url, PROJECT_ROOT / "sample_data" / "ledgers" if scale == "sample" else OUT / "ledgers")
-                    print(f"loaded {scale} into PostgreSQL in {time.perf_counter() - started:.1f} s", flush=True)
-                results = measure(url, args.repeat)
-                floor_warm = results["floor"][1]
-                for name, (cold, warm) in results.items():
+    given = {(scale, "sqlite"): url for scale, url in (("sample", args.sqlite_sample), ("100", args.sqlite_100))
+             if url}
+    table = []
+    with Warehouses(given) as warehouses:
+        for database in args.databases.split(","):
+            for scale in args.scales.split(","):
+                results = measure(warehouses.url(scale, database), args.repeat, USERS[scale_name(scale)])
+                floor_warm = results[0][3]
+                for user, name, cold, warm in results:
                     ratio = warm / floor_warm if floor_warm else float("nan")
-                    rows.append((database, scale, name, cold, warm, ratio))
-                    print(f"{database:10} {scale:7} {name:14} cold {cold:6.3f} s  warm {warm:6.3f} s  "
+                    table.append((database, scale, user, name, cold, warm, ratio))
+                    print(f"{database:10} {scale:7} {user:14} {name:14} cold {cold:6.3f} s  warm {warm:6.3f} s  "
                           f"warm/floor {ratio:4.1f}x", flush=True)
-    finally:
-        if cluster is not None:
-            cluster.stop()
 
-    print("\n| 数据库 | 规模 | 页面 | 冷启动 (s) | 热运行 (s) | 热运行 / 基线 |")
-    print("|---|---|---|---:|---:|---:|")
-    for database, scale, name, cold, warm, ratio in rows:
-        label = {"floor": "基线（一图一查询）", "frame": "框架（导航与侧栏筛选，无页面内容）"}.get(name, name)
-        print(f"| {database} | {scale} | {label} | {cold:.3f} | {warm:.3f} | {ratio:.1f}x |")
+    print("\n| 数据库 | 规模 | 用户 | 页面 | 冷启动 (s) | 热运行 (s) | 热运行 / 基线 |")
+    print("|---|---|---|---|---:|---:|---:|")
+    for database, scale, user, name, cold, warm, ratio in table:
+        print(f"| {database} | {scale} | {user} | {LABELS.get(name, name)} | {cold:.3f} | {warm:.3f} | {ratio:.1f}x |")
 
 
 if __name__ == "__main__":

@@ -344,7 +344,7 @@ def _write_sheet(conn: Connection, checked: ValidatedSheet, sha: str, loaded_by:
         with _indexes_built_after(conn, kind.table, len(accepted)):
             write_rows(conn, kind.table, arrays, bar.advance)
         # the pages' summaries of the counties this sheet wrote or replaced, in the same transaction
-        rebuild_summaries(conn, counties_of_batch(conn, report.batch_id))
+        rebuild_summaries(conn, counties_of_batch(conn, report.batch_id), tables=[kind.table.name])
     _write_rejected(conn, checked, report.batch_id)
     report.warnings.extend(people_count_warnings(conn, kind, report.batch_id))
     write_event(conn, loaded_by, "load", {

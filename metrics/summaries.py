@@ -29,13 +29,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Connection, Integer, String, cast, func, insert, literal, select, union
+from sqlalchemy import Connection, Integer, String, cast, func, insert, literal, select, union, union_all
 
 from metrics.measures import AS_OF, DATED, MEASURES, SOURCES, Measure, Source, Totals, add_into, aggregate_column
 from metrics.periods import Period
 from metrics.tables import in_township
 from warehouse import schema
 from warehouse import vocabulary as vocab
+from warehouse.engine import insert_columns
 
 _m, _r = schema.summary_periods.c, schema.summary_rectification.c
 SUMMARISED_GROUPS = ({"township_code"}, set())  # the groupings the summaries answer
@@ -92,35 +93,46 @@ assert set(AS_OF_EVENTS) == {m.name for m in MEASURES.values() if m.source == "r
 
 # --- rebuilding -----------------------------------------------------------------------------------
 
-def rebuild_summaries(conn: Connection, county_codes: Iterable[str] | None = None) -> None:
-    """Rebuild both summaries for ``county_codes`` (6-digit codes; None: the whole warehouse), in ``conn``'s transaction."""
+def rebuild_summaries(conn: Connection, county_codes: Iterable[str] | None = None, *,
+                      tables: Iterable[str] | None = None) -> None:
+    """Rebuild the summaries for ``county_codes`` (6-digit codes; None: the whole warehouse) in ``conn``'s
+    transaction: the measures of the sources that read one of ``tables`` (fact table names; None: all)."""
     places: list[str | None] = [None] if county_codes is None else sorted(set(county_codes))
+    changed = None if tables is None else set(tables)
+    dated = [m for m in MEASURES.values() if SOURCES[m.source].rule == DATED
+             and (changed is None or changed & {t.name for t in SOURCES[m.source].tables})]
     for place in places:
-        _rebuild_periods(conn, place)
-        _rebuild_rectification(conn, place)
+        if dated:
+            _rebuild_periods(conn, place, dated)
+        if changed is None or schema.rectification_items.name in changed:
+            _rebuild_rectification(conn, place)
 
 
-def _rebuild_periods(conn: Connection, place: str | None) -> None:
+def _rebuild_periods(conn: Connection, place: str | None, measures: Sequence[Measure]) -> None:
     """Each dated measure per township and month (the declared aggregate), then the months added up
     into their quarters and years: a page reads one row per township and period it shows."""
-    conn.execute(schema.summary_periods.delete().where(*in_township(_m.township_code, place)))
+    names = [m.name for m in measures]
+    ours = [_m.measure.in_(names), *in_township(_m.township_code, place)]
+    conn.execute(schema.summary_periods.delete().where(*ours))
     columns = ["measure", "period_code", "township_code", "value"]
-    for measure in MEASURES.values():
-        source = SOURCES[measure.source]
-        if source.rule != DATED:
-            continue
+    by_source: dict[str, list[Measure]] = {}
+    for measure in measures:
+        by_source.setdefault(measure.source, []).append(measure)
+    for name, group in by_source.items():  # one scan of a source's rows for all its measures
+        source = SOURCES[name]
         month = source.column("month")
-        rows = (select(literal(measure.name).label("measure"), month, source.township_column.label("township_code"),
-                       aggregate_column(measure, None, "value"))
-                .select_from(source.from_clause).where(*in_township(source.township_column, place))
-                .group_by(month, source.township_column))
+        grouped = (select(month, source.township_column.label("township_code"),
+                          *(aggregate_column(m, None, m.name) for m in group))
+                   .select_from(source.from_clause).where(*in_township(source.township_column, place))
+                   .group_by(month, source.township_column).cte(f"{name}_months"))
+        rows = union_all(*(select(literal(m.name).label("measure"), grouped.c.month, grouped.c.township_code,
+                                  grouped.c[m.name]) for m in group))
         conn.execute(insert(schema.summary_periods).from_select(columns, rows))
     year = func.substr(_m.period_code, 1, 4, type_=String)
     quarter = year + literal("Q") + cast((cast(func.substr(_m.period_code, 6, 2), Integer) + 2) // 3, String)
-    months = [func.length(_m.period_code) == 7, *in_township(_m.township_code, place)]
     for code in (quarter, year):
         rows = (select(_m.measure, code.label("period_code"), _m.township_code, func.sum(_m.value))
-                .where(*months).group_by(_m.measure, code, _m.township_code))
+                .where(func.length(_m.period_code) == 7, *ours).group_by(_m.measure, code, _m.township_code))
         conn.execute(insert(schema.summary_periods).from_select(columns, rows))
 
 
@@ -129,9 +141,10 @@ def _rebuild_rectification(conn: Connection, place: str | None) -> None:
     r = schema.rectification_items.c
     result = conn.execute(select(r.township_code, r.feedback_date, r.deadline_date, r.completed_date,
                                  r.rectification_status, r.is_recurring).where(*in_township(r.township_code, place)))
-    items = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-    if items.empty:
+    names, rows = list(result.keys()), result.all()
+    if not rows:
         return
+    items = pd.DataFrame(dict(zip(names, zip(*rows))))
     for column in ("feedback_date", "deadline_date", "completed_date"):
         items[column] = pd.to_datetime(items[column])
     changes = []
@@ -145,10 +158,9 @@ def _rebuild_rectification(conn: Connection, place: str | None) -> None:
                            fill_value=0)
               .reindex(columns=list(AS_OF_EVENTS), fill_value=0).sort_index())
     figures = deltas.groupby(level="township_code").cumsum().reset_index()
-    figures["day"] = figures["day"].dt.date
-    for name in AS_OF_EVENTS:
-        figures[name] = figures[name].astype(int)
-    conn.execute(insert(schema.summary_rectification), figures.to_dict("records"))
+    insert_columns(conn, schema.summary_rectification, {
+        "township_code": figures["township_code"].tolist(), "day": figures["day"].dt.date.tolist(),
+        **{name: figures[name].astype(int).tolist() for name in AS_OF_EVENTS}})
 
 
 def counties_of_batch(conn: Connection, batch_id: int) -> set[str]:

@@ -2,7 +2,8 @@
 
 The URL comes from ``DASHBOARD_DB_URL``, else ``.streamlit/secrets.toml`` (``db_url``), else the
 embedded SQLite file ``data/warehouse.sqlite``. Dialect differences live here and nowhere else:
-upsert (``upsert_rows``), and the month bucket of a date (``year_month``).
+upsert (``upsert_rows``), a bulk insert of plain values (``insert_columns``), and the month bucket of
+a date (``year_month``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, create_engine, event, func, make_url, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import String
+from sqlalchemy.types import Date, String
 
 from config import settings
 from warehouse.schema import batch_undos, boundaries, load_batches, zero_reports
@@ -92,6 +93,33 @@ def upsert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     # one statement with bound parameters, executed for many rows (the driver's executemany):
     # a multi-VALUES statement per chunk costs SQLAlchemy a compile each time, ~20x slower
     conn.execute(statement, list(rows))
+
+
+def insert_columns(conn: Connection, table: Table, columns: Mapping[str, Sequence]) -> None:
+    """Insert the rows given column by column (plain values, dates as ``date``) without SQLAlchemy's
+    per-row processing: PostgreSQL's COPY, SQLite's executemany of one compiled statement
+    (placeholders, never values in the SQL; a Date column becomes ISO text once per distinct day)."""
+    names = list(columns)
+    if not names or not len(columns[names[0]]):
+        return
+    if conn.dialect.name == "postgresql":
+        from psycopg import sql as pgsql
+
+        copy_sql = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
+            pgsql.Identifier(table.name), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in names))
+        with conn.connection.driver_connection.cursor() as cursor, cursor.copy(copy_sql) as copy:
+            for row in zip(*columns.values()):
+                copy.write_row(row)
+        return
+    compiled = table.insert().compile(dialect=conn.dialect, column_keys=names)
+    values = {name: _iso_days(columns[name]) if isinstance(table.c[name].type, Date) else columns[name]
+              for name in names}
+    conn.exec_driver_sql(str(compiled), list(zip(*(values[name] for name in compiled.positiontup))))
+
+
+def _iso_days(days: Sequence) -> list:
+    text = {day: day.isoformat() for day in set(days) if day is not None}
+    return [text.get(day) for day in days]
 
 
 class year_month(FunctionElement):

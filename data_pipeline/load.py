@@ -53,7 +53,7 @@ from data_pipeline.headers import HeaderMismatch
 from data_pipeline.ledgers import DIVISIONS, LedgerKind
 from data_pipeline.reader import LEDGER_SUFFIXES, LedgerReadError, file_sha256, read_ledger, sniff_kinds
 from data_pipeline.validate import Places, ValidatedSheet, mark_repeats_of_earlier_sheets, validate_sheet
-from metrics.summaries import counties_of_batch, rebuild_summaries
+from metrics.summaries import SUMMARISED_TABLES, counties_of_batch, rebuild_summaries
 from metrics.tables import in_township
 from warehouse import schema
 from warehouse import vocabulary as vocab
@@ -343,8 +343,9 @@ def _write_sheet(conn: Connection, checked: ValidatedSheet, sha: str, loaded_by:
         arrays = _row_arrays(kind.table, accepted, columns, report.batch_id)
         with _indexes_built_after(conn, kind.table, len(accepted)):
             write_rows(conn, kind.table, arrays, bar.advance)
-        # the pages' summaries of the counties this sheet wrote or replaced, in the same transaction
-        rebuild_summaries(conn, counties_of_batch(conn, report.batch_id), tables=[kind.table.name])
+        if kind.table.name in SUMMARISED_TABLES:
+            # the pages' summaries of the counties this sheet wrote or replaced, in the same transaction
+            rebuild_summaries(conn, counties_of_batch(conn, report.batch_id), tables=[kind.table.name])
     _write_rejected(conn, checked, report.batch_id)
     report.warnings.extend(people_count_warnings(conn, kind, report.batch_id))
     write_event(conn, loaded_by, "load", {

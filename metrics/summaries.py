@@ -40,6 +40,9 @@ from warehouse.engine import insert_columns
 
 _m, _r = schema.summary_periods.c, schema.summary_rectification.c
 SUMMARISED_GROUPS = ({"township_code"}, set())  # the groupings the summaries answer
+# the fact tables the summaries read (a load of any other table leaves them as they are)
+SUMMARISED_TABLES = frozenset({table.name for source in SOURCES.values() if source.rule in (DATED, AS_OF)
+                               for table in source.tables})
 
 
 # --- the as-of events: on which day each as-of measure of one item goes up (+1) or down (−1) -------

@@ -67,8 +67,10 @@ def undo_batch(engine: Engine, batch_id: int, actor: Actor) -> UndoReport:
         if later:
             named = "、".join(f"第{b}批次" for b in later)
             raise DeskError(f"第{batch_id}批次的部分数据已被{named}更新，请先撤销{named}")
-        removed = restored = 0
         touched = counties_of_batch(conn, batch_id)  # before its rows and the rows it replaced move
+        if actor.county_code and ({batch["county_code"]} | touched) - {None, actor.county_code}:
+            raise DeskError(f"第{batch_id}批次含其他县的数据，只能撤销本县的批次")
+        removed = restored = 0
         try:
             for table in reversed(schema.LOADED_TABLES):  # children first: villages before townships
                 removed += conn.execute(delete(table).where(table.c.batch_id == batch_id)).rowcount

@@ -100,6 +100,18 @@ def test_a_township_user_undoes_only_its_own_loads_and_sees_only_its_townships_h
     assert undo_batch(empty_engine, mine.batch_id, qingshi).rows_removed == 1
 
 
+def test_a_county_admin_undoes_only_its_countys_batches(empty_engine, tmp_path):
+    """A 管理员 of another county cannot undo 示范县's load by its number (the desk lists only its own)."""
+    load_paths([write_divisions(tmp_path)], empty_engine, loaded_by="admin_desk")
+    [july] = load_paths([write_xlsx(tmp_path / "七月.xlsx", {"线索": (CLUE_HEADER, [clue_row(1)])})], empty_engine,
+                        county_code="990101")
+    before = data_tables(empty_engine)
+    with pytest.raises(DeskError, match="只能撤销本县的批次"):
+        undo_batch(empty_engine, july.batch_id, Actor("lx_admin", "管理员", county_code="990102"))
+    assert data_tables(empty_engine) == before
+    assert undo_batch(empty_engine, july.batch_id, Actor("sf_admin", "管理员", county_code="990101")).rows_removed == 1
+
+
 def test_reporting_status_arrived_late_missing_not_due_and_zero_reports(empty_engine, tmp_path):
     load_paths([write_divisions(tmp_path)], empty_engine)
     [july] = load_paths([write_xlsx(tmp_path / "七月.xlsx", {"线索": (CLUE_HEADER, [clue_row(1)])})], empty_engine)

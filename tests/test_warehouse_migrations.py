@@ -17,7 +17,7 @@ from warehouse import schema
 from warehouse.migrate import SchemaOutOfDate, current_revision, head_revision, upgrade
 
 BASELINE = "0001_baseline"
-HEAD = "0006_summaries"
+HEAD = "0007_county_of_bulletins"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -149,14 +149,14 @@ def test_a_process_refuses_a_warehouse_behind_this_release_and_the_cli_upgrades_
     engine.dispose()
     with pytest.raises(SchemaOutOfDate) as refused:
         get_engine(empty_url)
-    assert str(refused.value) == ("数据库结构版本（0001_baseline）与本程序（0006_summaries）不一致，"
+    assert str(refused.value) == ("数据库结构版本（0001_baseline）与本程序（0007_county_of_bulletins）不一致，"
                                   "请先运行 python -m warehouse upgrade")
     from config.settings import PROJECT_ROOT
 
     done = subprocess.run([sys.executable, "-m", "warehouse", "upgrade"], capture_output=True, text=True,
                           env={"DASHBOARD_DB_URL": empty_url, "PATH": "/usr/bin:/bin"}, cwd=PROJECT_ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"仓库结构已从 0001_baseline 升级到 0006_summaries：{redacted_url(empty_url)}"
+    assert done.stdout.strip() == f"仓库结构已从 0001_baseline 升级到 0007_county_of_bulletins：{redacted_url(empty_url)}"
     assert current_revision(get_engine(empty_url)) == HEAD
 
 
@@ -205,4 +205,21 @@ def test_the_audit_revision_gives_every_earlier_row_the_county_it_belongs_to(emp
     with engine.connect() as conn:
         stamped = conn.execute(text("SELECT county_code FROM audit_events ORDER BY event_id")).scalars().all()
     assert stamped == ["990102", "990101", None, "990102", "990101"]
+    engine.dispose()
+
+
+def test_the_bulletin_revision_gives_every_archived_bulletin_its_county(empty_url):
+    from datetime import datetime
+
+    engine = create_engine(empty_url)
+    upgrade(engine, "0006_summaries")
+    with engine.begin() as conn:
+        for township in ("990102101", None):  # a township's bulletin of 990102, a county-wide one of an older release
+            conn.execute(text("INSERT INTO bulletin_archive (generated_at, generated_by, quarter_label, township_code, "
+                              "file_name, file_sha256, file_bytes) VALUES (:t, '王纪检', '2024Q3', :c, 'x.docx', "
+                              "'0', :b)"), {"t": datetime(2026, 12, 3, 9, 0), "c": township, "b": b"docx"})
+    assert upgrade(engine) == ("0006_summaries", HEAD)
+    with engine.connect() as conn:
+        stamped = conn.execute(text("SELECT county_code FROM bulletin_archive ORDER BY bulletin_id")).scalars().all()
+    assert stamped == ["990102", "990101"]  # the township's county; else the configured county
     engine.dispose()

@@ -278,6 +278,7 @@ bulletin_archive = Table(
     Column("generated_by", String(64), nullable=False),
     Column("quarter_label", String(8), nullable=False, comment="2024Q3"),
     Column("township_code", String(9)),
+    Column("county_code", String(6), comment="the county the bulletin reports on; none: every county's"),
     Column("file_name", String(255), nullable=False),
     Column("file_sha256", String(64), nullable=False),
     Column("file_bytes", LargeBinary, nullable=False),

@@ -26,7 +26,7 @@ st.caption("按季度生成《集中整治群众身边不正之风和腐败问�
 
 def _redownload(bulletin_id: int, name: str) -> bytes:
     """Return the archived bytes and log the re-download (runs on click)."""
-    data = archived_bytes(engine, bulletin_id)
+    data = archived_bytes(engine, scope, bulletin_id=bulletin_id)
     record_export(engine, scope.user_name, kind="docx", title=f"归档季通报 {bulletin_id}", file_name=name,
                   size_bytes=len(data), county_code=scope.county_code, bulletin_id=bulletin_id, redownload=True)
     return data
@@ -83,16 +83,24 @@ last = st.session_state.get(_LAST_KEY)
 if last:
     bulletin_id, name, size, digest = last
     st.success(f"已生成并归档：{name}（{size / 1024:.0f} KB，归档编号 {bulletin_id}）")
-    st.download_button("下载季通报（Word）", data=partial(archived_bytes, engine, bulletin_id), file_name=name,
-                       mime=DOCX_MIME, key=f"bulletin_download_{bulletin_id}", type="primary", on_click="ignore")
+    st.download_button("下载季通报（Word）", data=partial(archived_bytes, engine, scope, bulletin_id=bulletin_id),
+                       file_name=name, mime=DOCX_MIME, key=f"bulletin_download_{bulletin_id}", type="primary", on_click="ignore")
 
 st.subheader("历史通报")
-archive = list_bulletins(engine, township_code=scope.township_code, county_wide=scope.township_code is None)
+archive = list_bulletins(engine, scope)  # the scope's county's (a 乡镇 user's: its township's) only
 if not archive:
     st.info("尚无已归档的季通报。")
+every_county = scope.role == "市级" and scope.county_code is None  # 全市: a county-wide bulletin is named by its county
+counties = frame.query(places.county_options) if every_county else None
+county_names = dict(zip(counties["county_code"], counties["county_name"])) if every_county else {}
 for item in archive:
     info, button = st.columns([5, 1])
-    scope_label = names.get(item.township_code, item.township_code) if item.township_code else "全县"
+    if item.township_code:
+        scope_label = names.get(item.township_code, item.township_code)
+    elif every_county:
+        scope_label = county_names.get(item.county_code, item.county_code) if item.county_code else "全市"
+    else:
+        scope_label = "全县"
     info.markdown(f"**{Period.parse(item.quarter_label).label}·{scope_label}**　"
                   f"{item.generated_at:%Y-%m-%d %H:%M} 由 {item.generated_by} 生成　"
                   f"{item.size_bytes / 1024:.0f} KB　SHA-256 `{item.file_sha256[:12]}`")

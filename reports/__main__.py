@@ -1,8 +1,8 @@
 """Command line: the same code as the 季通报 page.
 
-    python -m reports bulletin --quarter 2024Q3 [--township CODE] --out FILE.docx [--db URL] [--user NAME]
+    python -m reports bulletin --quarter 2024Q3 [--township CODE] [--county CODE] --out FILE.docx [--db URL] [--user NAME]
     python -m reports deck --week-ending 2024-09-27 --out FILE.pptx [--db URL] [--user NAME]
-    python -m reports archive [--db URL]                      # list archived bulletins
+    python -m reports archive [--county CODE] [--db URL]      # list archived bulletins (every county's)
     python -m reports archive --id 3 --out FILE.docx [--db URL] # the archived bytes, unchanged
 """
 
@@ -26,10 +26,16 @@ def _engine(url: str | None):
     return get_engine(url or None)
 
 
-def _scope(user: str):
+def _scope(user: str, county_code: str | None = None):
     from metrics.scope import Scope
 
-    return Scope.county(user_name=user, role="纪委")
+    return Scope.county(user_name=user, role="纪委", county_code=county_code or None)
+
+
+def _configured_county() -> str:
+    from config import settings
+
+    return str(settings.get("county_code"))
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -46,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     bulletin = commands.add_parser("bulletin", help="生成季通报（.docx）并归档")
     bulletin.add_argument("--quarter", required=True, help="季度，如 2024Q3 或 2024年第三季度")
     bulletin.add_argument("--township", default=None, help="乡镇代码（9 位），缺省为全县")
+    bulletin.add_argument("--county", default=None, help="县代码（6 位），缺省为本县 county_code；通报按此县归档")
     bulletin.add_argument("--out", required=True, type=Path)
     bulletin.add_argument("--db", default=None, help="数据库连接串，缺省同看板设置")
     bulletin.add_argument("--user", default="命令行", help="生成人（写入归档与审计日志）")
@@ -59,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 
     archive = commands.add_parser("archive", help="列出或取回已归档的季通报")
     archive.add_argument("--id", type=int, default=None)
+    archive.add_argument("--county", default=None, help="只列出、取回该县（6 位）的归档，缺省为各县")
     archive.add_argument("--out", type=Path, default=None)
     archive.add_argument("--db", default=None)
 
@@ -67,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "bulletin":
             from reports.bulletin import generate_bulletin
 
-            result = generate_bulletin(_engine(args.db), args.quarter, _scope(args.user), args.township)
+            # a bulletin is one county's (archived as its): the configured one unless --county names another
+            scope = _scope(args.user, args.county or _configured_county())
+            result = generate_bulletin(_engine(args.db), args.quarter, scope, args.township)
             _write(args.out, result.data)
             print(f"已生成 {args.out}（{len(result.data)} 字节，归档编号 {result.bulletin_id}，SHA-256 {result.sha256}）")
         elif args.command == "deck":
@@ -84,14 +94,15 @@ def main(argv: list[str] | None = None) -> int:
             from reports.archive import archived_bytes, list_bulletins
 
             engine = _engine(args.db)
+            scope = _scope("命令行", args.county)  # the operator holds the database: every county's unless --county
             if args.id is None:
-                for item in list_bulletins(engine):
+                for item in list_bulletins(engine, scope):
                     print(f"{item.bulletin_id}\t{item.quarter_label}\t{item.township_code or '全县'}\t"
                           f"{item.generated_at:%Y-%m-%d %H:%M}\t{item.generated_by}\t{item.file_name}\t{item.file_sha256[:12]}")
             else:
                 if args.out is None:
                     parser.error("取回归档文件需要 --out")
-                _write(args.out, archived_bytes(engine, args.id))
+                _write(args.out, archived_bytes(engine, scope, bulletin_id=args.id))
                 print(f"已取回归档 {args.id} → {args.out}")
     except (ValueError, PermissionError, LookupError, RuntimeError) as error:
         logger.warning("Command %s failed", args.command, exc_info=True)

@@ -2,7 +2,8 @@
 
 Written with SQLAlchemy Core statements (bound parameters, no SQL text). Every export a user
 takes is one ``audit_events`` row (action 'export'); every bulletin generated is one
-``bulletin_archive`` row holding the exact bytes, so a re-download is byte-for-byte the same file.
+``bulletin_archive`` row holding the exact bytes, so a re-download is byte-for-byte the same file,
+stamped with the county it reports on: a user lists and fetches its scope's bulletins only.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 from sqlalchemy import Engine, desc, insert, select
 
 from metrics.scope import Scope
-from warehouse.audit import ACTORS_COUNTY, record_event
+from warehouse.audit import ACTORS_COUNTY, county_of_user, record_event, write_event
 from warehouse.schema import audit_events, bulletin_archive
 
 EXPORT_ACTION = "export"
@@ -103,6 +104,7 @@ class ArchivedBulletin:
     file_name: str
     file_sha256: str
     size_bytes: int
+    county_code: str | None = None  # the county it reports on; None: every county's (a 市级 user's 全市 bulletin)
 
 
 def sha256(data: bytes) -> str:
@@ -113,34 +115,56 @@ def sha256(data: bytes) -> str:
 def archive_bulletin(engine: Engine, *, data: bytes, generated_by: str, quarter_label: str,
                      township_code: str | None, file_name: str,
                      county_code: str | None | object = ACTORS_COUNTY) -> int:
-    """Store a generated bulletin's bytes with who/when/parameters/hash; return its archive id."""
+    """Store a generated bulletin's bytes with who/when/parameters/hash and the county it reports on; return
+    its archive id. The county is the township's when there is one, else ``county_code`` (the generating
+    scope's; None: every county's; by default the generating user's, ``warehouse.audit.county_of_user``);
+    the audit row, written in the same transaction, belongs to the same county."""
+    generated_by = generated_by or "未知用户"
     with engine.begin() as conn:
+        if township_code:
+            county_code = township_code[:6]
+        elif county_code is ACTORS_COUNTY:
+            county_code = county_of_user(conn, generated_by)
         result = conn.execute(
             insert(bulletin_archive).values(
                 generated_at=datetime.now(),
-                generated_by=generated_by or "未知用户",
+                generated_by=generated_by,
                 quarter_label=quarter_label,
                 township_code=township_code,
+                county_code=county_code,
                 file_name=file_name,
                 file_sha256=sha256(data),
                 file_bytes=data,
             )
         )
         bulletin_id = int(result.inserted_primary_key[0])
-    record_event(engine, generated_by, BULLETIN_ACTION, {
-        "bulletin_id": bulletin_id, "quarter": quarter_label, "township_code": township_code,
-        "file_name": file_name, "sha256": sha256(data), "bytes": len(data),
-    }, county_code)
+        write_event(conn, generated_by, BULLETIN_ACTION, {
+            "bulletin_id": bulletin_id, "quarter": quarter_label, "township_code": township_code,
+            "file_name": file_name, "sha256": sha256(data), "bytes": len(data),
+        }, county_code)
     return bulletin_id
 
 
-def list_bulletins(engine: Engine, *, township_code: str | None = None, limit: int = 100,
-                   county_wide: bool = True) -> list[ArchivedBulletin]:
-    """Return archived bulletins, newest first (a township user sees only its own township's)."""
+def _bulletins_in_scope(scope: Scope, township_code: str | None = None) -> list:
+    """The WHERE conditions of the archived bulletins a scope may read: a 乡镇 user's township's, a county
+    user's county's (its county-wide bulletins and its townships'), only the township asked for when it is
+    in the scope, and every row (every county's, and the 全市 ones of no county) for a scope of no county."""
+    place = scope.narrowed_to(township_code)
+    if place is None:
+        return []
+    if len(place) == 9:
+        return [bulletin_archive.c.township_code == place]
+    return [bulletin_archive.c.county_code == place]
+
+
+def list_bulletins(engine: Engine, scope: Scope, *, township_code: str | None = None,
+                   limit: int = 100) -> list[ArchivedBulletin]:
+    """Return the archived bulletins the scope may read (``_bulletins_in_scope``), newest first: a 乡镇
+    user's township's, a county user's county's, every county's for a 市级 user (its chosen county's after
+    ``Scope.in_county``); ``township_code`` narrows to that township's when it is in the scope."""
     columns = [c for c in bulletin_archive.c if c.name != "file_bytes"]
-    statement = select(*columns).order_by(desc(bulletin_archive.c.bulletin_id)).limit(limit)
-    if not county_wide:
-        statement = statement.where(bulletin_archive.c.township_code == township_code)
+    statement = (select(*columns).where(*_bulletins_in_scope(scope, township_code))
+                 .order_by(desc(bulletin_archive.c.bulletin_id)).limit(limit))
     with engine.connect() as conn:
         rows = conn.execute(statement).mappings().all()
     sizes = _sizes(engine, [r["bulletin_id"] for r in rows])
@@ -148,7 +172,7 @@ def list_bulletins(engine: Engine, *, township_code: str | None = None, limit: i
         ArchivedBulletin(
             bulletin_id=r["bulletin_id"], generated_at=r["generated_at"], generated_by=r["generated_by"],
             quarter_label=r["quarter_label"], township_code=r["township_code"], file_name=r["file_name"],
-            file_sha256=r["file_sha256"], size_bytes=sizes.get(r["bulletin_id"], 0),
+            file_sha256=r["file_sha256"], size_bytes=sizes.get(r["bulletin_id"], 0), county_code=r["county_code"],
         )
         for r in rows
     ]
@@ -167,12 +191,14 @@ def _sizes(engine: Engine, ids: list[int]) -> dict[int, int]:
     return {int(i): int(n or 0) for i, n in rows}
 
 
-def archived_bytes(engine: Engine, bulletin_id: int) -> bytes:
-    """Return the stored bytes of an archived bulletin, verified against its stored SHA-256."""
+def archived_bytes(engine: Engine, scope: Scope, *, bulletin_id: int) -> bytes:
+    """Return the stored bytes of an archived bulletin the scope may read (``list_bulletins``), verified
+    against its stored SHA-256. Another county's (or township's) bulletin raises the same LookupError as
+    an id never archived, so a user cannot learn which ids exist outside its scope."""
     with engine.connect() as conn:
         row = conn.execute(
             select(bulletin_archive.c.file_bytes, bulletin_archive.c.file_sha256)
-            .where(bulletin_archive.c.bulletin_id == bulletin_id)
+            .where(bulletin_archive.c.bulletin_id == bulletin_id, *_bulletins_in_scope(scope))
         ).one_or_none()
     if row is None:
         raise LookupError(f"归档中没有编号为 {bulletin_id} 的通报")

@@ -177,10 +177,13 @@ def _labels_read(app) -> str:
 
 
 def test_a_prefecture_user_with_no_county_chosen_reads_the_whole_prefecture_as_全市(on_writable_sample):
+    from reports.archive import archive_bulletin
     from tests.metrics_fixture import add_second_county
     from warehouse.engine import get_engine
 
     add_second_county(get_engine(on_writable_sample))
+    archive_bulletin(get_engine(on_writable_sample), data=b"docx", generated_by="王纪检", quarter_label="2024Q3",
+                     township_code=None, file_name="邻县季通报_2024Q3.docx", county_code="990102")
     app = open_app("overview", role="市级", granularity="季", period="2024年第三季度")
     township = app.sidebar.selectbox(key="township")
     assert _sidebar_title(app) == "### 全市正风反腐数据看板"
@@ -191,6 +194,7 @@ def test_a_prefecture_user_with_no_county_chosen_reads_the_whole_prefecture_as_�
         assert not app.exception, [e.value for e in app.exception]
         assert "全县" not in _labels_read(app), page
     assert app.selectbox(key="bulletin_township").options[0] == "全市"
+    assert "**2024年第三季度·邻县**" in texts(app)  # a county-wide bulletin in the archive names its county
     app.switch_page(PAGES["overview"][1]).run()
     app.sidebar.selectbox(key="township").select("邻县青石镇").run()  # a township of either county, then back up
     assert "**邻县青石镇 · 2024年第三季度**" in texts(app)

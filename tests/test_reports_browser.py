@@ -13,6 +13,7 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from metrics.scope import Scope
 from reports.archive import archived_bytes, list_bulletins
 from reports.png import png_size
 from tests.browser import served_app, wait_for_page
@@ -76,6 +77,7 @@ def test_the_bulletin_page_generates_and_downloads_the_archived_file(exports_app
     with page.expect_download(timeout=TIMEOUT_MS) as download_info:
         download_button.click()
     data = Path(download_info.value.path()).read_bytes()
-    newest = list_bulletins(get_engine(app_db_url))[0]
-    assert data == archived_bytes(get_engine(app_db_url), newest.bulletin_id)
+    every_county = Scope.county()
+    newest = list_bulletins(get_engine(app_db_url), every_county)[0]
+    assert data == archived_bytes(get_engine(app_db_url), every_county, bulletin_id=newest.bulletin_id)
     assert Document(io.BytesIO(data)).paragraphs[0].text.endswith("集中整治群众身边不正之风和腐败问题工作情况通报")

@@ -223,12 +223,12 @@ def test_the_pdf_has_the_chinese_text_in_its_text_layer(county_bulletin, tmp_pat
 
 
 def test_each_generation_is_archived_and_redownloads_byte_for_byte(engine, scope, county_bulletin):
-    before = len(list_bulletins(engine))
+    before = len(list_bulletins(engine, scope))
     second = generate_bulletin(engine, QUARTER, scope)
-    archive = list_bulletins(engine)
+    archive = list_bulletins(engine, scope)
     assert len(archive) == before + 1
     for generated in (county_bulletin, second):
-        stored = archived_bytes(engine, generated.bulletin_id)
+        stored = archived_bytes(engine, scope, bulletin_id=generated.bulletin_id)
         assert hashlib.sha256(stored).hexdigest() == generated.sha256 == hashlib.sha256(generated.data).hexdigest()
     newest = archive[0]
     assert (newest.bulletin_id, newest.generated_by, newest.quarter_label) == (second.bulletin_id, "王纪检", "2024Q3")
@@ -272,8 +272,9 @@ def test_the_command_line_writes_the_same_kind_of_bulletin_and_archives_it(writa
                               .where(audit_events.c.action == "export")).scalars().all()
     assert after == before + 1
     assert json.loads(detail[-1])["kind"] == "docx"
-    newest = list_bulletins(engine)[0]
-    assert archived_bytes(engine, newest.bulletin_id) == out.read_bytes()
+    newest = list_bulletins(engine, Scope.county())[0]
+    assert newest.county_code == "990101"  # the configured county's: the county users of a one-county warehouse see it
+    assert archived_bytes(engine, Scope.county(), bulletin_id=newest.bulletin_id) == out.read_bytes()
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -296,10 +297,11 @@ def test_the_bulletin_page_generates_lists_and_offers_the_archive(writable_sampl
     app.run()
     assert not app.exception, app.exception
     app.selectbox(key="bulletin_quarter").select("2024Q3").run()
-    before = len(list_bulletins(engine))
+    users_county = Scope.county(role="纪委", county_code="990101")  # the test user's, as the page lists
+    before = len(list_bulletins(engine, users_county))
     app.button(key="bulletin_generate").click().run()
     assert not app.exception, app.exception
-    assert len(list_bulletins(engine)) == before + 1
+    assert len(list_bulletins(engine, users_county)) == before + 1
     assert any("已生成并归档：示范县季通报_2024Q3.docx" in s.value for s in app.success)
     archive_lines = [m.value for m in app.markdown if "由" in m.value and "生成" in m.value]
     assert len(archive_lines) == before + 1 and "2024年第三季度·全县" in archive_lines[0]
@@ -331,15 +333,72 @@ def test_the_archive_keeps_the_exact_bytes_on_postgresql_too(pg_engine):
                              township_code=None, file_name="示范县季通报_2024Q3.docx")
     second = archive_bulletin(pg_engine, data=data[::-1], generated_by="王纪检", quarter_label="2024Q3",
                               township_code="990101101", file_name="示范县青石镇季通报_2024Q3.docx")
-    assert archived_bytes(pg_engine, first) == data
-    assert archived_bytes(pg_engine, second) == data[::-1]
-    listed = list_bulletins(pg_engine)
+    every_county = Scope.county()
+    assert archived_bytes(pg_engine, every_county, bulletin_id=first) == data
+    assert archived_bytes(pg_engine, every_county, bulletin_id=second) == data[::-1]
+    listed = list_bulletins(pg_engine, every_county)
     assert [b.bulletin_id for b in listed] == [second, first]
     assert listed[1].size_bytes == len(data)
-    assert [b.bulletin_id for b in list_bulletins(pg_engine, township_code="990101101", county_wide=False)] == [second]
+    assert [b.bulletin_id for b in list_bulletins(pg_engine, every_county, township_code="990101101")] == [second]
     with pg_engine.connect() as conn:
         actions = conn.execute(select(audit_events.c.action)).scalars().all()
     assert actions.count("bulletin") == 2
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def two_counties_archive(request):
+    """(engine, {label: bulletin id}) of an archive holding 990101's and 990102's bulletins (county-wide and a
+    township's) and a 市级 user's 全市 one, on a real SQLite file and on PostgreSQL."""
+    from reports.archive import archive_bulletin
+
+    engine = request.getfixturevalue("empty_engine" if request.param == "sqlite" else "pg_engine")
+    archived = {}
+    # 990102101 by a 市级 user of no county: the township names the county all the same
+    for label, township, county in (("990101", None, "990101"), ("990101101", "990101101", "990101"),
+                                    ("990102", None, "990102"), ("990102101", "990102101", None),
+                                    ("全市", None, None)):
+        archived[label] = archive_bulletin(engine, data=label.encode(), generated_by="王纪检", quarter_label="2024Q3",
+                                           township_code=township, file_name=f"{label}.docx", county_code=county)
+    return engine, archived
+
+
+def test_a_county_user_lists_and_fetches_only_its_countys_archived_bulletins(two_counties_archive):
+    engine, archived = two_counties_archive
+    county_user = Scope.county(user_name="王纪检", role="纪委", county_code="990101")
+    assert [b.bulletin_id for b in list_bulletins(engine, county_user)] == [archived["990101101"], archived["990101"]]
+    assert {b.county_code for b in list_bulletins(engine, county_user)} == {"990101"}
+    assert archived_bytes(engine, county_user, bulletin_id=archived["990101"]) == b"990101"
+    for other in ("990102", "990102101", "全市"):  # refused as an id never archived: the ids outside say nothing
+        with pytest.raises(LookupError, match=f"归档中没有编号为 {archived[other]} 的通报"):
+            archived_bytes(engine, county_user, bulletin_id=archived[other])
+    # asking for the other county's township narrows to nothing of it
+    assert archived["990102101"] not in [b.bulletin_id for b in list_bulletins(engine, county_user,
+                                                                               township_code="990102101")]
+
+
+def test_a_township_user_lists_and_fetches_only_its_townships_archived_bulletins(two_counties_archive):
+    engine, archived = two_counties_archive
+    township_user = Scope(user_name="青石镇用户", role="乡镇", township_code="990101101")
+    assert [b.bulletin_id for b in list_bulletins(engine, township_user)] == [archived["990101101"]]
+    assert archived_bytes(engine, township_user, bulletin_id=archived["990101101"]) == b"990101101"
+    with pytest.raises(LookupError):
+        archived_bytes(engine, township_user, bulletin_id=archived["990101"])
+
+
+def test_a_prefecture_user_lists_every_countys_archived_bulletins_or_the_chosen_countys(two_counties_archive):
+    engine, archived = two_counties_archive
+    prefecture = Scope(user_name="市纪委", role="市级")
+    listed = list_bulletins(engine, prefecture)
+    assert [b.bulletin_id for b in listed] == sorted(archived.values(), reverse=True)
+    assert {b.bulletin_id: b.county_code for b in listed}[archived["990102101"]] == "990102"
+    assert archived_bytes(engine, prefecture, bulletin_id=archived["990102"]) == b"990102"
+    chosen = prefecture.in_county("990102")
+    assert [b.bulletin_id for b in list_bulletins(engine, chosen)] == [archived["990102101"], archived["990102"]]
+    with engine.connect() as conn:  # each audit row belongs to the county its bulletin reports on
+        audited = conn.execute(select(audit_events.c.detail, audit_events.c.county_code)
+                               .where(audit_events.c.action == "bulletin")).all()
+    assert sorted((json.loads(d)["file_name"], c or "") for d, c in audited) == sorted(
+        (f"{label}.docx", "" if label == "全市" else label[:6]) for label in archived)
 
 
 def test_a_quarter_after_the_data_is_refused_in_chinese(engine, scope, empty_engine):

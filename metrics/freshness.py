@@ -23,8 +23,8 @@ from warehouse.schema import cases, clues, load_batches, rectification_items, sa
 def data_as_of(conn: Connection) -> date | None:
     """Return the latest event date in the facts, None when there are none.
 
-    Remembered per database and data version (and the two indexed maxima, so rows written without a
-    load batch are seen too): the rectification columns have no index to read a maximum from.
+    Remembered per database and data version (and the clues' and cases' maxima, so rows written
+    without a load batch are seen too); every maximum here is an index seek.
     """
     received = conn.execute(select(func.max(clues.c.received_date))).scalar()
     filed = conn.execute(select(func.max(cases.c.filed_date))).scalar()

@@ -143,6 +143,8 @@ rectification_items = Table(
     Column("batch_id", Integer),
     Index("ix_rect_township_feedback", "township_code", "feedback_date"),
     Index("ix_rect_deadline", "deadline_date"),
+    Index("ix_rect_feedback", "feedback_date"),  # the data's first and last day (metrics.freshness)
+    Index("ix_rect_completed", "completed_date"),
 )
 
 satisfaction_surveys = Table(

@@ -8,7 +8,7 @@ county). From now on ``reports.archive.archive_bulletin`` stamps every row; none
 
 Revision ID: 0007_county_of_bulletins
 Revises: 0006_summaries
-Create Date: 2026-12-04
+Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa

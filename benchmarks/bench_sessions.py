@@ -41,7 +41,7 @@ Measured:
 5. **Memory**: RSS (``/proc/<pid>/status``) of each dashboard process idle, with the browser sessions open, and
    after ``--churn`` protocol sessions opened, run and closed (20 at a time), reported per process and per session.
 
-``--quick``: 5 sessions, SQLite only, no churn (about a minute). ``run(quick, databases)`` returns rows
+``--quick``: 5 sessions, SQLite only, no churn (about 1.5 minutes here; the full run about 18). ``run(quick, databases)`` returns rows
 ``{part, name, measured, floor, ratio, unit}`` for ``python -m benchmarks``; as a script it prints them as a
 Markdown table. Bounded: every wait has a timeout, the whole load has one (``--timeout``), contexts and
 processes are closed in ``finally``. Prints figures; asserts nothing (speed is never a test assertion).
@@ -697,7 +697,7 @@ def run(quick: bool, databases: list[str], *, sessions: int | None = None, churn
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="5 sessions, SQLite only, no churn (about a minute)")
+    parser.add_argument("--quick", action="store_true", help="5 sessions, SQLite only, no churn (about 1.5 minutes)")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--sessions", type=int, help="sessions at once (default 20, 5 with --quick)")
     parser.add_argument("--churn", type=int, help="protocol sessions opened and closed for the memory (default 200)")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Try the deployment on this machine, on the loopback only, from Debian's packages:
-#   a throwaway PostgreSQL cluster → the sample loaded into it → N dashboard processes (serve.py), all
+#   a throwaway PostgreSQL cluster → two sample counties loaded into it → N dashboard processes (serve.py), all
 #   with the same cookie secret → nginx in front of them, sticky by its routing cookie (deploy/nginx/).
 #
 #   deploy/local-up.sh [N]          N dashboard processes, 2 by default
@@ -141,12 +141,40 @@ for port in "${APP_PORTS[@]}"; do
 done
 echo "看板：已启动 $N 个进程（端口 ${APP_PORTS[*]}）"
 
-# --- the sample, loaded once: the issue asks for two counties, but only 示范县's sample exists so far ---------
-echo "数据：载入示范县样例（台账与边界；第二个县的样例尚不存在，只载入这一个县）"
+# --- two counties: 示范县 (990101) from sample_data/, and a second one (990102, 基准001县) from the sample generator ---
+# The generator writes its benchmark counties two to a file (990101 and 990102; its 990101 is not sample_data's),
+# so only the second county's rows are kept, and they load with --county: its township names are 示范县's too and
+# resolve within that county. Any later load into this warehouse needs --county as well (a name is ambiguous).
+SECOND_COUNTY=990102
+echo "数据：载入两个县的样例（示范县 990101：sample_data/；基准001县 $SECOND_COUNTY：样例生成器）"
 {
     "$PYTHON" -m data_pipeline load sample_data/ledgers
     "$PYTHON" -m geo load-boundaries sample_data/boundaries/townships.geojson --level township
     "$PYTHON" -m geo load-boundaries sample_data/boundaries/villages.geojson --level village
+    rm -rf "$STATE/second-county"
+    "$PYTHON" -m data_pipeline sample --counties 2 --out "$STATE/second-county/generated"
+    "$PYTHON" - "$STATE/second-county" "$SECOND_COUNTY" <<'EOF'
+import csv, json, sys
+from pathlib import Path
+folder, county = Path(sys.argv[1]), sys.argv[2]
+def ours(values):  # a row or a shape of the county: some code or number of it (990102…, 990102-XS-…)
+    return any(str(value).startswith(county) for value in values)
+for kind in ("ledgers", "boundaries"):
+    (folder / kind).mkdir(parents=True)
+for source in sorted((folder / "generated" / "ledgers").glob("*.csv")):
+    with open(source, encoding="utf-8", newline="") as rows, \
+            open(folder / "ledgers" / source.name, "w", encoding="utf-8", newline="") as kept:
+        reader, writer = csv.reader(rows), csv.writer(kept)
+        writer.writerow(next(reader))
+        writer.writerows(row for row in reader if ours(row))
+for source in sorted((folder / "generated" / "boundaries").glob("*.geojson")):
+    shapes = json.loads(source.read_text(encoding="utf-8"))
+    shapes["features"] = [shape for shape in shapes["features"] if ours(shape["properties"].values())]
+    (folder / "boundaries" / source.name).write_text(json.dumps(shapes, ensure_ascii=False), encoding="utf-8")
+EOF
+    "$PYTHON" -m data_pipeline load "$STATE/second-county/ledgers" --county "$SECOND_COUNTY"
+    "$PYTHON" -m geo load-boundaries "$STATE/second-county/boundaries/townships.geojson" --level township
+    "$PYTHON" -m geo load-boundaries "$STATE/second-county/boundaries/villages.geojson" --level village
 } > "$STATE/logs/load.log" 2>&1 || { tail -n 5 "$STATE/logs/load.log" >&2; fail "载入样例失败，见 $STATE/logs/load.log"; }
 
 while read -r pid port; do

@@ -1,5 +1,8 @@
 """Two dashboard processes behind nginx on one PostgreSQL, as ``deploy/local-up.sh 2`` starts them.
 
+The warehouse holds two counties (示范县 990101 from sample_data/, 990102 from the sample generator), each
+with its own townships and clues.
+
 One office's browsers share one address and still spread over both processes; each browser keeps to
 its process by the routing cookie, so an upload and a download work; a manager opens every page; a
 load from the command line reaches pages open on both processes at their next rerun; a process killed
@@ -214,6 +217,22 @@ def test_one_address_spreads_over_both_processes_and_a_route_cookie_keeps_to_one
     assert len(deployment.requests_of(kept)) == 11 and len(deployment.ports_of(kept)) == 1
 
 
+def test_the_deployment_holds_two_counties_each_with_its_own_townships_and_clues(deployment):
+    from sqlalchemy import func, select
+
+    from warehouse.engine import get_engine
+    from warehouse.schema import clues, counties, townships
+
+    with get_engine(deployment.db_url).connect() as conn:
+        def per_county(column) -> dict[str, int]:
+            county = func.substr(column, 1, 6)
+            return dict(conn.execute(select(county, func.count()).group_by(county)).all())
+
+        assert set(conn.execute(select(counties.c.county_code)).scalars()) == {"990101", "990102"}
+        assert per_county(townships.c.township_code) == {"990101": 12, "990102": 12}
+        assert set(per_county(clues.c.township_code)) == {"990101", "990102"}
+
+
 def test_a_scripts_bundle_comes_gzip_compressed_and_cacheable_for_a_year(deployment):
     import streamlit
 
@@ -269,7 +288,7 @@ def test_a_load_from_the_command_line_reaches_pages_open_on_both_processes_at_th
             before = {"county": priority_count(county), "township": priority_count(township)}
             red = qingshi_clues(tmp_path / "青石镇红色线索.xlsx",
                                 qingshi_clue(3, 管理等级="红", 办理状态="在办", 受理日期="2026-11-12"))
-            deployment.cli("data_pipeline", "load", str(red))
+            deployment.cli("data_pipeline", "load", str(red), "--county", "990101")  # two counties: a name needs one
             for name, page in (("county", county), ("township", township)):
                 page.locator("[data-testid=stSidebar]").get_by_text("会议模式（投影）").click()  # a rerun
                 wait_for_page(page, "总览")

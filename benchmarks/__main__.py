@@ -34,7 +34,7 @@ PARTS = (("ingest", "benchmarks.bench_load"), ("pages", "benchmarks.bench_pages"
          ("PNG export and bulletin", "benchmarks.bench_exports"), ("first visit", "benchmarks.bench_first_visit"))
 LOAD_TEST = "benchmarks.bench_sessions"  # another worker's part: run(quick, databases) -> list of dicts
 QUICK_SKIPS = ("the first visit on a fresh browser (a browser per visit)", "the map's 10x-clues size check",
-               "the bulletin with a cold browser start",
+               "the bulletin with a cold browser start", "the load test's browsers (5 protocol sessions instead, no churn)",
                "repeats: ingest 1 (else 3), warm page runs 2 (else 5), map 3 (else 7), PNG 5 (else 20), bulletin 1 (else 3)")
 
 
@@ -60,7 +60,8 @@ def load_test_rows(quick: bool, database: str) -> list[Row]:
         return [Row.not_measured("load test", "concurrent sessions (benchmarks/bench_sessions.py)",
                                  "not available in this tree")]
     module = importlib.import_module(LOAD_TEST)
-    return [Row.from_dict(figures) for figures in module.run(quick=quick, databases=[database])]
+    # --quick: the protocol clients only (5 sessions); the browsers' part alone takes 1.5 minutes here
+    return [Row.from_dict(figures) for figures in module.run(quick=quick, databases=[database], browsers=not quick)]
 
 
 def header(args: argparse.Namespace, description: dict[str, str]) -> str:

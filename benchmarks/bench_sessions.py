@@ -572,8 +572,9 @@ def markdown_table(rows: list[dict]) -> str:
 # --- one database ---------------------------------------------------------------------------------------------
 
 def bench_database(database: str, floor: Served, folder: Path, *, sessions: int, churn: int, timeout_s: float,
-                   log=print) -> tuple[list[dict], list[str]]:
-    """Every measurement on one database beside the floor; return the rows and the problems found."""
+                   log=print, browsers: bool = True) -> tuple[list[dict], list[str]]:
+    """Every measurement on one database beside the floor (``browsers=False``: the protocol clients
+    only); return the rows and the problems found."""
     served = serve_postgresql(folder) if database == "postgresql" else serve_sqlite(folder)
     part = f"sessions/{database}"
     rows, found = [], []
@@ -584,25 +585,27 @@ def bench_database(database: str, floor: Served, folder: Path, *, sessions: int,
         floors = floor_users(sessions + 1)
         floor_alone, floors_many = floors[0], floors[1:]
         idle = {pid: rss_kib(pid) for pid in served.pids}
-        log(f"{database}: idle RSS {idle} KiB; one browser session alone …")
+        single, single_floor, many, many_floor, held = [], [], [], [], {}
+        if browsers:
+            log(f"{database}: idle RSS {idle} KiB; one browser session alone …")
 
-        single = asyncio.run(browser_load(served.base_url, [alone], users + [alone], floor=False, timeout_s=timeout_s))
-        single_floor = asyncio.run(browser_load(floor.base_url, [floor_alone], floors, floor=True, timeout_s=timeout_s))
-        log(f"{database}: {sessions} browser sessions at once …")
-        held = {}
+            single = asyncio.run(browser_load(served.base_url, [alone], users + [alone], floor=False, timeout_s=timeout_s))
+            single_floor = asyncio.run(browser_load(floor.base_url, [floor_alone], floors, floor=True, timeout_s=timeout_s))
+            log(f"{database}: {sessions} browser sessions at once …")
+            held = {}
 
-        def read_memory():
-            held.update({pid: rss_kib(pid) for pid in served.pids})
+            def read_memory():
+                held.update({pid: rss_kib(pid) for pid in served.pids})
 
-        many = asyncio.run(browser_load(served.base_url, users, users + [alone], floor=False, timeout_s=timeout_s,
-                                        on_all_open=read_memory))
-        many_floor = asyncio.run(browser_load(floor.base_url, floors_many, floors, floor=True, timeout_s=timeout_s))
-        rows += timing_rows(part, "browser, 1 session", single, single_floor)
-        rows += timing_rows(part, f"browser, {sessions} sessions", many, many_floor)
-        mine_p95 = percentile([v.last for v in many if v.last is not None], 0.95)
-        alone_p95 = percentile([v.last for v in single if v.last is not None], 0.95)
-        rows.append(row(part, f"browser: p95 last chart, {sessions} sessions ÷ 1 session", mine_p95 / alone_p95
-                        if mine_p95 and alone_p95 else None, None, "x"))
+            many = asyncio.run(browser_load(served.base_url, users, users + [alone], floor=False, timeout_s=timeout_s,
+                                            on_all_open=read_memory))
+            many_floor = asyncio.run(browser_load(floor.base_url, floors_many, floors, floor=True, timeout_s=timeout_s))
+            rows += timing_rows(part, "browser, 1 session", single, single_floor)
+            rows += timing_rows(part, f"browser, {sessions} sessions", many, many_floor)
+            mine_p95 = percentile([v.last for v in many if v.last is not None], 0.95)
+            alone_p95 = percentile([v.last for v in single if v.last is not None], 0.95)
+            rows.append(row(part, f"browser: p95 last chart, {sessions} sessions ÷ 1 session", mine_p95 / alone_p95
+                            if mine_p95 and alone_p95 else None, None, "x"))
 
         log(f"{database}: {sessions} protocol sessions at once, through nginx and direct …")
         tokens = session_tokens(served.db_url, users)
@@ -631,10 +634,12 @@ def bench_database(database: str, floor: Served, folder: Path, *, sessions: int,
 
         for number, pid in enumerate(served.pids, start=1):
             rows.append(row(part, f"RSS process {number}, idle", idle[pid] / 1024, None, "MiB"))
-            rows.append(row(part, f"RSS process {number}, {sessions} browser sessions open",
-                            held.get(pid, 0) / 1024, None, "MiB"))
-        per_session = (sum(held.values()) - sum(idle.values())) / max(1, sessions) / 1024 if held else None
-        rows.append(row(part, "RSS per open session (all processes)", per_session, None, "MiB"))
+            if browsers:
+                rows.append(row(part, f"RSS process {number}, {sessions} browser sessions open",
+                                held.get(pid, 0) / 1024, None, "MiB"))
+        if browsers:
+            per_session = (sum(held.values()) - sum(idle.values())) / max(1, sessions) / 1024 if held else None
+            rows.append(row(part, "RSS per open session (all processes)", per_session, None, "MiB"))
 
         if churn:
             log(f"{database}: {churn} protocol sessions opened, run and closed, {sessions} at a time …")
@@ -669,8 +674,9 @@ def bench_database(database: str, floor: Served, folder: Path, *, sessions: int,
 
 
 def run(quick: bool, databases: list[str], *, sessions: int | None = None, churn: int | None = None,
-        timeout_s: float = 120.0, log=print) -> list[dict]:
-    """Run the benchmark; return its rows {part, name, measured, floor, ratio, unit} (``python -m benchmarks``)."""
+        timeout_s: float = 120.0, log=print, browsers: bool = True) -> list[dict]:
+    """Run the benchmark; return its rows {part, name, measured, floor, ratio, unit} (``python -m benchmarks``).
+    ``browsers=False``: the protocol clients only (``python -m benchmarks --quick``, within its minute)."""
     sessions = sessions or (5 if quick else 20)
     churn = (0 if quick else 200) if churn is None else churn
     if quick:
@@ -682,7 +688,8 @@ def run(quick: bool, databases: list[str], *, sessions: int | None = None, churn
         try:
             for database in databases:
                 database_rows, database_found = bench_database(database, floor, folder / database, sessions=sessions,
-                                                               churn=churn, timeout_s=timeout_s, log=log)
+                                                               churn=churn, timeout_s=timeout_s, log=log,
+                                                               browsers=browsers)
                 rows += database_rows
                 found += database_found
             for number, pid in enumerate(floor.pids, start=1):

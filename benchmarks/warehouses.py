@@ -6,7 +6,7 @@
 
 SQLite warehouses are kept in ``benchmarks/out/pages_<scale>.sqlite`` between runs (loading the 100
 counties takes minutes); one left by an earlier release is brought to this release's schema with
-``python -m warehouse upgrade`` first. PostgreSQL is a throwaway ``tests.postgres_cluster`` cluster,
+``python -m warehouse upgrade`` first, and one older than the migrations is loaded again. PostgreSQL is a throwaway ``tests.postgres_cluster`` cluster,
 loaded on every run and removed at the end.
 """
 
@@ -66,8 +66,9 @@ def load_into(url: str, scale: str) -> None:
           flush=True)
 
 
-def upgrade_if_behind(url: str) -> None:
-    """Bring a warehouse of an earlier release to this release's schema (``python -m warehouse upgrade``)."""
+def upgrade_if_behind(url: str) -> bool:
+    """Bring a warehouse of an earlier release to this release's schema (``python -m warehouse upgrade``);
+    False when it cannot be (a scratch file older than the migrations' baseline)."""
     from sqlalchemy import create_engine
 
     from warehouse.migrate import current_revision, head_revision
@@ -75,12 +76,13 @@ def upgrade_if_behind(url: str) -> None:
     engine = create_engine(url)  # not get_engine: it refuses a warehouse behind this release
     try:
         if current_revision(engine) == head_revision():
-            return
+            return True
     finally:
         engine.dispose()
     print(f"  (bringing {url} to this release's schema: python -m warehouse upgrade)", flush=True)
-    subprocess.run([sys.executable, "-m", "warehouse", "upgrade"], check=True, cwd=PROJECT_ROOT,
-                   env={**os.environ, "DASHBOARD_DB_URL": url})
+    done = subprocess.run([sys.executable, "-m", "warehouse", "upgrade"], cwd=PROJECT_ROOT,
+                          env={**os.environ, "DASHBOARD_DB_URL": url})
+    return done.returncode == 0
 
 
 def has_boundaries(url: str) -> bool:
@@ -111,8 +113,10 @@ class Warehouses:
     def _sqlite(self, scale: str) -> str:
         path = OUT / f"pages_{scale}.sqlite"
         url = f"sqlite:///{path}"
+        if path.exists() and not upgrade_if_behind(url):
+            print(f"  ({path.name} is of no known revision: loaded again)", flush=True)
+            path.unlink()
         if path.exists():
-            upgrade_if_behind(url)
             if not has_boundaries(url):
                 from geo.boundaries import load_boundary_file
                 from warehouse.engine import get_engine

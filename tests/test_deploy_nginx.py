@@ -214,6 +214,10 @@ def test_one_address_spreads_over_both_processes_and_a_route_cookie_keeps_to_one
                                          headers={"Cookie": f"{ROUTE_COOKIE}={kept}"})
         with urllib.request.urlopen(request, timeout=30) as response:
             assert not route_cookies(response)  # given once, not on every response
+    # nginx writes a request's log line after the response is sent: wait (bounded) for the last one
+    deadline = time.monotonic() + 10
+    while len(deployment.requests_of(kept)) < 11 and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert len(deployment.requests_of(kept)) == 11 and len(deployment.ports_of(kept)) == 1
 
 

@@ -336,7 +336,7 @@ def _write_sheet(conn: Connection, checked: ValidatedSheet, sha: str, loaded_by:
     bar = Progress(f"{sheet.file_name} {kind.label}", len(accepted), progress or len(accepted) > PROGRESS_THRESHOLD)
     if kind is DIVISIONS:
         _write_divisions(conn, accepted, report.batch_id)
-        report.warnings.extend(foreign_county_warnings(accepted))
+        report.warnings.extend(foreign_county_warnings(accepted, county_code))
         bar.advance(len(accepted))
     else:
         columns = [c.name for c in kind.table.columns if c.name in accepted.columns]
@@ -638,9 +638,10 @@ def _comparable(values: np.ndarray, column_type) -> np.ndarray:
     return converted[codes]
 
 
-def foreign_county_warnings(accepted: pd.DataFrame) -> list[str]:
-    """Return a warning when a 区划名录 holds townships of another county than the configured one."""
-    county = str(settings.get("county_code"))
+def foreign_county_warnings(accepted: pd.DataFrame, county_code: str | None = None) -> list[str]:
+    """Return a warning when a 区划名录 holds townships of another county than the load's (``--county``),
+    else the configured one."""
+    county = county_code or str(settings.get("county_code"))
     if accepted.empty:
         return []
     foreign = sorted({code[:6] for code in accepted["township_code"] if not code.startswith(county)})

@@ -21,6 +21,7 @@ def test_a_second_countys_ledgers_resolve_within_that_county(empty_engine, tmp_p
     second = write_xlsx(tmp_path / "邻县区划名录.xlsx", {"区划": (DIVISION_HEADER, SECOND_DIVISIONS)})
     [divisions] = load_paths([second], empty_engine, county_code="990102")
     assert (divisions.rows_loaded, divisions.rows_rejected) == (6, 0)
+    assert not divisions.warnings  # its own county's 名录: no "其他县的区划代码" warning against the configured one
     clues = write_xlsx(tmp_path / "邻县线索.xlsx", {"线索": (CLUE_HEADER, [
         clue_row(1, 所属乡镇="城关街道", **{"所属村(社区)": "东门社区"}),
         clue_row(2, 所属乡镇="990101101", **{"所属村(社区)": "青石村"})])})  # the first county's 青石镇, by code

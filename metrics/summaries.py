@@ -100,7 +100,12 @@ def rebuild_summaries(conn: Connection, county_codes: Iterable[str] | None = Non
                       tables: Iterable[str] | None = None) -> None:
     """Rebuild the summaries for ``county_codes`` (6-digit codes; None: the whole warehouse) in ``conn``'s
     transaction: the measures of the sources that read one of ``tables`` (fact table names; None: all)."""
-    places: list[str | None] = [None] if county_codes is None else sorted(set(county_codes))
+    wanted = None if county_codes is None else set(county_codes)
+    if wanted is not None and len(wanted) > 1:
+        every = set(conn.execute(select(schema.counties.c.county_code)).scalars())
+        if wanted >= every:  # a province's file: one pass over everything, not a pass per county (4 s, not 25 s)
+            wanted = None
+    places: list[str | None] = [None] if wanted is None else sorted(wanted)
     changed = None if tables is None else set(tables)
     dated = [m for m in MEASURES.values() if SOURCES[m.source].rule == DATED
              and (changed is None or changed & {t.name for t in SOURCES[m.source].tables})]

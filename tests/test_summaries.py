@@ -125,3 +125,25 @@ def test_every_as_of_measure_is_summarised_on_each_of_its_days(sample_engine, me
             both = [measure_table(conn, [measure], [month], "990101", by=["township_code"],
                                   as_of_of=lambda _p, d=day: d, from_summaries=flag) for flag in (True, False)]
             pd.testing.assert_frame_equal(*both, obj=f"{measure} as of {day}")
+
+
+def test_a_rebuild_of_every_county_at_once_and_of_one_give_the_same_summaries(empty_engine):
+    """A province's file touches every county (one pass); a county's month touches one (a pass of its own)."""
+    from metrics.summaries import rebuild_summaries
+    from tests.metrics_fixture import add_second_county, build_metrics_warehouse
+
+    engine = add_second_county(build_metrics_warehouse(empty_engine))
+
+    def stored() -> dict:
+        with engine.connect() as conn:
+            return {t.name: sorted(map(tuple, conn.execute(select(t)).all())) for t in schema.SUMMARY_TABLES}
+
+    built = stored()
+    assert {code[:6] for _m, _p, code, _v in built["summary_periods"]} == {"990101", "990102"}
+    with engine.begin() as conn:
+        rebuild_summaries(conn, ["990101", "990102"])  # every county: the one pass
+    assert stored() == built
+    with engine.begin() as conn:
+        rebuild_summaries(conn, ["990102"])  # one county: its pass, the other county's rows untouched
+    assert stored() == built
+    assert assert_summaries_match_the_facts(engine) > 1_000

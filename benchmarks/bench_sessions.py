@@ -275,19 +275,14 @@ class Served:
                 print(f"bench_sessions: stopping {self.name}: {error}", file=sys.stderr)
 
 
-def serve_sqlite(folder: Path, processes: int = 2) -> Served:
-    """2 serve.py processes on one SQLite warehouse built from sample_data/, behind nginx."""
+def _behind_nginx(served: Served, folder: Path, processes: int, db_url: str, log_name: str,
+                  **start) -> Served:
+    """Start ``processes`` Streamlit processes (``tests.browser.start_app``) and nginx in front of them."""
     from tests.browser import start_app, stop_app
-    from tests.conftest import load_sample_into
 
-    folder.mkdir(parents=True, exist_ok=True)
-    db_url = f"sqlite:///{folder / 'warehouse.sqlite'}"
-    load_sample_into(db_url)
-    served = Served("sqlite", "", [], [], db_url)
     try:
         for number in range(processes):
-            process, url = start_app(db_url, extra_env={"DASHBOARD_DATA_DIR": str(folder / "data")},
-                                     log_path=folder / f"dashboard-{number}.log")
+            process, url = start_app(db_url, log_path=folder / f"{log_name}-{number}.log", **start)
             served.stop.append(lambda process=process: stop_app(process))
             served.process_urls.append(url)
             served.pids.append(process.pid)
@@ -298,6 +293,17 @@ def serve_sqlite(folder: Path, processes: int = 2) -> Served:
         served.close()
         raise
     return served
+
+
+def serve_sqlite(folder: Path, processes: int = 2) -> Served:
+    """2 serve.py processes on one SQLite warehouse built from sample_data/, behind nginx."""
+    from tests.conftest import load_sample_into
+
+    folder.mkdir(parents=True, exist_ok=True)
+    db_url = f"sqlite:///{folder / 'warehouse.sqlite'}"
+    load_sample_into(db_url)
+    return _behind_nginx(Served("sqlite", "", [], [], db_url), folder, processes, db_url, "dashboard",
+                         extra_env={"DASHBOARD_DATA_DIR": str(folder / "data")})
 
 
 def serve_postgresql(folder: Path) -> Served:
@@ -327,28 +333,13 @@ def serve_postgresql(folder: Path) -> Served:
 
 def serve_floor(folder: Path, processes: int = 2) -> Served:
     """The floor app (a sign-in form, three pages of one chart each), 2 processes behind nginx."""
-    from tests.browser import start_app, stop_app
-
     folder.mkdir(parents=True, exist_ok=True)
     for page_id, title in (("overview", "总览"), ("rectification", "整改推进"), ("heatmap", "线索热力图")):
         (folder / f"floor_{page_id}.py").write_text(f"TITLE = {title!r}\n" + FLOOR_PAGE, encoding="utf-8")
     (folder / "floor_entry.py").write_text(FLOOR_ENTRY, encoding="utf-8")
     (folder / "floor_server.py").write_text(FLOOR_SERVER, encoding="utf-8")
-    served = Served("floor", "", [], [])
-    try:
-        for number in range(processes):
-            process, url = start_app("sqlite:///:memory:", script=str(folder / "floor_server.py"),
-                                     log_path=folder / f"floor-{number}.log")
-            served.stop.append(lambda process=process: stop_app(process))
-            served.process_urls.append(url)
-            served.pids.append(process.pid)
-        nginx = Nginx(folder / "nginx-state", [int(url.rsplit(":", 1)[1]) for url in served.process_urls])
-        served.stop.append(nginx.stop)
-        served.base_url = nginx.base_url
-    except BaseException:
-        served.close()
-        raise
-    return served
+    return _behind_nginx(Served("floor", "", [], []), folder, processes, "sqlite:///:memory:", "floor",
+                         script=str(folder / "floor_server.py"))
 
 
 # --- users ----------------------------------------------------------------------------------------------------

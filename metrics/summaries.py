@@ -90,8 +90,9 @@ AS_OF_EVENTS: dict[str, tuple[Event, ...]] = {
                             lambda i: _done(i) & (i["completed_date"] > _overdue_from(i)))),
     "recurring_items": (Event(_fed, 1, lambda i: i["is_recurring"].fillna(False).astype(bool)),),
 }
-assert tuple(AS_OF_EVENTS) == schema.RECTIFICATION_AS_OF_MEASURES
-assert set(AS_OF_EVENTS) == {m.name for m in MEASURES.values() if m.source == "rectification"}
+if (tuple(AS_OF_EVENTS) != schema.RECTIFICATION_AS_OF_MEASURES
+        or set(AS_OF_EVENTS) != {m.name for m in MEASURES.values() if m.source == "rectification"}):
+    raise RuntimeError("每个截至某日的整改度量都要在 AS_OF_EVENTS 和 summary_rectification 中各有一项")
 
 
 # --- rebuilding -----------------------------------------------------------------------------------

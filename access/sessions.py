@@ -17,7 +17,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from config import settings
 from metrics.scope import Scope
-from warehouse.audit import write_event
+from warehouse.audit import county_of, write_event
 from warehouse.schema import townships, user_sessions, users
 
 COOKIE_NAME = "dashboard_session"
@@ -37,16 +37,6 @@ class SignedIn:
     def scope(self) -> Scope:
         return Scope(user_name=self.display_name, role=self.role, township_code=self.township_code,
                      county_code=self.county_code)
-
-
-def county_of(user) -> str | None:
-    """The county a user's scope is narrowed to: its own; a 乡镇 user's township's; none for 市级; and, for
-    a county user whose row predates counties in scope, the configured county (never every county)."""
-    if user.role == "市级":
-        return None
-    if user.township_code:
-        return user.township_code[:6]
-    return user.county_code or str(settings.get("county_code"))
 
 
 def token_hash(token: str) -> str:

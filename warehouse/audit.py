@@ -37,18 +37,25 @@ class _ActorsCounty:
 ACTORS_COUNTY: Final = _ActorsCounty()
 
 
+def county_of(user) -> str | None:
+    """The county a user (a row with role, township_code and county_code) belongs to: its own; a 乡镇
+    user's township's; none for 市级 (every county); and, for a county user whose row predates counties
+    in scope, the configured county (never every county). The session's scope and the audit log's
+    stamp both read it."""
+    if user.role == "市级":
+        return None
+    if user.township_code:
+        return user.township_code[:6]
+    return user.county_code or str(settings.get("county_code"))
+
+
 def county_of_user(conn: Connection, user_name: str) -> str | None:
-    """Return the county of ``user_name`` (a row by them belongs to it when it names none of its own): the user's
-    county (a 乡镇 user's township's; a county user of an older row without one: the configured
-    county, as ``access.sessions.county_of`` reads it), None for a 市级 user, and the configured
-    county for an actor who is no user (the command line's operator, a name tried at sign-in)."""
+    """Return the county of ``user_name`` (a row by them belongs to it when it names none of its own):
+    ``county_of`` its user row, and the configured county for an actor who is no user (the command
+    line's operator, a name tried at sign-in)."""
     row = conn.execute(select(users.c.role, users.c.township_code, users.c.county_code)
                        .where(users.c.username == user_name)).first()
-    if row is not None and row.role == "市级":
-        return None
-    if row is not None and row.township_code:
-        return row.township_code[:6]
-    return (row.county_code if row is not None else None) or str(settings.get("county_code"))
+    return county_of(row) if row is not None else str(settings.get("county_code"))
 
 
 def write_event(conn: Connection, user_name: str, action: str, detail: dict,

@@ -322,16 +322,16 @@ def measure_table(conn: Connection, measures: Sequence[str], periods: Sequence[P
         source = SOURCES[name]
         if not periods:
             totals.append({})
-        elif from_summaries and summaries.answers(source, by) and source.rule == AS_OF:
-            totals.append(summaries.as_of_totals(conn, group, periods, township, by, as_of_of))
         elif from_summaries and summaries.answers(source, by):
-            # whole months from the summary; a period cut at a day (the running one) from the facts
-            whole = [p for p in periods if summaries.whole_months(p)]
-            found = summaries.dated_totals(conn, group, whole, township, by) if whole else {}
-            cut = [p for p in periods if not summaries.whole_months(p)]
-            if cut:
-                found.update(_dated_totals(conn, source, group, cut, township, by))
-            totals.append(found)
+            if source.rule == AS_OF:
+                totals.append(summaries.as_of_totals(conn, group, periods, township, by, as_of_of))
+            else:  # whole months from the summary; a period cut at a day (the running one) from the facts
+                whole = [p for p in periods if summaries.whole_months(p)]
+                found = summaries.dated_totals(conn, group, whole, township, by) if whole else {}
+                cut = [p for p in periods if not summaries.whole_months(p)]
+                if cut:
+                    found.update(_dated_totals(conn, source, group, cut, township, by))
+                totals.append(found)
         elif source.rule == DATED:
             totals.append(_dated_totals(conn, source, group, periods, township, by))
         elif source.rule == QUARTERS:

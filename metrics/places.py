@@ -16,7 +16,7 @@ from metrics.freshness import as_of_rule, data_as_of
 from metrics.measures import RED, measure_table
 from metrics.periods import Period
 from metrics.scope import Scope, apply_small_number_rule, mask_name
-from metrics.tables import in_township, rows_of, township_frame, zero_filled
+from metrics.tables import codes_under, in_township, rows_of, township_frame, zero_filled
 from warehouse import vocabulary as vocab
 from warehouse.engine import year_month
 from warehouse.schema import boundaries, clues, counties, townships, villages
@@ -256,7 +256,7 @@ def boundary_geometries(engine: Engine, scope: Scope, *, level: str = "township"
     )
     place = scope.narrowed_to(township_code)
     if place:  # a township's own outline and its villages', or a county's (codes are prefixes)
-        statement = statement.where(boundaries.c.division_code.startswith(place, autoescape=True))
+        statement = statement.where(*codes_under(boundaries.c.division_code, place))
     with engine.connect() as conn:
         return pd.DataFrame(conn.execute(statement).mappings().all(),
                             columns=["division_code", "division_name", "geometry_geojson"])

@@ -33,18 +33,19 @@ def in_township(column, place: str | None) -> list:
     if not place:
         return []
     if len(place) == 6:
-        return county_range(column, place)
+        return codes_under(column, place)
     return [column == place]
 
 
-def county_range(column, county_code: str) -> list:
-    """The codes ``county_code`` (6 digits) prefixes, as a range ``county_code ≤ column < next county``:
-    unlike ``LIKE '990101%'`` a range reads the (township_code, date) indexes on SQLite and on
-    PostgreSQL in any collation (codes are digits only, so a prefix is a contiguous range)."""
-    following = str(int(county_code) + 1).zfill(len(county_code))
-    if len(following) > len(county_code):  # 999999: every code from it on
-        return [column >= county_code]
-    return [column >= county_code, column < following]
+def codes_under(column, prefix: str) -> list:
+    """The WHERE condition for the division codes ``prefix`` begins (a county's 6 digits: its townships; a
+    township's 9: itself and its villages), as a range ``prefix ≤ column < the next prefix``: unlike
+    ``LIKE '990101%'`` a range reads the indexes on the code on SQLite and on PostgreSQL in any
+    collation (codes are digits only, so a prefix is a contiguous range)."""
+    following = str(int(prefix) + 1).zfill(len(prefix))
+    if len(following) > len(prefix):  # 999999: every code from it on
+        return [column >= prefix]
+    return [column >= prefix, column < following]
 
 
 def township_frame(conn: Connection, scope: Scope, township_code: str | None = None) -> pd.DataFrame:

@@ -45,10 +45,9 @@ def county_name(engine: Engine, scope: Scope) -> str:
     prefecture = str(settings.get("prefecture_name") or "").strip()
     with engine.connect() as conn:
         if scope.county_code is None:
-            if prefecture and scope.role == "市级":
+            if prefecture and scope.every_county:
                 return prefecture
-            stored = conn.execute(select(c.county_code, c.county_name).order_by(c.county_code)).all()
-            if len(stored) > 1:
+            if conn.execute(select(func.count()).select_from(counties)).scalar_one() > 1:
                 return prefecture or "全市"
         code = scope.county_code or settings.get("county_code")
         name = conn.execute(select(c.county_name).where(c.county_code == code)).scalar()

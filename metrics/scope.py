@@ -13,7 +13,7 @@ here too: names (``mask_name``) and small village counts (``apply_small_number_r
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -52,6 +52,11 @@ class Scope:
     def may_produce_bulletin(self) -> bool:
         return self.role in ("纪委", "管理员")
 
+    @property
+    def every_county(self) -> bool:
+        """A 市级 user who has chosen no county: it sees the whole prefecture (全市), every county side by side."""
+        return self.role == "市级" and self.county_code is None
+
     def narrowed_to(self, township_code: str | None) -> str | None:
         """Return the place a query must filter by: the user's own township, else the township asked for
         when it is in the user's county, else the user's county (6 digits), else None (every county)."""
@@ -69,8 +74,6 @@ class Scope:
 
     def in_county(self, county_code: str | None) -> Scope:
         """This scope narrowed to one county (a 市级 user's county selector); a county user's stays its own."""
-        from dataclasses import replace
-
         if self.county_code is not None or not county_code:
             return self
         return replace(self, county_code=county_code)

@@ -90,7 +90,7 @@ st.subheader("历史通报")
 archive = list_bulletins(engine, scope)  # the scope's county's (a 乡镇 user's: its township's) only
 if not archive:
     st.info("尚无已归档的季通报。")
-every_county = scope.role == "市级" and scope.county_code is None  # 全市: a county-wide bulletin is named by its county
+every_county = scope.every_county  # 全市: a county-wide bulletin is named by its county
 counties = frame.query(places.county_options) if every_county else None
 county_names = dict(zip(counties["county_code"], counties["county_name"])) if every_county else {}
 for item in archive:

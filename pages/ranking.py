@@ -34,7 +34,7 @@ show_table(frame, shown, title, "ranking_table",
            percent_columns=("rectification_completion_rate", "on_time_completion_rate", "satisfaction_rate",
                             "proactive_discovery_rate"), bool_columns=("is_last", "suggest_interview"))
 
-if frame.scope.role == "市级" and frame.scope.county_code is None:  # a prefecture: its counties side by side
+if frame.scope.every_county:  # a prefecture: its counties side by side
     st.subheader(f"{quarter.label}各县对比")
     by_county = frame.query(ranking.county_comparison, quarter=quarter)
     show_table(frame, by_county, f"{quarter.label}各县对比", "ranking_counties",

@@ -302,7 +302,7 @@ def set_period(period: Period) -> None:
 
 def whole_area_of(scope: Scope) -> str:
     """Return the label of the whole area a scope sees: 全市 for a 市级 scope of every county, else 全县."""
-    return PREFECTURE_WIDE if scope.role == "市级" and scope.county_code is None else COUNTY_WIDE
+    return PREFECTURE_WIDE if scope.every_county else COUNTY_WIDE
 
 
 def set_township(township_name: str) -> None:

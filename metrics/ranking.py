@@ -9,7 +9,7 @@ published one: every township of the county whatever the scope (docs/DOMAIN.md, 
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from config import settings
 from metrics.cache import cached
@@ -18,6 +18,7 @@ from metrics.kpis import metric_table
 from metrics.periods import Period
 from metrics.scope import Scope
 from metrics.tables import township_frame
+from warehouse.schema import counties
 
 RANKED_COLUMNS = ["rank", "township_code", "township_name", *RANKING_METRICS, "score", "overdue_items",
                   "previous_rank", "rank_change", "is_last", "suggest_interview"]
@@ -133,10 +134,6 @@ def county_comparison(engine: Engine, scope: Scope, *, quarter: Period) -> pd.Da
     """Return DataFrame[county_code, county_name, rectification_completion_rate, on_time_completion_rate,
     satisfaction_rate, proactive_discovery_rate, overdue_items]: the ranking's rates per county in scope (a
     市级 user's comparison of the prefecture's counties), each rate from its county's summed measures."""
-    from sqlalchemy import select
-
-    from warehouse.schema import counties
-
     columns = ["county_code", "county_name", *RANKING_METRICS, "overdue_items"]
     with engine.connect() as conn:
         table = metric_table(conn, [*RANKING_METRICS, "overdue_count"], [quarter], scope.county_code,

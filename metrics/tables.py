@@ -19,7 +19,9 @@ NO_VILLAGE = "乡镇本级/未明确到村"
 def rows_of(conn: Connection, statement, *, whole_numbers: Sequence[str] = (), money: Sequence[str] = ()) -> pd.DataFrame:
     """Run ``statement``; the named columns become int64 / float64 (NULL → 0)."""
     result = conn.execute(statement)
-    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    names, rows = list(result.keys()), result.fetchall()
+    # column by column: a list of Rows makes pandas look each row up as a mapping first (1 s for 30,000 rows)
+    frame = pd.DataFrame(dict(zip(names, zip(*rows))) if rows else {name: [] for name in names}, columns=names)
     for column in whole_numbers:
         frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0).astype("int64")
     for column in money:

@@ -110,6 +110,12 @@ def done_as_of(as_of: date) -> ColumnElement:
                 _r.completed_date <= as_of)
 
 
+def closed_off_as_of(as_of: date) -> ColumnElement:
+    """已销号 on ``as_of``: done by then and 销号 on or before it (销号 later, it still reads 已完成)."""
+    return and_(_r.rectification_status == vocab.RECTIFICATION_CLOSED_OFF, done_as_of(as_of),
+                _r.closed_off_date.is_not(None), _r.closed_off_date <= as_of)
+
+
 MEASURES: dict[str, Measure] = {m.name: m for m in (
     Measure("clue_count", "clues", "count", "受理的线索数"),
     Measure("closed_count", "clues", "count_if", "其中已办结的线索数", lambda _: _c.handling_status == vocab.CLUE_CLOSED),
@@ -133,6 +139,11 @@ MEASURES: dict[str, Measure] = {m.name: m for m in (
             lambda day: and_(not_(done_as_of(day)), _r.deadline_date < day)),
     Measure("recurring_items", "rectification", "count_if", "其中标记为反复出现的事项数",
             lambda _: _r.is_recurring.is_(True)),
+    # with rectification_items and completed_items, the four statuses as of the date (整改状态分布):
+    # 未启动; 整改中 = items − completed − 未启动; 已完成 = completed − 已销号; 已销号
+    Measure("not_started_items", "rectification", "count_if", "其中整改状态为未启动的事项数",
+            lambda _: _r.rectification_status == vocab.RECTIFICATION_NOT_STARTED),
+    Measure("closed_off_items", "rectification", "count_if", "其中截至当日已销号的事项数", closed_off_as_of),
     Measure("sample_size", "surveys", "sum", "测评样本量", lambda _: _s.sample_size),
     Measure("valid_samples", "surveys", "sum", "有效样本（样本量－不了解）", lambda _: _s.sample_size - _s.unaware),
     Measure("satisfied_total", "surveys", "sum", "满意＋基本满意人数", lambda _: _s.satisfied + _s.basically_satisfied),

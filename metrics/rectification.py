@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, and_, case, func, not_, or_, select
+from sqlalchemy import Connection, Engine, case, not_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from config import settings
 from metrics.definitions import METRICS
-from metrics.measures import RED, done_as_of, measure_table
+from metrics.measures import RED, closed_off_as_of, done_as_of, measure_table
 from metrics.periods import Period
 from metrics.scope import Scope
 from metrics.tables import NO_VILLAGE, as_date, categorised, in_township, masked, rows_of, township_frame, with_share
@@ -59,25 +59,27 @@ def _status_as_of(as_of: date) -> ColumnElement:
     """The item's status on ``as_of``: done after it reads 整改中, 销号 after it reads 已完成."""
     r = rectification_items.c
     return case(
-        (and_(r.rectification_status.in_(vocab.RECTIFICATION_DONE), not_(done_as_of(as_of))), "整改中"),
-        (and_(r.rectification_status == "已销号", or_(r.closed_off_date.is_(None), r.closed_off_date > as_of)),
-         "已完成"),
+        (closed_off_as_of(as_of), vocab.RECTIFICATION_CLOSED_OFF),
+        (done_as_of(as_of), "已完成"),
+        (r.rectification_status.in_(vocab.RECTIFICATION_DONE), "整改中"),
         else_=r.rectification_status,
     )
+
+
+_STATUS_MEASURES = ("rectification_items", "completed_items", "not_started_items", "closed_off_items")
 
 
 def rectification_status_breakdown(engine: Engine, scope: Scope, *, as_of: date,
                                    township_code: str | None = None) -> pd.DataFrame:
     """Return DataFrame[status, rectification_items, share]: items fed back ≤ as_of by their status on that
-    date (all four, in order)."""
-    r = rectification_items.c
-    status = _status_as_of(as_of).label("status")
-    statement = (select(status, func.count().label("rectification_items"))
-                 .where(r.feedback_date <= as_of, *in_township(r.township_code, scope.narrowed_to(township_code)))
-                 .group_by(status))
-    with engine.connect() as conn:
-        table = rows_of(conn, statement, whole_numbers=["rectification_items"])
-    table = categorised(table, "status", vocab.RECTIFICATION_STATUSES, "rectification_items", label="status")
+    date (all four, in order; ``_status_as_of`` is one item's)."""
+    with engine.connect() as conn:  # four as-of measures, so the summaries answer it for any scope
+        totals = _as_of_table(conn, _STATUS_MEASURES, as_of, scope.narrowed_to(township_code), [])
+    items, completed, not_started, closed_off = (int(totals[m].sum()) for m in _STATUS_MEASURES)
+    by_status = {"未启动": not_started, "整改中": items - completed - not_started, "已完成": completed - closed_off,
+                 "已销号": closed_off}
+    table = pd.DataFrame({"status": pd.Series(vocab.RECTIFICATION_STATUSES, dtype="str"),
+                          "rectification_items": [by_status[status] for status in vocab.RECTIFICATION_STATUSES]})
     return with_share(table, "rectification_items")[["status", "rectification_items", "share"]]
 
 
@@ -104,7 +106,7 @@ def _warning(days_overdue: int | None, due_soon_days: int) -> str:
     return GREEN
 
 
-def _item_rows(conn: Connection, as_of: date, where: list, order_by) -> pd.DataFrame:
+def _item_rows(conn: Connection, as_of: date, where: list, order_by, first: int | None = None) -> pd.DataFrame:
     r, t, v = rectification_items.c, townships.c, villages.c
     done = done_as_of(as_of)
     statement = (
@@ -118,6 +120,7 @@ def _item_rows(conn: Connection, as_of: date, where: list, order_by) -> pd.DataF
                      .outerjoin(villages, v.village_code == r.village_code))
         .where(r.feedback_date <= as_of, *where)
         .order_by(*order_by)
+        .limit(first)
     )
     table = rows_of(conn, statement)
     table["village_name"] = table["village_name"].astype("object").where(table["village_name"].notna(), NO_VILLAGE)
@@ -134,30 +137,33 @@ def _item_rows(conn: Connection, as_of: date, where: list, order_by) -> pd.DataF
 
 
 def overdue_items(engine: Engine, scope: Scope, *, as_of: date, township_code: str | None = None,
-                  include_due_soon: bool = True) -> pd.DataFrame:
+                  include_due_soon: bool = True, first: int | None = None) -> pd.DataFrame:
     """Return DataFrame[item_id, township_name, village_name, issue_source, problem_category, description,
     responsible_person, deadline_date, days_overdue, warning]: the items not completed as of the date that
     are overdue (红) — and due within due_soon_days (黄) when ``include_due_soon`` — sorted by days_overdue
-    desc (negative = days left). responsible_person masked per scope."""
+    desc (negative = days left), the first ``first`` of them (None: all). responsible_person masked per scope."""
     r = rectification_items.c
     horizon = as_of + timedelta(days=int(settings.get("due_soon_days")))
     deadline_filter = r.deadline_date <= horizon if include_due_soon else r.deadline_date < as_of
     where = [not_(done_as_of(as_of)), deadline_filter, *in_township(r.township_code, scope.narrowed_to(township_code))]
     with engine.connect() as conn:
-        table = _item_rows(conn, as_of, where, [r.deadline_date, r.item_id])
+        # the earliest deadline is the most days overdue: the SQL order is the list's, so LIMIT keeps the worst
+        table = _item_rows(conn, as_of, where, [r.deadline_date, r.item_id], first)
     table = masked(table, "responsible_person", scope)
     table = table.sort_values(["days_overdue", "item_id"], ascending=[False, True], kind="stable")
     return table[["item_id", "township_name", "village_name", "issue_source", "problem_category", "description",
                   "responsible_person", "deadline_date", "days_overdue", "warning"]].reset_index(drop=True)
 
 
-def recurring_items(engine: Engine, scope: Scope, *, as_of: date, township_code: str | None = None) -> pd.DataFrame:
+def recurring_items(engine: Engine, scope: Scope, *, as_of: date, township_code: str | None = None,
+                    first: int | None = None) -> pd.DataFrame:
     """Return DataFrame[item_id, feedback_date, township_name, village_name, issue_source, problem_category,
-    description, status, related_clue_id, related_case_id]: items flagged 反复出现 fed back ≤ as_of, newest first."""
+    description, status, related_clue_id, related_case_id]: items flagged 反复出现 fed back ≤ as_of, newest
+    first; the first ``first`` of them (None: all)."""
     r = rectification_items.c
     where = [r.is_recurring.is_(True), *in_township(r.township_code, scope.narrowed_to(township_code))]
     with engine.connect() as conn:
-        table = _item_rows(conn, as_of, where, [r.feedback_date.desc(), r.item_id])
+        table = _item_rows(conn, as_of, where, [r.feedback_date.desc(), r.item_id], first)
     return table[["item_id", "feedback_date", "township_name", "village_name", "issue_source", "problem_category",
                   "description", "status", "related_clue_id", "related_case_id"]]
 

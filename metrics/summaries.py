@@ -89,6 +89,11 @@ AS_OF_EVENTS: dict[str, tuple[Event, ...]] = {
                       Event(lambda i: i["completed_date"], -1,
                             lambda i: _done(i) & (i["completed_date"] > _overdue_from(i)))),
     "recurring_items": (Event(_fed, 1, lambda i: i["is_recurring"].fillna(False).astype(bool)),),
+    "not_started_items": (Event(_fed, 1, lambda i: i["rectification_status"] == vocab.RECTIFICATION_NOT_STARTED),),
+    # 已销号 from the day it is done, fed back and 销号, whichever is last
+    "closed_off_items": (Event(lambda i: _later(_later(_fed(i), i["completed_date"]), i["closed_off_date"]), 1,
+                               lambda i: _done(i) & (i["rectification_status"] == vocab.RECTIFICATION_CLOSED_OFF)
+                               & i["closed_off_date"].notna()),),
 }
 if (tuple(AS_OF_EVENTS) != schema.RECTIFICATION_AS_OF_MEASURES
         or set(AS_OF_EVENTS) != {m.name for m in MEASURES.values() if m.source == "rectification"}):
@@ -149,12 +154,13 @@ def _rebuild_rectification(conn: Connection, place: str | None) -> None:
     conn.execute(schema.summary_rectification.delete().where(*in_township(_r.township_code, place)))
     r = schema.rectification_items.c
     result = conn.execute(select(r.township_code, r.feedback_date, r.deadline_date, r.completed_date,
-                                 r.rectification_status, r.is_recurring).where(*in_township(r.township_code, place)))
+                                 r.closed_off_date, r.rectification_status, r.is_recurring)
+                          .where(*in_township(r.township_code, place)))
     names, rows = list(result.keys()), result.all()
     if not rows:
         return
     items = pd.DataFrame(dict(zip(names, zip(*rows))))
-    for column in ("feedback_date", "deadline_date", "completed_date"):
+    for column in ("feedback_date", "deadline_date", "completed_date", "closed_off_date"):
         items[column] = pd.to_datetime(items[column])
     changes = []
     for name, events in AS_OF_EVENTS.items():

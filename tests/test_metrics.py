@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from metrics import cases, clues, freshness, kpis, places, rectification, satisfaction
@@ -272,6 +273,24 @@ def test_status_as_of_a_date(engine):
     # on 07-01: R01 is not yet 销号 (07-05); R02, R05, R10 were completed later
     early = rectification.rectification_status_breakdown(engine, COUNTY, as_of=date(2024, 7, 1))
     assert early["rectification_items"].tolist() == [1, 6, 2, 0]
+
+
+def test_the_status_breakdown_counts_each_items_own_status_on_the_sample(sample_engine):
+    """The breakdown is four as-of measures (read from the summaries); each item's status is a CASE on the
+    item (the lists): on every quarter's last day, for the county and each township, they agree."""
+    county = Scope(role="纪委")
+    townships = places.township_options(sample_engine, county)["township_code"].tolist()
+    compared = 0
+    for year in (2024, 2025, 2026):
+        for quarter in (1, 2, 3, 4):
+            day = Period.quarter(year, quarter).end
+            statuses = pd.concat([rectification.rectification_items_of(sample_engine, county, township_code=code,
+                                                                       as_of=day)["status"] for code in townships])
+            expected = [int((statuses == status).sum()) for status in ("未启动", "整改中", "已完成", "已销号")]
+            breakdown = rectification.rectification_status_breakdown(sample_engine, county, as_of=day)
+            assert breakdown["rectification_items"].tolist() == expected, day
+            compared += sum(expected)
+    assert compared > 3000
 
 
 def test_rectification_by_source(engine):

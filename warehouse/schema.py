@@ -345,7 +345,7 @@ header_mappings = Table(
 
 # The as-of measures of the rectification items (metrics.measures, the as_of rule), one column each.
 RECTIFICATION_AS_OF_MEASURES = ("rectification_items", "completed_items", "due_items", "on_time_items",
-                                "overdue_items", "recurring_items")
+                                "overdue_items", "recurring_items", "not_started_items", "closed_off_items")
 
 summary_periods = Table(
     "summary_periods",

@@ -40,6 +40,7 @@ ISSUE_SOURCES = ("县委巡察", "审计反馈", "监督检查", "以案促改",
 PROBLEM_CATEGORIES = PROBLEM_DOMAINS + ("党的建设", "组织生活", "财务管理")
 RECTIFICATION_STATUSES = ("未启动", "整改中", "已完成", "已销号")
 RECTIFICATION_DONE = ("已完成", "已销号")
+RECTIFICATION_NOT_STARTED, RECTIFICATION_CLOSED_OFF = "未启动", "已销号"
 
 SURVEY_METHODS = ("电话", "入户", "线上")
 # a village's kind as stored (villages.village_kind) and as the 区划名录's 村类型 may say it: the

@@ -1,9 +1,11 @@
 """Summaries for the pages: each dated measure per township and period, and the rectification
 as-of figures per township and day of change (``metrics/summaries.py``).
 
-They are derived from the facts: this revision creates them and fills them from the warehouse's
-rows with this release's measures (``metrics.summaries.rebuild_summaries``, the same code every
-load runs); ``python -m warehouse rebuild-summaries`` fills them again at any time.
+They are derived from the facts: this revision creates them; the last revision that changes their
+columns fills them from the warehouse's rows (0009_rect_status_summaries, with
+``metrics.summaries.rebuild_summaries``, the code every load runs: that code writes this release's
+columns, so it cannot run before they exist). ``python -m warehouse rebuild-summaries`` fills them
+again at any time.
 
 Revision ID: 0006_summaries
 Revises: 0005_county_of_audit_events
@@ -36,9 +38,6 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), primary_key=True),
         *[sa.Column(name, sa.Integer(), nullable=False) for name in AS_OF_MEASURES],
     )
-    from metrics.summaries import rebuild_summaries  # derived data: filled by the code the loads run
-
-    rebuild_summaries(op.get_bind())
 
 
 def downgrade() -> None:

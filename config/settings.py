@@ -62,6 +62,12 @@ def _positive_number(name: str, value: Any) -> float:
     return value
 
 
+def _whole_number_at_least(name: str, least: int, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise SettingError(f"设置 {name} 应为不小于 {least} 的整数，现为：{value!r}")
+    return value
+
+
 def _claim_name(value: Any) -> str:
     """The name of an id_token claim: non-empty text."""
     if not isinstance(value, str) or not value.strip():
@@ -80,6 +86,9 @@ SETTINGS: tuple[Setting, ...] = (
                                 "satisfaction_rate": 30, "proactive_discovery_rate": 20},
             "乡镇综合排名的权重（合计 100），键为指标名：整改完成率、按期完成率、满意率、主动发现率。", _ranking_weights),
     Setting("due_soon_days", 10, "整改时限在多少天内即亮黄灯。"),
+    Setting("list_rows_shown", 1000, "明细列表（重点线索、逾期及反复出现的整改事项、近7天新增）最多列出的条数；"
+            "超出时页面说明只列出了前若干条，选择县或乡镇可查看全部。",
+            check=lambda value: _whole_number_at_least("list_rows_shown", 10, value)),
     Setting("small_number_threshold", 3, "村级计数低于此值且用户无权看姓名时显示为“<3”。"),
     Setting("satisfaction_target", 0.90, "满意率目标线（0-1）。"),
     Setting("map_tiles", "none", "地图底图：none（仅边界）、xyz（内网瓦片，见 map_tile_url）、tianditu（天地图，需 map_tianditu_key）。"),

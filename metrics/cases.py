@@ -112,8 +112,8 @@ def _people_per_case():
             .correlate(cases).scalar_subquery())
 
 
-def case_rows(conn: Connection, where: list, order_by) -> pd.DataFrame:
-    """Cases meeting ``where``: case_id, filed_date, township_name, village_name, problem_domain,
+def case_rows(conn: Connection, where: list, order_by, first: int | None = None) -> pd.DataFrame:
+    """Cases meeting ``where`` (the first ``first`` in ``order_by``; None: all): case_id, filed_date, township_name, village_name, problem_domain,
     discovery_method, violation_type, people_count, recovered_funds_wan_yuan."""
     k, t, v = cases.c, townships.c, villages.c
     statement = (
@@ -123,6 +123,7 @@ def case_rows(conn: Connection, where: list, order_by) -> pd.DataFrame:
                      .outerjoin(villages, v.village_code == k.village_code))
         .where(*where)
         .order_by(*order_by)
+        .limit(first)
     )
     table = rows_of(conn, statement, whole_numbers=["people_count"], money=["recovered_funds_wan_yuan"])
     table["village_name"] = table["village_name"].astype("object").where(table["village_name"].notna(), NO_VILLAGE)

@@ -70,7 +70,7 @@ def clue_breakdown(engine: Engine, scope: Scope, *, dimension: str, period: Peri
     return with_share(table, "clue_count")[["category", "clue_count", "share"]].reset_index(drop=True)
 
 
-def _clue_rows(conn: Connection, where: list, order_by) -> pd.DataFrame:
+def _clue_rows(conn: Connection, where: list, order_by, first: int | None = None) -> pd.DataFrame:
     c, t, v = clues.c, townships.c, villages.c
     statement = (
         select(c.clue_id, c.received_date, t.township_name, v.village_name, c.clue_source, c.problem_domain,
@@ -80,6 +80,7 @@ def _clue_rows(conn: Connection, where: list, order_by) -> pd.DataFrame:
                      .outerjoin(villages, v.village_code == c.village_code))
         .where(*where)
         .order_by(*order_by)
+        .limit(first)
     )
     table = rows_of(conn, statement)
     table["village_name"] = table["village_name"].astype("object").where(table["village_name"].notna(), NO_VILLAGE)
@@ -87,11 +88,13 @@ def _clue_rows(conn: Connection, where: list, order_by) -> pd.DataFrame:
     return table
 
 
-def recent_activity(engine: Engine, scope: Scope, *, township_code: str | None = None, days: int = 7) -> dict[str, Any]:
+def recent_activity(engine: Engine, scope: Scope, *, township_code: str | None = None, days: int = 7,
+                    first: int | None = None) -> dict[str, Any]:
     """Return {as_of, new_clues, new_cases, clues, cases}: what came in during the data's last ``days`` days.
 
     as_of is the latest received/filed date in the data (county-wide), not the wall clock, so the
-    meeting view shows the last week of what was loaded.
+    meeting view shows the last week of what was loaded. new_clues and new_cases count them all; the
+    clues and cases lists, newest first, hold the first ``first`` of them (None: all).
     """
     township = scope.narrowed_to(township_code)
     c, k = clues.c, cases.c
@@ -100,16 +103,18 @@ def recent_activity(engine: Engine, scope: Scope, *, township_code: str | None =
                   as_date(conn.execute(select(func.max(k.filed_date))).scalar())]
         latest = [d for d in latest if d is not None]
         as_of = max(latest) if latest else None
-        first = as_of - timedelta(days=days - 1) if as_of else date.max
+        since = as_of - timedelta(days=days - 1) if as_of else date.max
         last = as_of or date.min
-        clue_rows = _clue_rows(conn, [c.received_date >= first, c.received_date <= last,
-                                      *in_township(c.township_code, township)], [c.received_date.desc(), c.clue_id])
-        new_cases = case_rows(conn, [k.filed_date >= first, k.filed_date <= last,
-                                     *in_township(k.township_code, township)], [k.filed_date.desc(), k.case_id])
+        new_clue = [c.received_date >= since, c.received_date <= last, *in_township(c.township_code, township)]
+        new_case = [k.filed_date >= since, k.filed_date <= last, *in_township(k.township_code, township)]
+        counts = [conn.execute(select(func.count()).select_from(table).where(*where)).scalar()
+                  for table, where in ((clues, new_clue), (cases, new_case))]
+        clue_rows = _clue_rows(conn, new_clue, [c.received_date.desc(), c.clue_id], first)
+        case_list = case_rows(conn, new_case, [k.filed_date.desc(), k.case_id], first)
     clue_rows = clue_rows[["clue_id", "received_date", "township_name", "village_name", "clue_source",
                            "problem_domain", "management_level", "is_supervised", "summary"]]
-    return {"as_of": as_of, "new_clues": int(len(clue_rows)), "new_cases": int(len(new_cases)),
-            "clues": clue_rows, "cases": new_cases}
+    return {"as_of": as_of, "new_clues": int(counts[0]), "new_cases": int(counts[1]),
+            "clues": clue_rows, "cases": case_list}
 
 
 def _clue_status_at(status: str, closed: date | None, day: date) -> str:
@@ -122,7 +127,7 @@ def _clue_status_at(status: str, closed: date | None, day: date) -> str:
 
 
 def priority_clues(engine: Engine, scope: Scope, *, period: Period, township_code: str | None = None,
-                   open_only: bool = True) -> pd.DataFrame:
+                   open_only: bool = True, first: int | None = None) -> pd.DataFrame:
     """Return DataFrame[clue_id, received_date, township_name, village_name, problem_domain, management_level,
     is_supervised, handling_status, reported_person_name, summary]: the 红 or 挂牌督办 clues.
 
@@ -140,7 +145,7 @@ def priority_clues(engine: Engine, scope: Scope, *, period: Period, township_cod
     else:
         where.append(c.received_date >= period.start)
     with engine.connect() as conn:
-        table = _clue_rows(conn, where, [c.is_supervised.desc(), c.received_date, c.clue_id])
+        table = _clue_rows(conn, where, [c.is_supervised.desc(), c.received_date, c.clue_id], first)
     table = masked(table, "reported_person_name", scope)
     table["handling_status"] = [_clue_status_at(status, as_date(closed), period.end)
                                 for status, closed in zip(table["handling_status"], table["closed_date"])]

@@ -8,7 +8,7 @@ import streamlit as st
 
 from charts.townships import township_bar
 from metrics import clues, kpis, places, ranking, rectification
-from ui.components import drill_to_township, kpi_tiles, page_header, show_chart, show_table
+from ui.components import drill_to_township, kpi_tiles, list_rows_shown, page_header, show_chart, show_table
 from ui.frame import current_frame, set_township
 from ui.reporting import show_reporting_matrix
 
@@ -17,7 +17,7 @@ page_header(frame, "总览", "overview")
 
 kpi_tiles(frame.query(kpis.kpi_tiles, period=frame.period, township_code=frame.township_code))
 
-recent = frame.query(clues.recent_activity, township_code=frame.township_code, days=7)
+recent = frame.query(clues.recent_activity, township_code=frame.township_code, days=7, first=list_rows_shown())
 as_of = recent.get("as_of")
 st.subheader(f"近7天新增（截至 {as_of.isoformat() if as_of else '—'}）")
 left, right = st.columns(2)
@@ -25,15 +25,18 @@ left.metric("新增线索", f"{recent['new_clues']}件", border=True)
 right.metric("新增立案", f"{recent['new_cases']}件", border=True)
 with st.expander("查看近7天新增线索与案件明细"):
     show_table(frame, recent["clues"], "近7天新增线索", "overview_recent_clues",
-               warning_column="management_level", bool_columns=("is_supervised",))
+               warning_column="management_level", bool_columns=("is_supervised",), listed_first="最新受理的")
     show_table(frame, recent["cases"], "近7天新增案件", "overview_recent_cases",
-               money_columns=("recovered_funds_wan_yuan",))
+               money_columns=("recovered_funds_wan_yuan",), listed_first="最新立案的")
 
 st.subheader("红色及挂牌督办线索（在办）")
-priority = frame.query(clues.priority_clues, period=frame.period, township_code=frame.township_code)
-st.caption(f"截至{frame.as_of.isoformat()}尚未办结的红色（重点）或挂牌督办线索 {len(priority)} 件（含以前受理）。")
+priority = frame.query(clues.priority_clues, period=frame.period, township_code=frame.township_code,
+                       first=list_rows_shown())
+counted = f"{len(priority)} 件" if len(priority) < list_rows_shown() else f"至少 {len(priority):,} 件"
+st.caption(f"截至{frame.as_of.isoformat()}尚未办结的红色（重点）或挂牌督办线索{counted}（含以前受理）。")
 show_table(frame, priority, "红色及挂牌督办线索", "overview_priority", warning_column="management_level",
-           bool_columns=("is_supervised",), empty_text="本期没有在办的红色或挂牌督办线索。")
+           bool_columns=("is_supervised",), empty_text="本期没有在办的红色或挂牌督办线索。",
+           listed_first="挂牌督办在前、受理最早的")
 
 st.subheader(f"逾期整改事项（截至 {frame.as_of.isoformat()}）")
 by_township = frame.query(rectification.rectification_by_township, as_of=frame.as_of)

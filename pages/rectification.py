@@ -7,7 +7,7 @@ from charts.breakdowns import category_bar, share_donut
 from charts.townships import township_rate_pair
 from config import settings
 from metrics import kpis, places, rectification
-from ui.components import kpi_tiles, page_header, show_chart, show_table
+from ui.components import kpi_tiles, list_rows_shown, page_header, show_chart, show_table
 from ui.frame import current_frame
 
 frame = current_frame()
@@ -47,16 +47,16 @@ with right:
                percent_columns=("rectification_completion_rate",))
 
 st.subheader("逾期及临期整改事项")
-overdue = frame.query(rectification.overdue_items, as_of=as_of, township_code=township)
+overdue = frame.query(rectification.overdue_items, as_of=as_of, township_code=township, first=list_rows_shown())
 st.caption(f"红：已逾期；黄：距整改时限不足 {settings.get('due_soon_days')} 天；绿：正常推进。"
            "按逾期天数从多到少排列。")
 show_table(frame, overdue, "逾期及临期整改事项", "rect_overdue", warning_column="warning", height=420,
-           empty_text="没有逾期或临期的整改事项。")
+           empty_text="没有逾期或临期的整改事项。", listed_first="逾期最久的")
 
 st.subheader("反复出现的问题")
-recurring = frame.query(rectification.recurring_items, as_of=as_of, township_code=township)
+recurring = frame.query(rectification.recurring_items, as_of=as_of, township_code=township, first=list_rows_shown())
 show_table(frame, recurring, "反复出现的问题", "rect_recurring", height=360,
-           empty_text="没有标记为反复出现的整改事项。")
+           empty_text="没有标记为反复出现的整改事项。", listed_first="最新反馈的")
 
 st.subheader("单个乡镇整改台账")
 townships = frame.query(places.township_options)

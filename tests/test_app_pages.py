@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from tests.app_helpers import figure_titled, figures, metrics_shown, numbers, open_app, spec_json, texts
@@ -93,6 +95,21 @@ def test_rectification_overdue_list_carries_red_warnings_and_days_overdue():
     rates = figure_titled(app, "各乡镇整改完成率与按期完成率")
     assert [t.name for t in rates.data] == ["整改完成率", "按期完成率"]
     assert len(rates.data[0].y) == 12
+
+
+def test_a_long_list_shows_its_first_rows_and_says_so(monkeypatch, sample_engine):
+    from metrics import rectification
+    from metrics.scope import Scope
+
+    monkeypatch.setenv("DASHBOARD_LIST_ROWS_SHOWN", "10")
+    app = open_app("rectification", granularity="季", period="2024年第三季度")
+    recurring = next(d.value for d in app.dataframe if "关联线索编号" in d.value.columns)
+    every = rectification.recurring_items(sample_engine, Scope(role="纪委"), as_of=date(2024, 9, 30))
+    assert len(every) > 10 and len(recurring) == 10  # the sample's recurring items of the county: the newest ten
+    assert recurring["整改编号"].tolist() == every["item_id"].head(10).tolist()
+    assert "条目较多，此处只列出最新反馈的 10 条（“下载表格”即这些条目）；选择乡镇可查看该范围的全部条目。" in texts(app)
+    monkeypatch.delenv("DASHBOARD_LIST_ROWS_SHOWN")
+    assert "条目较多" not in texts(open_app("rectification", granularity="季", period="2024年第三季度"))
 
 
 def test_a_quarter_drills_into_three_months_that_add_up_to_it():

@@ -293,6 +293,25 @@ def test_the_status_breakdown_counts_each_items_own_status_on_the_sample(sample_
     assert compared > 3000
 
 
+def test_a_list_read_with_first_is_the_head_of_the_whole_list(engine):
+    every = rectification.overdue_items(engine, COUNTY, as_of=AS_OF)
+    assert rectification.overdue_items(engine, COUNTY, as_of=AS_OF, first=2)["item_id"].tolist() == ["R06", "R04"]
+    assert len(every) == 4
+    recurring = rectification.recurring_items(engine, COUNTY, as_of=AS_OF, first=1)
+    assert recurring["item_id"].tolist() == ["R11"]
+    backlog = priority_clues(engine, COUNTY, period=Q3)
+    assert priority_clues(engine, COUNTY, period=Q3, first=1)["clue_id"].tolist() == backlog["clue_id"].head(1).tolist()
+
+
+def test_recent_activity_counts_every_new_clue_and_lists_the_first(engine):
+    every = clues.recent_activity(engine, COUNTY, days=400)
+    first = clues.recent_activity(engine, COUNTY, days=400, first=1)
+    assert every["new_clues"] == first["new_clues"] == len(every["clues"]) > 1
+    assert every["new_cases"] == first["new_cases"] == len(every["cases"]) > 1
+    assert first["clues"]["clue_id"].tolist() == every["clues"]["clue_id"].head(1).tolist()
+    assert len(first["cases"]) == 1
+
+
 def test_rectification_by_source(engine):
     table = rectification.rectification_by_source(engine, COUNTY, as_of=AS_OF).set_index("issue_source")
     assert len(table) == 6

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from charts import theme
+from config import settings
 from metrics import freshness
 from metrics.definitions import Kpi
 from metrics.periods import Period
@@ -179,13 +180,25 @@ def _table_for_display(df: pd.DataFrame, percent_columns: tuple[str, ...], money
     return shown
 
 
+def list_rows_shown() -> int:
+    """How many rows a page's item list asks for (setting ``list_rows_shown``): pass it as the list's ``first``."""
+    return int(settings.get("list_rows_shown"))
+
+
 def show_table(frame: Frame, df: pd.DataFrame, title: str, key: str, *, warning_column: str | None = None,
                percent_columns: tuple[str, ...] = (), money_columns: tuple[str, ...] = (),
-               bool_columns: tuple[str, ...] = (), height: int | str = "auto", empty_text: str = "暂无记录") -> None:
-    """Render a table with Chinese headers (warnings as 红/黄/绿 pills in their colours) and its download button."""
+               bool_columns: tuple[str, ...] = (), height: int | str = "auto", empty_text: str = "暂无记录",
+               listed_first: str | None = None) -> None:
+    """Render a table with Chinese headers (warnings as 红/黄/绿 pills in their colours) and its download button.
+
+    ``listed_first`` names the order of an item list read with ``first=list_rows_shown()`` (e.g. "逾期最久的"):
+    when the list came back full, a caption says that only the first rows are listed, and how to see all."""
     if df is None or df.empty:
         st.info(empty_text)
         return
+    if listed_first is not None and len(df) >= list_rows_shown():
+        st.caption(f"条目较多，此处只列出{listed_first} {len(df):,} 条（“下载表格”即这些条目）；"
+                   f"选择{'县或乡镇' if frame.scope.every_county else '乡镇'}可查看该范围的全部条目。")
     shown = frame.figure(_table_for_display, df, tuple(percent_columns), tuple(money_columns), tuple(bool_columns),
                          warning_column)
     column_config = None

@@ -69,12 +69,13 @@ def reporting_status(engine: Engine, scope: Scope, *, period: Period, township_c
             select(z.township_code, z.ledger_kind, z.period_code)
             .where(z.period_code.in_(codes), *in_township(z.township_code, township)))}
     rows = []
+    deadlines = {due.code: deadline_of(due) for due in (*months, *quarters)}  # a setting read: once per period
     for township_code, township_name in zip(towns["township_code"], towns["township_name"]):
         for kind in (*MONTHLY_LEDGERS, QUARTERLY_LEDGER):
             for due in (quarters if kind == QUARTERLY_LEDGER else months):
                 key = (township_code, kind, due.code)
                 arrived = arrivals.get(key)
-                deadline = deadline_of(due)
+                deadline = deadlines[due.code]
                 if arrived is not None:
                     status = LATE if _as_datetime(arrived).date() > deadline else ARRIVED
                 elif key in zero:

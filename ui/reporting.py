@@ -26,22 +26,34 @@ def status_matrix(status: pd.DataFrame, ledger_kind: str | None = None) -> pd.Da
     chosen = status if ledger_kind is None else status[status["ledger_kind"] == ledger_kind]
     if ledger_kind is None:  # the survey's quarter would make a second set of columns: months only
         chosen = chosen[chosen["ledger_kind"] != reporting.QUARTERLY_LEDGER]
-    cells = (chosen.groupby(["township_code", "township_name", "period_code"], sort=False)
-             .apply(lambda rows: _cell(rows, ledger_kind), include_groups=False).rename("cell").reset_index())
+    keys = ["township_code", "township_name", "period_code"]
+    if ledger_kind is not None:
+        cells = chosen[[*keys, "reporting_status"]].rename(columns={"reporting_status": "cell"})
+    else:
+        cells = _worst_cells(chosen, keys)
     matrix = cells.pivot(index=["township_code", "township_name"], columns="period_code", values="cell")
+    matrix = matrix.reindex(pd.MultiIndex.from_frame(chosen[keys[:2]].drop_duplicates()))  # townships in order
     matrix = matrix.reset_index().drop(columns="township_code").rename(columns={"township_name": "乡镇"})
     matrix.columns.name = None
     return matrix
 
 
-def _cell(rows: pd.DataFrame, ledger_kind: str | None) -> str:
-    if ledger_kind is not None:
-        return str(rows["reporting_status"].iloc[0])
-    for status in (reporting.MISSING, reporting.LATE, reporting.NOT_DUE):
-        named = [SHORT_LABELS[k] for k, s in zip(rows["ledger_kind"], rows["reporting_status"]) if s == status]
-        if named:
-            return f"{status}：{'、'.join(named)}"
-    return "齐全"
+_WORST_FIRST = (reporting.MISSING, reporting.LATE, reporting.NOT_DUE)
+
+
+def _worst_cells(status: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per township and month: 未报送：线索、案件 when any is missing, else 迟报：… , else 未到期：… , else 齐全
+    (the ledgers named in their order); one pass over the rows, not a frame per cell (1,200 townships)."""
+    every = status[keys].drop_duplicates()
+    flagged = status[status["reporting_status"].isin(_WORST_FIRST)].assign(
+        rank=lambda rows: rows["reporting_status"].map({s: i for i, s in enumerate(_WORST_FIRST)}),
+        short=lambda rows: rows["ledger_kind"].map(SHORT_LABELS))
+    worst = flagged[flagged["rank"] == flagged.groupby(keys)["rank"].transform("min")]
+    named = (worst.groupby(keys, sort=False)
+             .agg(status_name=("reporting_status", "first"), ledgers=("short", "、".join)).reset_index())
+    cells = every.merge(named, on=keys, how="left")
+    cells["cell"] = (cells["status_name"] + "：" + cells["ledgers"]).fillna("齐全")
+    return cells[[*keys, "cell"]]
 
 
 def _colour(value) -> str:

@@ -7,6 +7,7 @@ text uses LaTeX, so plotly never reaches for a CDN (MathJax, topojson) when a fi
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Iterable
@@ -154,33 +155,44 @@ def apply_theme(fig: go.Figure, title: str, *, x_title: str | None = None, y_tit
     ``percent_axis`` ('x' or 'y') formats that axis as 82.3% (values are rates between 0 and 1).
     """
     family = font_family()
-    fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 18, "family": family}},
-        font={"family": family, "size": 13, "color": "#262730"},
-        hoverlabel={"font": {"family": family, "size": 13}},
-        separators=".,",  # 873.46, and no thin-space thousands grouping
-        template=HOUSE_TEMPLATE,
-        height=height,
-        margin={"l": 60, "r": 24, "t": 64, "b": 48},
-        showlegend=legend,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0,
-                "title": {"text": ""}},
-    )
-    if x_title is not None:
-        fig.update_xaxes(title_text=x_title)
-    if y_title is not None:
-        fig.update_yaxes(title_text=y_title)
-    fig.update_xaxes(tickfont={"family": family}, automargin=True)
-    fig.update_yaxes(tickfont={"family": family}, automargin=True, separatethousands=False)
-    if percent_axis == "y":
-        fig.update_yaxes(tickformat=".0%")
-    elif percent_axis == "x":
-        fig.update_xaxes(tickformat=".0%")
+    axes: dict[str, dict] = {"x": {}, "y": {}}
+    for axis, axis_title in (("x", x_title), ("y", y_title)):
+        if axis_title is not None:
+            axes[axis]["title_text"] = axis_title
+    if percent_axis in axes:
+        axes[percent_axis]["tickformat"] = ".0%"
     for axis in ("x", "y"):
         if axis != percent_axis and _small_whole_numbers(fig, axis):
             # counts of a few items: plotly would tick 0.5, 1.5 … — half an overdue item means nothing
-            (fig.update_xaxes if axis == "x" else fig.update_yaxes)(dtick=1, tick0=0)
+            axes[axis].update(dtick=1, tick0=0)
+    # what differs per chart, in one update; the rest is the template (each property plotly sets is
+    # validated: the eight updates this took were 25 ms of a chart's 30, ten charts a page)
+    fig.update_layout(template=house_template(family), title_text=title, font_family=family, height=height,
+                      showlegend=legend)
+    if axes["x"]:
+        fig.update_xaxes(**axes["x"])
+    if axes["y"]:
+        fig.update_yaxes(**axes["y"])
     return fig
+
+
+@functools.lru_cache(maxsize=8)
+def house_template(family: str) -> go.layout.Template:
+    """``HOUSE_TEMPLATE`` with the layout every chart shares in the font stack ``family``: CJK fonts for the
+    title, text, hover and ticks, the margins, the legend above the plot, 873.46 (no thousands gap)."""
+    template = go.layout.Template(HOUSE_TEMPLATE)
+    template.layout.update(
+        title={"x": 0.01, "xanchor": "left", "font": {"size": 18, "family": family}},
+        font={"family": family, "size": 13, "color": "#262730"},
+        hoverlabel={"font": {"family": family, "size": 13}},
+        separators=".,",
+        margin={"l": 60, "r": 24, "t": 64, "b": 48},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0,
+                "title": {"text": ""}},
+    )
+    template.layout.xaxis.update(tickfont={"family": family}, automargin=True)
+    template.layout.yaxis.update(tickfont={"family": family}, automargin=True, separatethousands=False)
+    return template
 
 
 def _small_whole_numbers(fig: go.Figure, axis: str) -> bool:

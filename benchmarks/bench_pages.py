@@ -216,7 +216,7 @@ def measure(url: str, repeat: int, users=USERS["sample"]) -> list[tuple[str, str
     for label, role in users:
         token = session_token(url, role)
         with tempfile.TemporaryDirectory() as folder:
-            def frame_app(folder=Path(folder)):
+            def frame_app(folder=Path(folder), token=token):
                 frame = _frame_only_app(folder)
                 frame.session_state[SESSION_TOKEN_STATE] = token
                 frame.query_params["granularity"] = "quarter"
@@ -225,7 +225,7 @@ def measure(url: str, repeat: int, users=USERS["sample"]) -> list[tuple[str, str
             results.append((label, FRAME_NAME, *_cold_and_warm(frame_app, repeat, check_frame_drawn)))
         for page in PAGES:
             title = PAGE_TITLES[page][0]
-            results.append((label, page, *_cold_and_warm(lambda page=page: page_app(page, token), repeat,
+            results.append((label, page, *_cold_and_warm(lambda page=page, token=token: page_app(page, token), repeat,
                                                          lambda a, t=title: check_page_drawn(a, t))))
     return results
 

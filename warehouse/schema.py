@@ -86,6 +86,9 @@ clues = Table(
     Index("ix_clues_received", "received_date"),
     Index("ix_clues_township_received", "township_code", "received_date"),
     Index("ix_clues_village", "village_code"),
+    # the open 红 and 挂牌督办 clues (总览): four index ranges, not a scan of every clue (metrics.clues)
+    Index("ix_clues_level_open", "management_level", "handling_status", "closed_date"),
+    Index("ix_clues_supervised_open", "is_supervised", "handling_status", "closed_date"),
 )
 
 cases = Table(
@@ -142,7 +145,9 @@ rectification_items = Table(
     Column("related_case_id", String(64)),
     Column("batch_id", Integer),
     Index("ix_rect_township_feedback", "township_code", "feedback_date"),
-    Index("ix_rect_deadline", "deadline_date"),
+    # the overdue list walks deadlines in order and judges each item from the index alone
+    Index("ix_rect_deadline_open", "deadline_date", "rectification_status", "completed_date", "feedback_date"),
+    Index("ix_rect_source", "issue_source", "feedback_date", "rectification_status", "completed_date"),  # by 问题来源
     Index("ix_rect_feedback", "feedback_date"),  # the data's first and last day (metrics.freshness)
     Index("ix_rect_completed", "completed_date"),
 )

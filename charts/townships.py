@@ -21,6 +21,12 @@ from charts.theme import (
 )
 
 
+def counties_as_places(df: pd.DataFrame) -> pd.DataFrame:
+    """A per-county table (``county_code``, ``county_name``) under the columns these builders read, so a
+    市级 user's 全市 chart draws its counties where a county's chart draws its townships."""
+    return df.rename(columns={"county_code": "township_code", "county_name": "township_name"})
+
+
 def _text(values, unit: str, percent: bool) -> list[str]:
     if percent:
         return [format_percent(v) for v in values]

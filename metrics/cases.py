@@ -11,7 +11,17 @@ from metrics.definitions import METRICS
 from metrics.measures import measure_table
 from metrics.periods import Period
 from metrics.scope import Scope
-from metrics.tables import NO_VILLAGE, categorised, in_township, period_frame, rows_of, township_frame, with_share
+from metrics.tables import (
+    NO_VILLAGE,
+    categorised,
+    in_township,
+    period_frame,
+    rows_of,
+    township_frame,
+    township_label,
+    with_county,
+    with_share,
+)
 from warehouse import vocabulary as vocab
 from warehouse.schema import case_people, cases, townships, villages
 
@@ -112,15 +122,16 @@ def _people_per_case():
             .correlate(cases).scalar_subquery())
 
 
-def case_rows(conn: Connection, where: list, order_by, first: int | None = None) -> pd.DataFrame:
+def case_rows(conn: Connection, where: list, order_by, first: int | None = None, *,
+              across_counties: bool = False) -> pd.DataFrame:
     """Cases meeting ``where`` (the first ``first`` in ``order_by``; None: all): case_id, filed_date, township_name, village_name, problem_domain,
     discovery_method, violation_type, people_count, recovered_funds_wan_yuan."""
     k, t, v = cases.c, townships.c, villages.c
     statement = (
-        select(k.case_id, k.filed_date, t.township_name, v.village_name, k.problem_domain, k.discovery_method,
+        select(k.case_id, k.filed_date, township_label(across_counties), v.village_name, k.problem_domain, k.discovery_method,
                k.violation_type, _people_per_case().label("people_count"), k.recovered_funds_wan_yuan)
-        .select_from(cases.outerjoin(townships, t.township_code == k.township_code)
-                     .outerjoin(villages, v.village_code == k.village_code))
+        .select_from(with_county(cases.outerjoin(townships, t.township_code == k.township_code)
+                                 .outerjoin(villages, v.village_code == k.village_code), across_counties))
         .where(*where)
         .order_by(*order_by)
         .limit(first)
@@ -138,7 +149,7 @@ def typical_cases(engine: Engine, scope: Scope, *, period: Period, township_code
     where = [k.is_typical.is_(True), k.filed_date >= period.start, k.filed_date <= period.end,
              *in_township(k.township_code, township)]
     with engine.connect() as conn:
-        table = case_rows(conn, where, [k.filed_date.desc(), k.case_id])
+        table = case_rows(conn, where, [k.filed_date.desc(), k.case_id], across_counties=scope.every_county)
     return table[["case_id", "filed_date", "township_name", "village_name", "problem_domain", "violation_type",
                   "people_count", "recovered_funds_wan_yuan"]]
 

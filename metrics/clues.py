@@ -22,6 +22,8 @@ from metrics.tables import (
     period_frame,
     rows_of,
     township_frame,
+    township_label,
+    with_county,
     with_share,
 )
 from warehouse import vocabulary as vocab
@@ -70,14 +72,15 @@ def clue_breakdown(engine: Engine, scope: Scope, *, dimension: str, period: Peri
     return with_share(table, "clue_count")[["category", "clue_count", "share"]].reset_index(drop=True)
 
 
-def _clue_rows(conn: Connection, where: list, order_by, first: int | None = None) -> pd.DataFrame:
+def _clue_rows(conn: Connection, where: list, order_by, first: int | None = None, *,
+               across_counties: bool = False) -> pd.DataFrame:
     c, t, v = clues.c, townships.c, villages.c
     statement = (
-        select(c.clue_id, c.received_date, t.township_name, v.village_name, c.clue_source, c.problem_domain,
+        select(c.clue_id, c.received_date, township_label(across_counties), v.village_name, c.clue_source, c.problem_domain,
                c.management_level, c.is_supervised, c.handling_status, c.closed_date, c.reported_person_name,
                c.summary)
-        .select_from(clues.outerjoin(townships, t.township_code == c.township_code)
-                     .outerjoin(villages, v.village_code == c.village_code))
+        .select_from(with_county(clues.outerjoin(townships, t.township_code == c.township_code)
+                                 .outerjoin(villages, v.village_code == c.village_code), across_counties))
         .where(*where)
         .order_by(*order_by)
         .limit(first)
@@ -109,8 +112,9 @@ def recent_activity(engine: Engine, scope: Scope, *, township_code: str | None =
         new_case = [k.filed_date >= since, k.filed_date <= last, *in_township(k.township_code, township)]
         counts = [conn.execute(select(func.count()).select_from(table).where(*where)).scalar()
                   for table, where in ((clues, new_clue), (cases, new_case))]
-        clue_rows = _clue_rows(conn, new_clue, [c.received_date.desc(), c.clue_id], first)
-        case_list = case_rows(conn, new_case, [k.filed_date.desc(), k.case_id], first)
+        across = scope.every_county
+        clue_rows = _clue_rows(conn, new_clue, [c.received_date.desc(), c.clue_id], first, across_counties=across)
+        case_list = case_rows(conn, new_case, [k.filed_date.desc(), k.case_id], first, across_counties=across)
     clue_rows = clue_rows[["clue_id", "received_date", "township_name", "village_name", "clue_source",
                            "problem_domain", "management_level", "is_supervised", "summary"]]
     return {"as_of": as_of, "new_clues": int(counts[0]), "new_cases": int(counts[1]),
@@ -154,7 +158,8 @@ def priority_clues(engine: Engine, scope: Scope, *, period: Period, township_cod
     else:
         where += [or_(c.management_level == RED, c.is_supervised.is_(True)), c.received_date >= period.start]
     with engine.connect() as conn:
-        table = _clue_rows(conn, where, [c.is_supervised.desc(), c.received_date, c.clue_id], first)
+        table = _clue_rows(conn, where, [c.is_supervised.desc(), c.received_date, c.clue_id], first,
+                           across_counties=scope.every_county)
     table = masked(table, "reported_person_name", scope)
     table["handling_status"] = [_clue_status_at(status, as_date(closed), period.end)
                                 for status, closed in zip(table["handling_status"], table["closed_date"])]

@@ -18,9 +18,20 @@ from metrics.definitions import METRICS
 from metrics.measures import RED, closed_off_as_of, done_as_of, measure_table
 from metrics.periods import Period
 from metrics.scope import Scope
-from metrics.tables import NO_VILLAGE, as_date, categorised, in_township, masked, rows_of, township_frame, with_share
+from metrics.tables import (
+    NO_VILLAGE,
+    as_date,
+    categorised,
+    in_township,
+    masked,
+    rows_of,
+    township_frame,
+    township_label,
+    with_county,
+    with_share,
+)
 from warehouse import vocabulary as vocab
-from warehouse.schema import rectification_items, townships, villages
+from warehouse.schema import counties, rectification_items, townships, villages
 
 YELLOW, GREEN = "黄", "绿"
 _BY_TOWNSHIP = ("rectification_items", "completed_items", "due_items", "on_time_items", "overdue_items",
@@ -51,6 +62,26 @@ def rectification_by_township(engine: Engine, scope: Scope, *, as_of: date) -> p
     table = table.sort_values(["rectification_completion_rate", "township_code"], ascending=[False, True],
                               na_position="last", kind="stable")
     return table[["township_code", "township_name", "rectification_items", "completed_items",
+                  "rectification_completion_rate", "due_items", "on_time_items", "on_time_completion_rate",
+                  "overdue_items", "recurring_items"]].reset_index(drop=True)
+
+
+def rectification_by_county(engine: Engine, scope: Scope, *, as_of: date) -> pd.DataFrame:
+    """Return DataFrame[county_code, county_name, rectification_items, completed_items,
+    rectification_completion_rate, due_items, on_time_items, on_time_completion_rate, overdue_items,
+    recurring_items]: each county in scope as of the date, its townships' items summed (a 市级 user's
+    全市 view: 100 counties side by side, not 1,200 townships), sorted like ``rectification_by_township``."""
+    towns = rectification_by_township(engine, scope, as_of=as_of)
+    with engine.connect() as conn:
+        names = dict(conn.execute(select(counties.c.county_code, counties.c.county_name)).all())
+    towns["county_code"] = towns["township_code"].str[:6].astype("str")
+    table = towns.groupby("county_code", as_index=False, sort=True)[list(_BY_TOWNSHIP)].sum()
+    table["county_name"] = table["county_code"].map(names).fillna(table["county_code"]).astype("str")
+    table["rectification_completion_rate"] = _COMPLETION.column_of(table)
+    table["on_time_completion_rate"] = _ON_TIME.column_of(table)
+    table = table.sort_values(["rectification_completion_rate", "county_code"], ascending=[False, True],
+                              na_position="last", kind="stable")
+    return table[["county_code", "county_name", "rectification_items", "completed_items",
                   "rectification_completion_rate", "due_items", "on_time_items", "on_time_completion_rate",
                   "overdue_items", "recurring_items"]].reset_index(drop=True)
 
@@ -106,18 +137,19 @@ def _warning(days_overdue: int | None, due_soon_days: int) -> str:
     return GREEN
 
 
-def _item_rows(conn: Connection, as_of: date, where: list, order_by, first: int | None = None) -> pd.DataFrame:
+def _item_rows(conn: Connection, as_of: date, where: list, order_by, first: int | None = None, *,
+               across_counties: bool = False) -> pd.DataFrame:
     r, t, v = rectification_items.c, townships.c, villages.c
     done = done_as_of(as_of)
     statement = (
-        select(r.item_id, r.feedback_date, t.township_name, v.village_name, r.issue_source, r.problem_category,
+        select(r.item_id, r.feedback_date, township_label(across_counties), v.village_name, r.issue_source, r.problem_category,
                r.description, r.measures, r.responsible_person, r.deadline_date,
                _status_as_of(as_of).label("status"),
                case((done, r.completed_date), else_=None).label("completed_date"),
                case((done, 1), else_=0).label("is_done"),
                r.is_recurring, r.related_clue_id, r.related_case_id)
-        .select_from(rectification_items.outerjoin(townships, t.township_code == r.township_code)
-                     .outerjoin(villages, v.village_code == r.village_code))
+        .select_from(with_county(rectification_items.outerjoin(townships, t.township_code == r.township_code)
+                                 .outerjoin(villages, v.village_code == r.village_code), across_counties))
         .where(r.feedback_date <= as_of, *where)
         .order_by(*order_by)
         .limit(first)
@@ -148,7 +180,7 @@ def overdue_items(engine: Engine, scope: Scope, *, as_of: date, township_code: s
     where = [not_(done_as_of(as_of)), deadline_filter, *in_township(r.township_code, scope.narrowed_to(township_code))]
     with engine.connect() as conn:
         # the earliest deadline is the most days overdue: the SQL order is the list's, so LIMIT keeps the worst
-        table = _item_rows(conn, as_of, where, [r.deadline_date, r.item_id], first)
+        table = _item_rows(conn, as_of, where, [r.deadline_date, r.item_id], first, across_counties=scope.every_county)
     table = masked(table, "responsible_person", scope)
     table = table.sort_values(["days_overdue", "item_id"], ascending=[False, True], kind="stable")
     return table[["item_id", "township_name", "village_name", "issue_source", "problem_category", "description",
@@ -163,7 +195,8 @@ def recurring_items(engine: Engine, scope: Scope, *, as_of: date, township_code:
     r = rectification_items.c
     where = [r.is_recurring.is_(True), *in_township(r.township_code, scope.narrowed_to(township_code))]
     with engine.connect() as conn:
-        table = _item_rows(conn, as_of, where, [r.feedback_date.desc(), r.item_id], first)
+        table = _item_rows(conn, as_of, where, [r.feedback_date.desc(), r.item_id], first,
+                           across_counties=scope.every_county)
     return table[["item_id", "feedback_date", "township_name", "village_name", "issue_source", "problem_category",
                   "description", "status", "related_clue_id", "related_case_id"]]
 

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, select
 
 from metrics.periods import Period
 from metrics.scope import Scope, mask_name
-from warehouse.schema import townships
+from warehouse.schema import counties, townships
 
 NO_VILLAGE = "乡镇本级/未明确到村"
 
@@ -27,6 +27,18 @@ def rows_of(conn: Connection, statement, *, whole_numbers: Sequence[str] = (), m
     for column in money:
         frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0.0).astype("float64")
     return frame
+
+
+def township_label(across_counties: bool):
+    """The 乡镇 column of an item list (``township_name``): the township's name, or 县·乡镇 when the list spans
+    counties (a prefecture has a 城关镇 in many of them). Select it from ``with_county(...)``."""
+    name = townships.c.township_name
+    return (counties.c.county_name + "·" + name if across_counties else name).label("township_name")
+
+
+def with_county(joined, across_counties: bool):
+    """``joined`` (a FROM with ``townships``) joined to the township's county when a list spans counties."""
+    return joined.outerjoin(counties, counties.c.county_code == townships.c.county_code) if across_counties else joined
 
 
 def in_township(column, place: str | None) -> list:

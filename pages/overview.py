@@ -6,9 +6,17 @@ from functools import partial
 
 import streamlit as st
 
-from charts.townships import township_bar
+from charts.townships import counties_as_places, township_bar
 from metrics import clues, kpis, places, ranking, rectification
-from ui.components import drill_to_township, kpi_tiles, list_rows_shown, page_header, show_chart, show_table
+from ui.components import (
+    drill_to_county,
+    drill_to_township,
+    kpi_tiles,
+    list_rows_shown,
+    page_header,
+    show_chart,
+    show_table,
+)
 from ui.frame import current_frame, set_township
 from ui.reporting import show_reporting_matrix
 
@@ -39,12 +47,19 @@ show_table(frame, priority, "红色及挂牌督办线索", "overview_priority", 
            listed_first="挂牌督办在前、受理最早的")
 
 st.subheader(f"逾期整改事项（截至 {frame.as_of.isoformat()}）")
-by_township = frame.query(rectification.rectification_by_township, as_of=frame.as_of)
-overdue_key = "overview_overdue_by_township"
-fig = frame.figure(township_bar, by_township, "overdue_items", "各乡镇逾期整改事项", value_name="逾期事项",
-                   unit="件")
-show_chart(frame, fig, by_township, "各乡镇逾期整改事项", overdue_key,
-           on_select=partial(drill_to_township, overdue_key) if frame.township_code is None else None)
+if frame.scope.every_county:  # 全市: the counties side by side (1,200 townships make no chart)
+    by_county = frame.query(rectification.rectification_by_county, as_of=frame.as_of)
+    overdue_key = "overview_overdue_by_county"
+    fig = frame.figure(township_bar, counties_as_places(by_county), "overdue_items", "各县逾期整改事项",
+                       value_name="逾期事项", unit="件")
+    show_chart(frame, fig, by_county, "各县逾期整改事项", overdue_key, on_select=partial(drill_to_county, overdue_key))
+else:
+    by_township = frame.query(rectification.rectification_by_township, as_of=frame.as_of)
+    overdue_key = "overview_overdue_by_township"
+    fig = frame.figure(township_bar, by_township, "overdue_items", "各乡镇逾期整改事项", value_name="逾期事项",
+                       unit="件")
+    show_chart(frame, fig, by_township, "各乡镇逾期整改事项", overdue_key,
+               on_select=partial(drill_to_township, overdue_key) if frame.township_code is None else None)
 
 quarter = frame.quarter
 st.subheader(f"建议约谈乡镇（{quarter.label}）")
@@ -61,6 +76,8 @@ if frame.township_code:
               args=(frame.whole_area,))
     villages = frame.query(places.village_table, township_code=frame.township_code, period=frame.period)
     show_table(frame, villages, f"{frame.township_name}各村（社区）情况", "overview_villages")
+elif frame.scope.every_county:
+    st.caption("点击上图中的县，可查看该县各乡镇的情况。")
 else:
     st.caption("点击上图中的乡镇，可下钻查看该乡镇各村（社区）的情况。")
 

@@ -4,7 +4,7 @@ breakdown, the overdue list with its 红/黄/绿 warning, 反复出现 items, �
 import streamlit as st
 
 from charts.breakdowns import category_bar, share_donut
-from charts.townships import township_rate_pair
+from charts.townships import counties_as_places, township_rate_pair
 from config import settings
 from metrics import kpis, places, rectification
 from ui.components import kpi_tiles, list_rows_shown, page_header, show_chart, show_table
@@ -20,14 +20,20 @@ kpi_tiles(frame.query(kpis.kpi_tiles, period=frame.period, township_code=townshi
                       metrics=("rectification_completion_rate", "on_time_completion_rate", "overdue_count",
                              "recurring_rate")), per_row=4)
 
-st.subheader("各乡镇整改完成率与按期完成率")
-by_township = frame.query(rectification.rectification_by_township, as_of=as_of)
-title = f"各乡镇整改完成率与按期完成率（截至 {as_of.isoformat()}）"
-fig = frame.figure(township_rate_pair, by_township, {"rectification_completion_rate": "整改完成率",
-                                                         "on_time_completion_rate": "按期完成率"},
+if frame.scope.every_county:  # 全市: the counties side by side (1,200 townships make no chart)
+    places_word = "各县"
+    by_place = frame.query(rectification.rectification_by_county, as_of=as_of)
+    drawn = counties_as_places(by_place)
+else:
+    places_word = "各乡镇"
+    by_place = drawn = frame.query(rectification.rectification_by_township, as_of=as_of)
+st.subheader(f"{places_word}整改完成率与按期完成率")
+title = f"{places_word}整改完成率与按期完成率（截至 {as_of.isoformat()}）"
+fig = frame.figure(township_rate_pair, drawn, {"rectification_completion_rate": "整改完成率",
+                                                "on_time_completion_rate": "按期完成率"},
                    title)
-show_chart(frame, fig, by_township, title, "rect_by_township")
-show_table(frame, by_township, "各乡镇整改情况", "rect_by_township_table",
+show_chart(frame, fig, by_place, title, "rect_by_township")
+show_table(frame, by_place, f"{places_word}整改情况", "rect_by_township_table",
            percent_columns=("rectification_completion_rate", "on_time_completion_rate"))
 
 left, right = st.columns(2)

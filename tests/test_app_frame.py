@@ -217,3 +217,48 @@ def test_a_prefectures_name_set_in_the_settings_titles_a_prefecture_users_sideba
     county = open_app("overview", role="县领导")  # a county's users: unchanged
     assert _sidebar_title(county) == "### 示范县正风反腐数据看板"
     assert county.sidebar.selectbox(key="township").options[0] == "全县"
+
+
+def test_a_prefecture_users_全市_charts_compare_the_counties_and_a_click_chooses_one(on_writable_sample):
+    import datetime as dt
+
+    from metrics import rectification
+    from metrics.scope import Scope
+    from reports.labels import COLUMN_LABELS
+    from tests.app_helpers import figure_titled, numbers
+    from tests.metrics_fixture import add_second_county
+    from ui.components import drill_to_county
+    from warehouse.engine import get_engine
+
+    OVERDUE_HEADER = COLUMN_LABELS["overdue_items"]  # noqa: N806
+    engine = add_second_county(get_engine(on_writable_sample))
+    towns = rectification.rectification_by_township(engine, Scope(role="市级"), as_of=dt.date(2024, 9, 30))
+    overdue = towns.groupby(towns["township_code"].str[:6])["overdue_items"].sum()
+    assert overdue["990101"] == overdue["990102"] > 0  # the second county is a copy of the first
+    app = open_app("overview", role="市级", granularity="季", period="2024年第三季度")
+    chart = figure_titled(app, "各县逾期整改事项")
+    assert sorted(chart.data[0].y) == ["示范县", "邻县"] and numbers(chart.data[0].x) == [overdue["990101"]] * 2
+    assert "点击上图中的县，可查看该县各乡镇的情况。" in texts(app)
+    app.switch_page(PAGES["rectification"][1]).run()
+    rates = figure_titled(app, "各县整改完成率与按期完成率")
+    assert sorted(rates.data[0].y) == ["示范县", "邻县"]
+    county_table = next(d.value for d in app.dataframe if "县（市、区）" in d.value.columns)
+    assert sorted(county_table["县（市、区）"]) == ["示范县", "邻县"]
+    assert county_table[OVERDUE_HEADER].astype(int).tolist() == [overdue["990101"]] * 2
+
+    app.session_state["overview_overdue_by_county"] = {"selection": {"points": [{"y": "邻县"}]}}
+    drill_to_county_in(app, drill_to_county)
+    assert app.session_state["county"] == "邻县" and app.session_state["township"] == "全县"
+
+
+def drill_to_county_in(app, callback) -> None:
+    """Run a chart's selection callback against the AppTest's session state (as Streamlit runs it on a click)."""
+    import streamlit as st
+
+    original = st.session_state
+    with_state = app.session_state
+    st.session_state = with_state  # the callback reads and writes st.session_state
+    try:
+        callback("overview_overdue_by_county")
+    finally:
+        st.session_state = original

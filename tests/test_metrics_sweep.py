@@ -266,3 +266,26 @@ def test_the_county_comparison_sums_each_countys_measures(two_counties):
         assert table[name].tolist() == [first[name].item()] * 2
     ranked = quarterly_ranking(two_counties, Scope.county(county_code="990102"), quarter=quarter)
     assert set(ranked["township_name"]) == {"邻县城关街道", "邻县青石镇", "邻县柳溪乡"}
+
+
+def test_a_prefecture_users_lists_name_each_townships_county_and_its_table_sums_them(two_counties):
+    from metrics.clues import priority_clues
+    from metrics.rectification import overdue_items, rectification_by_county, rectification_by_township
+
+    prefecture = Scope(user_name="市纪委", role="市级")
+    as_of = Period.quarter(2024, 3).end
+    listed = overdue_items(two_counties, prefecture, as_of=as_of)
+    county = overdue_items(two_counties, prefecture.in_county("990101"), as_of=as_of)
+    assert len(listed) == 2 * len(county) > 0  # both counties, each township named with its county
+    assert set(listed["township_name"]) == ({f"测试县·{n}" for n in county["township_name"]}
+                                            | {f"邻县·邻县{n}" for n in county["township_name"]})
+    assert not county["township_name"].str.contains("·").any()  # one county's own lists: the township alone
+    assert priority_clues(two_counties, prefecture, period=Period.whole_year(2024))["township_name"].str.contains(
+        "·").all()
+    by_county = rectification_by_county(two_counties, prefecture, as_of=as_of)
+    by_township = rectification_by_township(two_counties, prefecture, as_of=as_of)
+    assert by_county["county_name"].tolist() == ["测试县", "邻县"]  # equal rates: code order
+    assert by_county["rectification_items"].tolist() == [by_township["rectification_items"].sum() // 2] * 2
+    assert by_county["rectification_completion_rate"].iloc[0] == pytest.approx(
+        rectification_by_township(two_counties, prefecture.in_county("990101"), as_of=as_of)["completed_items"].sum()
+        / by_county["rectification_items"].iloc[0])

@@ -23,7 +23,16 @@ from metrics.periods import Period
 from reports.labels import COLUMN_LABELS, RATE_COLUMNS
 from reports.stamps import plotly_config
 from ui.downloads import chart_download_buttons, table_download_button
-from ui.frame import MEETING_AGENDA, PAGES, Frame, drill_up, set_meeting_mode, set_period, set_township
+from ui.frame import (
+    MEETING_AGENDA,
+    PAGES,
+    Frame,
+    drill_up,
+    set_county,
+    set_meeting_mode,
+    set_period,
+    set_township,
+)
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 GRANULARITY_CHILD_LABEL = {"year": "季度", "quarter": "月份"}
@@ -243,6 +252,14 @@ def drill_to_township(key: str) -> None:
     points = (state.get("selection") or {}).get("points") or []
     if points and points[0].get("y"):
         set_township(str(points[0]["y"]).split(". ", 1)[-1])
+
+
+def drill_to_county(key: str) -> None:
+    """Callback of a 全市 county chart: set the county filter to the clicked bar's county."""
+    state = st.session_state.get(key) or {}
+    points = (state.get("selection") or {}).get("points") or []
+    if points and points[0].get("y"):
+        set_county(str(points[0]["y"]).split(". ", 1)[-1])
 
 
 def drill_controls(frame: Frame, key: str) -> None:

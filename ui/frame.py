@@ -311,6 +311,13 @@ def set_township(township_name: str) -> None:
     st.session_state[TOWNSHIP_KEY] = township_name
 
 
+def set_county(county_name: str) -> None:
+    """Set a 市级 user's county filter (a widget callback: the 全市 chart's drilldown); its township goes
+    back to the county's whole area."""
+    st.session_state[COUNTY_KEY] = county_name
+    st.session_state[TOWNSHIP_KEY] = COUNTY_WIDE
+
+
 def drill_up() -> None:
     """Set the period filter to the current period's parent (a month's quarter, a quarter's year)."""
     frame = st.session_state.get(_FRAME_KEY)

@@ -239,6 +239,10 @@ def test_a_prefecture_users_全市_charts_compare_the_counties_and_a_click_choos
     chart = figure_titled(app, "各县逾期整改事项")
     assert sorted(chart.data[0].y) == ["示范县", "邻县"] and numbers(chart.data[0].x) == [overdue["990101"]] * 2
     assert "点击上图中的县，可查看该县各乡镇的情况。" in texts(app)
+    reporting = next(d.value for d in app.dataframe if d.value.columns[0] == "县（市、区）")  # 报送情况 by county
+    assert reporting["县（市、区）"].tolist() == ["示范县", "邻县"]
+    assert reporting.columns[1:].tolist() == ["2024-07", "2024-08", "2024-09"]
+    assert reporting.iloc[0, 1:].tolist() == reporting.iloc[1, 1:].tolist()  # a copy reports as its original
     app.switch_page(PAGES["rectification"][1]).run()
     rates = figure_titled(app, "各县整改完成率与按期完成率")
     assert sorted(rates.data[0].y) == ["示范县", "邻县"]

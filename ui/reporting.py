@@ -36,20 +36,21 @@ def county_matrix(status: pd.DataFrame, county_names: dict[str, str]) -> pd.Data
     have a ledger 未报送 (未报送：3个乡镇), else 迟报, else 未到期: a prefecture's 1,200 townships as 100 rows."""
     if status.empty:
         return pd.DataFrame(columns=["县（市、区）"])
-    cells, _townships = _township_cells(status, None)
-    cells = cells.assign(county_code=cells["township_code"].str[:6], worst=cells["cell"].str.split("：").str[0])
-    counted = (cells[cells["worst"].isin(_WORST_FIRST)]
-               .groupby(["county_code", "period_code", "worst"]).size().rename("townships").reset_index())
-    counted["rank"] = counted["worst"].map({s: i for i, s in enumerate(_WORST_FIRST)})
-    worst = counted.sort_values("rank").drop_duplicates(["county_code", "period_code"])
-    every = cells[["county_code", "period_code"]].drop_duplicates()
-    every = every.merge(worst, on=["county_code", "period_code"], how="left")
-    named = every["worst"].notna()
+    months = status[status["ledger_kind"] != reporting.QUARTERLY_LEDGER]
+    rank = months["reporting_status"].map({s: i for i, s in enumerate(_WORST_FIRST)})  # NaN: arrived or zero
+    worst = (months.assign(rank=rank).groupby(["township_code", "period_code"], sort=False)["rank"].min()
+             .reset_index())  # each township's worst ledger that month
+    worst["county_code"] = worst["township_code"].str[:6]
+    counted = (worst.dropna(subset=["rank"]).groupby(["county_code", "period_code", "rank"]).size()
+               .rename("townships").reset_index().sort_values("rank").drop_duplicates(["county_code", "period_code"]))
+    every = worst[["county_code", "period_code"]].drop_duplicates().merge(
+        counted, on=["county_code", "period_code"], how="left")
+    named = every["rank"].notna()
     every["cell"] = "齐全"
-    every.loc[named, "cell"] = [f"{w}：{int(n)}个乡镇" for w, n in zip(every.loc[named, "worst"],
-                                                                    every.loc[named, "townships"])]
+    every.loc[named, "cell"] = [f"{_WORST_FIRST[int(r)]}：{int(n)}个乡镇" for r, n in zip(every.loc[named, "rank"],
+                                                                                       every.loc[named, "townships"])]
     matrix = every.pivot(index="county_code", columns="period_code", values="cell")
-    matrix = matrix.reindex(sorted(set(cells["county_code"])))  # counties in code order
+    matrix = matrix.reindex(sorted(set(every["county_code"])))  # counties in code order
     matrix.index = [county_names.get(code, code) for code in matrix.index]
     matrix = matrix.rename_axis("县（市、区）").reset_index()
     matrix.columns.name = None

@@ -108,26 +108,48 @@ def quarterly_ranking(engine: Engine, scope: Scope, *, quarter: Period) -> pd.Da
 
 def interview_flags(engine: Engine, scope: Scope, *, quarter: Period, lookback: int = 8) -> pd.DataFrame:
     """Return DataFrame[township_code, township_name, quarters, quarter_count]: the township last in this quarter
-    and the one(s) before (建议约谈); quarters lists that run's labels ("2024年第二季度、2024年第三季度")."""
+    and the one(s) before (建议约谈); quarters lists that run's labels ("2024年第二季度、2024年第三季度").
+
+    A 市级 scope over every county: each county's own last township (a county ranks its townships; the
+    prefecture's last of 1,200 is nobody's rule), one row per county that has one, named 县·乡镇."""
     columns = ["township_code", "township_name", "quarters", "quarter_count"]
-    run: list[Period] = []
-    last_code = last_name = None
-    period = quarter
+    runs: dict[str, list] = {}  # county (or "" for one county) → [township_code, township_name, quarters]
+    period, open_runs = quarter, None
     for _ in range(lookback):
-        ranking = _ranking_of(engine, scope, period)
-        if ranking is None:
+        last = _last_townships(engine, scope, period)
+        if last is None:
             break
-        bottom = ranking.iloc[-1]
-        if last_code is not None and bottom["township_code"] != last_code:
+        for county, (code, name) in last.items():
+            if open_runs is None or county in open_runs and runs[county][0] == code:
+                runs.setdefault(county, [code, name, []])[2].append(period)
+        open_runs = {county for county, run in runs.items() if run[2] and run[2][-1] == period}
+        if not open_runs:
             break
-        last_code, last_name = bottom["township_code"], bottom["township_name"]
-        run.append(period)
         period = period.previous()
-    if len(run) < 2:
+    rows = [{"township_code": code, "township_name": name, "quarters": "、".join(p.label for p in reversed(run)),
+             "quarter_count": len(run)} for _county, (code, name, run) in sorted(runs.items()) if len(run) >= 2]
+    if not rows:
         return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "quarter_count" else "str") for c in columns})
-    labels = "、".join(p.label for p in reversed(run))
-    return pd.DataFrame([{"township_code": last_code, "township_name": last_name, "quarters": labels,
-                          "quarter_count": len(run)}], columns=columns)
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _last_townships(engine: Engine, scope: Scope, quarter: Period) -> dict[str, tuple[str, str]] | None:
+    """{county: (code, name) of its last township} in the quarter's ranking ("" keys one county's own); None
+    when the quarter has no data at all. Every county of a 市级 scope is ranked on its own."""
+    if not scope.every_county:
+        ranking = _ranking_of(engine, scope, quarter)
+        return None if ranking is None else {"": (ranking.iloc[-1]["township_code"], ranking.iloc[-1]["township_name"])}
+    table = _ranking_components(engine, scope, quarter=quarter)
+    if not len(table) or not _has_ranking_data(table):
+        return None
+    table = table.assign(county_code=table["township_code"].str[:6])
+    with_data = table[list(RANKING_METRICS)].notna().any(axis=1).groupby(table["county_code"]).transform("any")
+    ranked = _ranked(table[with_data])  # a county with no data that quarter has nobody last
+    with engine.connect() as conn:
+        names = dict(conn.execute(select(counties.c.county_code, counties.c.county_name)).all())
+    last = ranked.groupby("county_code", sort=True).tail(1)  # _ranked sorts best first
+    return {county: (code, f"{names.get(county, county)}·{name}")
+            for county, code, name in zip(last["county_code"], last["township_code"], last["township_name"])}
 
 
 def county_comparison(engine: Engine, scope: Scope, *, quarter: Period) -> pd.DataFrame:

@@ -289,3 +289,18 @@ def test_a_prefecture_users_lists_name_each_townships_county_and_its_table_sums_
     assert by_county["rectification_completion_rate"].iloc[0] == pytest.approx(
         rectification_by_township(two_counties, prefecture.in_county("990101"), as_of=as_of)["completed_items"].sum()
         / by_county["rectification_items"].iloc[0])
+
+
+def test_a_prefecture_user_sees_each_countys_own_interview_flag(two_counties):
+    from metrics.ranking import interview_flags
+
+    quarter = Period.quarter(2024, 3)
+    own = interview_flags(two_counties, Scope.county(county_code="990101"), quarter=quarter)
+    assert own["township_name"].tolist() == ["城关街道"]  # the fixture's hand-worked flag (tests/test_metrics.py)
+    flags = interview_flags(two_counties, Scope(user_name="市纪委", role="市级"), quarter=quarter)
+    # both counties rank their own townships: each has its 城关街道 last in 2024Q2 and 2024Q3
+    assert flags["township_name"].tolist() == ["测试县·城关街道", "邻县·邻县城关街道"]
+    assert flags["township_code"].tolist() == [own["township_code"].iloc[0], "990102" + own["township_code"].iloc[0][6:]]
+    assert flags["quarters"].tolist() == ["2024年第二季度、2024年第三季度"] * 2
+    one = interview_flags(two_counties, Scope(user_name="市纪委", role="市级").in_county("990102"), quarter=quarter)
+    assert one["township_name"].tolist() == ["邻县城关街道"]

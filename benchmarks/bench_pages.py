@@ -270,26 +270,28 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="warm runs per page (the median is reported)")
     parser.add_argument("--sqlite-sample", help="URL of an already loaded sample warehouse")
     parser.add_argument("--sqlite-100", help="URL of an already loaded 100-county warehouse")
+    parser.add_argument("--postgresql-100", help="URL of an already loaded 100-county PostgreSQL warehouse")
     args = parser.parse_args()
 
-    given = {(scale, "sqlite"): url for scale, url in (("sample", args.sqlite_sample), ("100", args.sqlite_100))
-             if url}
+    given = {(scale, database): url for scale, database, url in (
+        ("sample", "sqlite", args.sqlite_sample), ("100", "sqlite", args.sqlite_100),
+        ("100", "postgresql", args.postgresql_100)) if url}
     table = []
     with Warehouses(given) as warehouses:
         for database in args.databases.split(","):
             for scale in args.scales.split(","):
                 results = measure(warehouses.url(scale, database), args.repeat, USERS[scale_name(scale)])
-                floor_warm = results[0][3]
+                floor_cold, floor_warm = results[0][2:]
                 for user, name, cold, warm in results:
-                    ratio = warm / floor_warm if floor_warm else float("nan")
-                    table.append((database, scale, user, name, cold, warm, ratio))
+                    table.append((database, scale, user, name, cold, cold / floor_cold, warm, warm / floor_warm))
                     print(f"{database:10} {scale:7} {user:14} {name:14} cold {cold:6.3f} s  warm {warm:6.3f} s  "
-                          f"warm/floor {ratio:4.1f}x", flush=True)
+                          f"cold/floor {cold / floor_cold:4.1f}x  warm/floor {warm / floor_warm:4.1f}x", flush=True)
 
-    print("\n| 数据库 | 规模 | 用户 | 页面 | 冷启动 (s) | 热运行 (s) | 热运行 / 基线 |")
-    print("|---|---|---|---|---:|---:|---:|")
-    for database, scale, user, name, cold, warm, ratio in table:
-        print(f"| {database} | {scale} | {user} | {LABELS.get(name, name)} | {cold:.3f} | {warm:.3f} | {ratio:.1f}x |")
+    print("\n| 数据库 | 规模 | 用户 | 页面 | 冷启动 (s) | 冷 / 冷基线 | 热运行 (s) | 热 / 热基线 |")
+    print("|---|---|---|---|---:|---:|---:|---:|")
+    for database, scale, user, name, cold, cold_ratio, warm, warm_ratio in table:
+        print(f"| {database} | {scale} | {user} | {LABELS.get(name, name)} | {cold:.3f} | {cold_ratio:.1f}x "
+              f"| {warm:.3f} | {warm_ratio:.1f}x |")
 
 
 if __name__ == "__main__":

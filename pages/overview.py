@@ -41,7 +41,7 @@ st.subheader("红色及挂牌督办线索（在办）")
 priority = frame.query(clues.priority_clues, period=frame.period, township_code=frame.township_code,
                        first=list_rows_shown())
 counted = f"{len(priority)} 件" if len(priority) < list_rows_shown() else f"至少 {len(priority):,} 件"
-st.caption(f"截至{frame.as_of.isoformat()}尚未办结的红色（重点）或挂牌督办线索{counted}（含以前受理）。")
+st.caption(f"截至{frame.as_of.isoformat()}尚未办结的红色（重点）或挂牌督办线索 {counted}（含以前受理）。")
 show_table(frame, priority, "红色及挂牌督办线索", "overview_priority", warning_column="management_level",
            bool_columns=("is_supervised",), empty_text="本期没有在办的红色或挂牌督办线索。",
            listed_first="挂牌督办在前、受理最早的")

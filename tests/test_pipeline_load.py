@@ -413,7 +413,7 @@ def test_a_corrected_file_upserts_by_key_on_postgresql(pg_engine, tmp_path):
 def test_a_bulk_load_that_fails_keeps_the_indexes_it_dropped(county, monkeypatch):
     folder, engine = county
     indexes_before = sorted(ix["name"] for ix in inspect(engine).get_indexes("clues"))
-    assert len(indexes_before) == 3
+    assert indexes_before == sorted(ix.name for ix in schema.clues.indexes) and len(indexes_before) >= 3
     before = table_contents(engine)
     monkeypatch.setattr(load_module, "BULK_INDEX_THRESHOLD", 1)  # treat any load as a bulk load
     monkeypatch.setattr(load_module, "WRITE_CHUNK", 1)

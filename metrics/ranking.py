@@ -106,13 +106,19 @@ def quarterly_ranking(engine: Engine, scope: Scope, *, quarter: Period) -> pd.Da
     return current[RANKED_COLUMNS]
 
 
+PREFECTURE_LOOKBACK = 4  # quarters a 全市 建议约谈 looks back over (a county's own: up to eight)
+
+
 def interview_flags(engine: Engine, scope: Scope, *, quarter: Period, lookback: int = 8) -> pd.DataFrame:
     """Return DataFrame[township_code, township_name, quarters, quarter_count]: the township last in this quarter
     and the one(s) before (建议约谈); quarters lists that run's labels ("2024年第二季度、2024年第三季度").
 
     A 市级 scope over every county: each county's own last township (a county ranks its townships; the
-    prefecture's last of 1,200 is nobody's rule), one row per county that has one, named 县·乡镇."""
+    prefecture's last of 1,200 is nobody's rule), one row per county that has one, named 县·乡镇, looking
+    back a year at most (PREFECTURE_LOOKBACK: each quarter back ranks every township of the prefecture)."""
     columns = ["township_code", "township_name", "quarters", "quarter_count"]
+    if scope.every_county:
+        lookback = min(lookback, PREFECTURE_LOOKBACK)
     runs: dict[str, list] = {}  # county (or "" for one county) → [township_code, township_name, quarters]
     period, open_runs = quarter, None
     for _ in range(lookback):

@@ -38,6 +38,8 @@ def test_each_cell_names_the_worst_status_and_its_ledgers_in_order():
     assert one.to_dict("records") == [{"乡镇": "乙镇2", "2026-08": MISSING, "2026-09": ZERO},
                                       {"乡镇": "甲镇1", "2026-08": ZERO, "2026-09": NOT_DUE}]
     assert status_matrix(status.iloc[:0]).columns.tolist() == ["乡镇"]
+    assert status_matrix(status.assign(reporting_status=ARRIVED)).to_dict("records") == [  # nothing flagged at all
+        {"乡镇": "乙镇2", "2026-08": "齐全", "2026-09": "齐全"}, {"乡镇": "甲镇1", "2026-08": "齐全", "2026-09": "齐全"}]
 
 
 def test_a_prefectures_matrix_counts_each_countys_townships_by_their_worst_cell():

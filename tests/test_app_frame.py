@@ -239,6 +239,9 @@ def test_a_prefecture_users_全市_charts_compare_the_counties_and_a_click_choos
     chart = figure_titled(app, "各县逾期整改事项")
     assert sorted(chart.data[0].y) == ["示范县", "邻县"] and numbers(chart.data[0].x) == [overdue["990101"]] * 2
     assert "点击上图中的县，可查看该县各乡镇的情况。" in texts(app)
+    flags = [e.value for e in app.error if "建议约谈" in e.value]  # each county's own last township, in one box
+    assert flags == ["2个县各有乡镇连续两个季度在本县综合排名末位，建议约谈主要负责人：\n\n"
+                     "- 示范县·柳河乡（2024年第二季度、2024年第三季度）\n- 邻县·邻县柳河乡（2024年第二季度、2024年第三季度）"]
     reporting = next(d.value for d in app.dataframe if d.value.columns[0] == "县（市、区）")  # 报送情况 by county
     assert reporting["县（市、区）"].tolist() == ["示范县", "邻县"]
     assert reporting.columns[1:].tolist() == ["2024-07", "2024-08", "2024-09"]

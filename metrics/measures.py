@@ -366,7 +366,7 @@ def measure_table(conn: Connection, measures: Sequence[str], periods: Sequence[P
         elif from_summaries and summaries.answers(source, by):
             if source.rule == AS_OF:
                 totals.append(summaries.as_of_totals(conn, group, periods, township, by, as_of_of))
-            else:  # whole months from the summary; a period cut at a day (the running one) from the facts
+            else:  # whole months from the summary; a period cut at a day (the running one): its cut month from the facts
                 whole = [p for p in periods if summaries.whole_months(p)]
                 found = summaries.dated_totals(conn, group, whole, township, by) if whole else {}
                 cut = [p for p in periods if not summaries.whole_months(p)]

@@ -12,13 +12,13 @@ Two tables (``warehouse.schema``), both derived from the facts and from nothing 
 
 Who keeps them: every load rebuilds them for the counties it touched, inside the load's
 transaction (``data_pipeline.load``), and so does 撤销本批次 (``data_pipeline.batches``): a reader
-sees the facts and their summaries of one commit, never half a refresh. The migration that added
-them filled them once; ``python -m warehouse rebuild-summaries`` rebuilds everything after rows
-were changed by hand.
+sees the facts and their summaries of one commit, never half a refresh. The last migration that
+changed their columns (0009) filled them; ``python -m warehouse rebuild-summaries`` rebuilds
+everything after rows were changed by hand.
 
 Who reads them: ``metrics.measures.measure_table``, for the whole scope or per township (the
-pages' tiles, trends and township tables, the ranking); any other grouping (village, category,
-source…) reads the facts. ``tests/test_summaries.py`` compares both ways for every measure,
+pages' tiles, trends and township tables, the ranking, the 整改状态分布; a running period's whole
+months); any other grouping (village, category, source…) reads the facts. ``tests/test_summaries.py`` compares both ways for every measure,
 township and period of the sample.
 """
 

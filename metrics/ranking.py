@@ -9,7 +9,7 @@ published one: every township of the county whatever the scope (docs/DOMAIN.md, 
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from config import settings
 from metrics.cache import cached
@@ -17,8 +17,7 @@ from metrics.definitions import METRICS, RANKING_METRICS
 from metrics.kpis import metric_table
 from metrics.periods import Period
 from metrics.scope import Scope
-from metrics.tables import township_frame
-from warehouse.schema import counties
+from metrics.tables import county_names, township_frame
 
 RANKED_COLUMNS = ["rank", "township_code", "township_name", *RANKING_METRICS, "score", "overdue_items",
                   "previous_rank", "rank_change", "is_last", "suggest_interview"]
@@ -152,7 +151,7 @@ def _last_townships(engine: Engine, scope: Scope, quarter: Period) -> dict[str, 
     with_data = table[list(RANKING_METRICS)].notna().any(axis=1).groupby(table["county_code"]).transform("any")
     ranked = _ranked(table[with_data])  # a county with no data that quarter has nobody last
     with engine.connect() as conn:
-        names = dict(conn.execute(select(counties.c.county_code, counties.c.county_name)).all())
+        names = county_names(conn)
     last = ranked.groupby("county_code", sort=True).tail(1)  # _ranked sorts best first
     return {county: (code, f"{names.get(county, county)}·{name}")
             for county, code, name in zip(last["county_code"], last["township_code"], last["township_name"])}
@@ -166,7 +165,7 @@ def county_comparison(engine: Engine, scope: Scope, *, quarter: Period) -> pd.Da
     with engine.connect() as conn:
         table = metric_table(conn, [*RANKING_METRICS, "overdue_count"], [quarter], scope.county_code,
                              by=["township_code"])
-        names = dict(conn.execute(select(counties.c.county_code, counties.c.county_name)).all())
+        names = county_names(conn)
     if table.empty:
         return pd.DataFrame({c: pd.Series([], dtype="str" if c in ("county_code", "county_name") else "float64")
                              for c in columns})

@@ -22,6 +22,7 @@ from metrics.tables import (
     NO_VILLAGE,
     as_date,
     categorised,
+    county_names,
     in_township,
     masked,
     rows_of,
@@ -31,7 +32,7 @@ from metrics.tables import (
     with_share,
 )
 from warehouse import vocabulary as vocab
-from warehouse.schema import counties, rectification_items, townships, villages
+from warehouse.schema import rectification_items, townships, villages
 
 YELLOW, GREEN = "黄", "绿"
 _BY_TOWNSHIP = ("rectification_items", "completed_items", "due_items", "on_time_items", "overdue_items",
@@ -77,7 +78,7 @@ def rectification_by_county(engine: Engine, scope: Scope, *, as_of: date) -> pd.
     全市 view: 100 counties side by side, not 1,200 townships), sorted like ``rectification_by_township``."""
     towns = rectification_by_township(engine, scope, as_of=as_of)
     with engine.connect() as conn:
-        names = dict(conn.execute(select(counties.c.county_code, counties.c.county_name)).all())
+        names = county_names(conn)
     towns["county_code"] = towns["township_code"].str[:6].astype("str")
     table = towns.groupby("county_code", as_index=False, sort=True)[list(_BY_TOWNSHIP)].sum()
     table["county_name"] = table["county_code"].map(names).fillna(table["county_code"]).astype("str")

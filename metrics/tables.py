@@ -29,6 +29,11 @@ def rows_of(conn: Connection, statement, *, whole_numbers: Sequence[str] = (), m
     return frame
 
 
+def county_names(conn: Connection) -> dict[str, str]:
+    """Every county's name by its 6-digit code (the counties a prefecture's tables and labels name)."""
+    return dict(conn.execute(select(counties.c.county_code, counties.c.county_name)).all())
+
+
 def township_label(across_counties: bool):
     """The 乡镇 column of an item list (``township_name``): the township's name, or 县·乡镇 when the list spans
     counties (a prefecture has a 城关镇 in many of them). Select it from ``with_county(...)``."""

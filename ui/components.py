@@ -246,20 +246,27 @@ def drill_to_selected(key: str) -> None:
         set_period(Period.parse(code))
 
 
-def drill_to_township(key: str) -> None:
-    """Callback of a township chart: set the township filter to the clicked bar's township."""
+def _clicked_bar(key: str) -> str | None:
+    """The place named by the clicked bar of a horizontal place chart (its label without a "1. " rank)."""
     state = st.session_state.get(key) or {}
     points = (state.get("selection") or {}).get("points") or []
     if points and points[0].get("y"):
-        set_township(str(points[0]["y"]).split(". ", 1)[-1])
+        return str(points[0]["y"]).split(". ", 1)[-1]
+    return None
+
+
+def drill_to_township(key: str) -> None:
+    """Callback of a township chart: set the township filter to the clicked bar's township."""
+    name = _clicked_bar(key)
+    if name:
+        set_township(name)
 
 
 def drill_to_county(key: str) -> None:
     """Callback of a 全市 county chart: set the county filter to the clicked bar's county."""
-    state = st.session_state.get(key) or {}
-    points = (state.get("selection") or {}).get("points") or []
-    if points and points[0].get("y"):
-        set_county(str(points[0]["y"]).split(". ", 1)[-1])
+    name = _clicked_bar(key)
+    if name:
+        set_county(name)
 
 
 def drill_controls(frame: Frame, key: str) -> None:

@@ -37,7 +37,7 @@ def county_matrix(status: pd.DataFrame, county_names: dict[str, str]) -> pd.Data
     if status.empty:
         return pd.DataFrame(columns=["县（市、区）"])
     months = status[status["ledger_kind"] != reporting.QUARTERLY_LEDGER]
-    rank = months["reporting_status"].map({s: i for i, s in enumerate(_WORST_FIRST)})  # NaN: arrived or zero
+    rank = months["reporting_status"].map(_WORST_RANK)  # NaN: arrived or zero
     worst = (months.assign(rank=rank).groupby(["township_code", "period_code"], sort=False)["rank"].min()
              .reset_index())  # each township's worst ledger that month
     worst["county_code"] = worst["township_code"].str[:6]
@@ -71,6 +71,7 @@ def _township_cells(status: pd.DataFrame, ledger_kind: str | None) -> tuple[pd.D
 
 
 _WORST_FIRST = (reporting.MISSING, reporting.LATE, reporting.NOT_DUE)
+_WORST_RANK = {status: rank for rank, status in enumerate(_WORST_FIRST)}  # 0 the worst; arrived or zero: none
 
 
 def _worst_cells(status: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -78,7 +79,7 @@ def _worst_cells(status: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     (the ledgers named in their order); one pass over the rows, not a frame per cell (1,200 townships)."""
     every = status[keys].drop_duplicates()
     flagged = status[status["reporting_status"].isin(_WORST_FIRST)].assign(
-        rank=lambda rows: rows["reporting_status"].map({s: i for i, s in enumerate(_WORST_FIRST)}),
+        rank=lambda rows: rows["reporting_status"].map(_WORST_RANK),
         short=lambda rows: rows["ledger_kind"].map(SHORT_LABELS))
     worst = flagged[flagged["rank"] == flagged.groupby(keys)["rank"].transform("min")]
     named = (worst.groupby(keys, sort=False)

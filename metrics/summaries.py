@@ -18,8 +18,8 @@ everything after rows were changed by hand.
 
 Who reads them: ``metrics.measures.measure_table``, for the whole scope or per township (the
 pages' tiles, trends and township tables, the ranking, the 整改状态分布; a running period's whole
-months); any other grouping (village, category, source…) reads the facts. ``tests/test_summaries.py`` compares both ways for every measure,
-township and period of the sample.
+months); any other grouping (village, category, source…) reads the facts. ``tests/test_summaries.py``
+compares both ways for every measure, township and period of the sample.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from sqlalchemy import Connection, Integer, String, cast, func, insert, literal,
 
 from metrics.measures import AS_OF, DATED, MEASURES, SOURCES, Measure, Source, Totals, add_into, aggregate_column
 from metrics.periods import Period
-from metrics.tables import in_township
+from metrics.tables import in_township, rows_of
 from warehouse import schema
 from warehouse import vocabulary as vocab
 from warehouse.engine import insert_columns
@@ -153,13 +153,11 @@ def _rebuild_periods(conn: Connection, place: str | None, measures: Sequence[Mea
 def _rebuild_rectification(conn: Connection, place: str | None) -> None:
     conn.execute(schema.summary_rectification.delete().where(*in_township(_r.township_code, place)))
     r = schema.rectification_items.c
-    result = conn.execute(select(r.township_code, r.feedback_date, r.deadline_date, r.completed_date,
+    items = rows_of(conn, select(r.township_code, r.feedback_date, r.deadline_date, r.completed_date,
                                  r.closed_off_date, r.rectification_status, r.is_recurring)
-                          .where(*in_township(r.township_code, place)))
-    names, rows = list(result.keys()), result.all()
-    if not rows:
+                    .where(*in_township(r.township_code, place)))
+    if items.empty:
         return
-    items = pd.DataFrame(dict(zip(names, zip(*rows))))
     for column in ("feedback_date", "deadline_date", "completed_date", "closed_off_date"):
         items[column] = pd.to_datetime(items[column])
     changes = []

@@ -91,14 +91,12 @@ archive = list_bulletins(engine, scope)  # the scope's county's (a 乡镇 user's
 if not archive:
     st.info("尚无已归档的季通报。")
 every_county = scope.every_county  # 全市: a county-wide bulletin is named by its county
-counties = frame.query(places.county_options) if every_county else None
-county_names = dict(zip(counties["county_code"], counties["county_name"])) if every_county else {}
 for item in archive:
     info, button = st.columns([5, 1])
     if item.township_code:
         scope_label = names.get(item.township_code, item.township_code)
     elif every_county:
-        scope_label = county_names.get(item.county_code, item.county_code) if item.county_code else "全市"
+        scope_label = frame.county_names.get(item.county_code, item.county_code) if item.county_code else "全市"
     else:
         scope_label = "全县"
     info.markdown(f"**{Period.parse(item.quarter_label).label}·{scope_label}**　"

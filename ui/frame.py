@@ -161,6 +161,12 @@ class Frame:
             quarter = quarter.previous()
         return quarter
 
+    @cached_property
+    def county_names(self) -> dict[str, str]:
+        """The names of the counties in scope by code (a 市级 user's 全市: every county's)."""
+        counties = self.query(places.county_options)
+        return dict(zip(counties["county_code"], counties["county_name"]))
+
     def figure(self, builder: Callable, *args, **kwargs):
         """Return ``builder(*args, **kwargs)`` (a charts/ builder), reused while its inputs are unchanged.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from metrics import places, reporting
+from metrics import reporting
 from metrics.periods import Period
 
 SHORT_LABELS = {"clues": "线索", "cases": "案件", "rectification": "整改", "platform_usage": "平台",
@@ -104,8 +104,7 @@ def show_reporting_matrix(frame, period: Period, *, key: str, ledger_kind: str |
     status = frame.query(reporting.reporting_status, period=period, township_code=township_code)
     by_county = frame.scope.every_county and ledger_kind is None and township_code is None
     if by_county:  # 全市: a row per county, how many of its townships have not reported
-        counties = frame.query(places.county_options)
-        matrix = frame.figure(county_matrix, status, dict(zip(counties["county_code"], counties["county_name"])))
+        matrix = frame.figure(county_matrix, status, frame.county_names)
     else:
         matrix = frame.figure(status_matrix, status, ledger_kind)
     if matrix.empty or len(matrix.columns) == 1:

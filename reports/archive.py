@@ -9,7 +9,6 @@ stamped with the county it reports on: a user lists and fetches its scope's bull
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -30,18 +29,6 @@ def record_export(engine: Engine, user_name: str, *, kind: str, title: str, file
     data it holds (the page's scope's; None: every county's), by default the exporting user's."""
     detail = {"kind": kind, "title": title, "file_name": file_name, "bytes": size_bytes, **extra}
     record_event(engine, user_name, EXPORT_ACTION, detail, county_code)
-
-
-def export_events(engine: Engine, limit: int = 50) -> list[dict]:
-    """Return the latest export audit rows, newest first (detail decoded)."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(audit_events)
-            .where(audit_events.c.action == EXPORT_ACTION)
-            .order_by(desc(audit_events.c.event_id))
-            .limit(limit)
-        ).mappings().all()
-    return [{**row, "detail": json.loads(row["detail"] or "{}")} for row in rows]
 
 
 AUDIT_ACTIONS = {

@@ -21,7 +21,7 @@ from metrics import freshness, kpis, places, rectification
 from metrics.periods import Period
 from metrics.ranking import interview_flags, quarterly_ranking
 from metrics.scope import Scope
-from reports.archive import archived_bytes, export_events, list_bulletins
+from reports.archive import EXPORT_ACTION, archived_bytes, audit_log, list_bulletins
 from reports.bulletin import generate_bulletin
 from reports.docx_format import east_asian_font_of
 from warehouse.engine import get_engine
@@ -233,8 +233,11 @@ def test_each_generation_is_archived_and_redownloads_byte_for_byte(engine, scope
     newest = archive[0]
     assert (newest.bulletin_id, newest.generated_by, newest.quarter_label) == (second.bulletin_id, "王纪检", "2024Q3")
     assert newest.size_bytes == len(second.data)
-    exports = [e for e in export_events(engine) if e["detail"].get("bulletin_id") == second.bulletin_id]
-    assert exports and exports[0]["user_name"] == "王纪检" and exports[0]["detail"]["kind"] == "docx"
+    exports = audit_log(engine, Scope.county(user_name="县管理员", role="管理员"), action=EXPORT_ACTION)
+    details = [json.loads(text) for text in exports["detail"]]
+    of_second = [i for i, detail in enumerate(details) if detail.get("bulletin_id") == second.bulletin_id]
+    assert of_second and exports["user_name"].iloc[of_second[0]] == "王纪检"
+    assert details[of_second[0]]["kind"] == "docx"
 
 
 def test_a_township_bulletin_reads_that_townships_figures(engine, scope):
@@ -419,3 +422,18 @@ def test_the_command_line_says_in_one_chinese_line_when_it_cannot_write(writable
     assert completed.returncode == 2
     assert "无法写入文件" in completed.stderr and "Traceback" not in completed.stderr
     assert len(completed.stderr.strip().splitlines()) == 1
+
+
+def test_every_reader_of_the_archive_and_the_audit_log_takes_the_asking_users_scope():
+    """The archive's bulletins and the audit rows are discipline data too: a function that reads them
+    takes the scope it filters by; only the two that write a row (stamped with a county) take none."""
+    import inspect
+
+    import reports.archive as archive
+
+    unscoped = {name for name, function in vars(archive).items()
+                if inspect.isfunction(function) and function.__module__ == archive.__name__
+                and not name.startswith("_")
+                and next(iter(inspect.signature(function).parameters), None) == "engine"
+                and "scope" not in inspect.signature(function).parameters}
+    assert unscoped == {"record_export", "archive_bulletin"}

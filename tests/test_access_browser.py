@@ -87,6 +87,12 @@ def test_a_township_user_signs_in_from_a_deep_link_and_sees_only_its_township(un
     page.goto(f"{unsigned_server}/users")  # the 管理员's page, typed into the address bar
     expect(page.get_by_role("heading", name="总览")).to_be_visible(timeout=30_000)
     expect(page.get_by_role("heading", name="用户管理")).to_have_count(0)
+    expect(page.get_by_text("没有找到页面“users”，或您没有查看它的权限；已为您打开总览。")).to_be_visible()
+    assert "Page not found" not in page.locator("body").inner_text()  # not Streamlit's English dialog
+    page.goto(f"{unsigned_server}/overview")  # the default page by its own id, as a bookmark may hold it
+    wait_for_page(page, "总览")
+    body = page.locator("body").inner_text()
+    assert "Page not found" not in body and "没有找到页面" not in body
     page.goto(f"{unsigned_server}/cases?township=柳河乡&granularity=季&period=2024年第三季度")
     expect(page.get_by_role("heading", name="案件统计")).to_be_visible(timeout=30_000)
     page.reload()  # a reload keeps the session

@@ -23,6 +23,7 @@ from typing import Any
 import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from access.sessions import COOKIE_NAME, SignedIn, check_session, end_session
@@ -42,6 +43,7 @@ COUNTY_WIDE = "全县"
 PREFECTURE_WIDE = "全市"
 DATABASE_DOWN = "数据库暂时无法连接，请稍后重试或联系管理员。"
 PAGE_FAILED = "本页暂时无法显示，请稍后重试或联系管理员。"
+PAGE_NOT_OFFERED = "没有找到页面“{path}”，或您没有查看它的权限；已为您打开总览。"
 GRANULARITY_KEY, PERIOD_KEY, TOWNSHIP_KEY, COUNTY_KEY = "granularity", "period", "township", "county"
 MEETING_PARAM = "meeting"
 _FRAME_KEY = "_frame"
@@ -200,12 +202,33 @@ def navigation():
         logger.warning("Session check failed before navigation", exc_info=True)
         user = None
     st.session_state[_RUN_USER] = user
+    sections = visible_pages(user.role if user else None)
+    refused = _open_overview_instead_of_unknown_path({page_id for page_ids in sections.values() for page_id in page_ids})
     pages = {
         section: [st.Page(PAGES[page_id][1], title=PAGES[page_id][0], url_path=page_id, default=page_id == "overview")
                   for page_id in page_ids]
-        for section, page_ids in visible_pages(user.role if user else None).items()
+        for section, page_ids in sections.items()
     }
-    return st.navigation(pages, position="sidebar")
+    page = st.navigation(pages, position="sidebar")
+    if refused and user:
+        st.toast(PAGE_NOT_OFFERED.format(path=refused))
+    return page
+
+
+def _open_overview_instead_of_unknown_path(page_ids: set[str]) -> str | None:
+    """When the browser asked for a URL path that is none of ``page_ids`` (a typo, an old link, a page
+    the user's role does not have), point this run at the default page and return that path, so the
+    page says so in Chinese: Streamlit would otherwise show its English "Page not found" dialog.
+    ``/overview`` is the default page under its own id (Streamlit serves it at ``/``): opened silently."""
+    context = get_script_run_ctx()
+    manager = context.pages_manager if context else None
+    if manager is None or manager.intended_page_script_hash or not manager.intended_page_name:
+        return None  # a click in the app names its page by hash; ``/`` names none
+    requested = manager.intended_page_name.strip("/")
+    if requested in page_ids and requested != "overview":
+        return None
+    manager.set_script_intent("", "")
+    return None if requested == "overview" else requested
 
 
 def visible_pages(role: str | None) -> dict[str, tuple[str, ...]]:

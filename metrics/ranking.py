@@ -3,7 +3,8 @@
 The score is Σ weight × rate over ``RANKING_METRICS`` (weights from the setting ``ranking_weights``,
 keyed by metric name; a missing rate counts as 0), ties broken by fewer overdue items. A
 township last in two consecutive quarters is flagged 建议约谈. The ranking is the county's
-published one: every township of the county whatever the scope (docs/DOMAIN.md, "Roles").
+published one: every township of the county whatever the scope (docs/DOMAIN.md, "Roles"); a 市级
+user's 全市 reads each county's own ranking, never the prefecture's townships ranked together.
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ def _ranking_components(engine: Engine, scope: Scope, *, quarter: Period) -> pd.
 
     Cached: the ranking page and the 建议约谈 check both read this quarter and the ones before, and
     each read is a scan of every rectification item as of the quarter's end. Always every township of the
-    scope's county, a 乡镇 user's included (the published ranking); a 市级 scope over every county ranks
-    the prefecture's townships together."""
+    scope's county, a 乡镇 user's included (the published ranking); a 市级 scope over every county reads
+    the prefecture's townships, each county then ranked on its own (``_ranked``)."""
     county = scope.county_code
     with engine.connect() as conn:
         towns = township_frame(conn, Scope.county(county_code=county))[["township_code", "township_name"]]
@@ -54,16 +55,26 @@ def _ranking_components(engine: Engine, scope: Scope, *, quarter: Period) -> pd.
     return table
 
 
-def _ranked(table: pd.DataFrame) -> pd.DataFrame:
+def _ranked(table: pd.DataFrame, *, per_county: bool = False) -> pd.DataFrame:
+    """``table`` scored and sorted best first, with its rank and who is last; ``per_county``: each county
+    (``county_code``) ranked on its own, counties in code order, and a county with no data that quarter
+    has nobody last (a prefecture's last of 1,200 is nobody's rule)."""
     score = pd.Series(0.0, index=table.index)
     for name, weight in ranking_weights().items():
         score = score + weight * table[name].fillna(0.0)  # a missing component counts as 0
     table = table.copy()
     table["score"] = score.round(4)
-    table = table.sort_values(["score", "overdue_items", "township_code"], ascending=[False, True, True],
-                              kind="stable").reset_index(drop=True)
-    table["rank"] = range(1, len(table) + 1)
-    table["is_last"] = table["rank"] == len(table)
+    groups = ["county_code"] if per_county else []
+    table = table.sort_values([*groups, "score", "overdue_items", "township_code"],
+                              ascending=[*(True for _ in groups), False, True, True], kind="stable").reset_index(drop=True)
+    if not per_county:
+        table["rank"] = range(1, len(table) + 1)
+        table["is_last"] = table["rank"] == len(table)
+        return table
+    county = table.groupby("county_code", sort=False)
+    table["rank"] = county.cumcount() + 1
+    has_data = table[list(RANKING_METRICS)].notna().any(axis=1).groupby(table["county_code"]).transform("any")
+    table["is_last"] = (table["rank"] == county["rank"].transform("max")) & has_data
     return table
 
 
@@ -72,22 +83,32 @@ def _has_ranking_data(table: pd.DataFrame) -> bool:
 
 
 def _ranking_of(engine: Engine, scope: Scope, quarter: Period) -> pd.DataFrame | None:
-    """The quarter's ranking, or None when the quarter has no data at all (no rank, nobody last)."""
-    table = _ranking_components(engine, scope, quarter=quarter)
+    """The quarter's ranking (each county's own for a 市级 scope over every county), or None when the
+    quarter has no data at all (no rank, nobody last)."""
+    table = _components(engine, scope, quarter)
     if not len(table) or not _has_ranking_data(table):
         return None
-    return _ranked(table)
+    return _ranked(table, per_county=scope.every_county)
+
+
+def _components(engine: Engine, scope: Scope, quarter: Period) -> pd.DataFrame:
+    """``_ranking_components``, with each township's ``county_code`` for a 市级 scope over every county."""
+    table = _ranking_components(engine, scope, quarter=quarter)
+    return table.assign(county_code=table["township_code"].str[:6]) if scope.every_county else table
 
 
 def quarterly_ranking(engine: Engine, scope: Scope, *, quarter: Period) -> pd.DataFrame:
     """Return DataFrame[rank, township_code, township_name, rectification_completion_rate, on_time_completion_rate,
     satisfaction_rate, proactive_discovery_rate, score, overdue_items, previous_rank, rank_change, is_last,
     suggest_interview]: the county's township ranking for the quarter (ties: fewer overdue items first;
-    rank_change + = moved up; suggest_interview = last this quarter and the previous)."""
+    rank_change + = moved up; suggest_interview = last this quarter and the previous).
+
+    A 市级 scope over every county: each county's own ranking, one after the other in county-code order
+    (rank, last and 建议约谈 within the county, as ``interview_flags``), a township named 县·乡镇."""
     if quarter.granularity != "quarter":
         raise ValueError("综合排名按季度计算，请选择季度")
-    components = _ranking_components(engine, scope, quarter=quarter)
-    current = _ranked(components)
+    components = _components(engine, scope, quarter)
+    current = _ranked(components, per_county=scope.every_county)
     previous = _ranking_of(engine, scope, quarter.previous())
     if len(current) and not _has_ranking_data(components):
         current["is_last"] = False  # a quarter with no data at all has nobody last
@@ -102,6 +123,11 @@ def quarterly_ranking(engine: Engine, scope: Scope, *, quarter: Period) -> pd.Da
     current["rank_change"] = current["previous_rank"] - pd.array(current["rank"].tolist(), dtype="Int64")
     current["is_last"] = current["is_last"].astype(bool)
     current["suggest_interview"] = current["suggest_interview"].astype(bool)
+    if scope.every_county and len(current):
+        with engine.connect() as conn:
+            names = county_names(conn)
+        current["township_name"] = [f"{names.get(county, county)}·{name}"
+                                    for county, name in zip(current["county_code"], current["township_name"])]
     return current[RANKED_COLUMNS]
 
 
@@ -141,27 +167,24 @@ def interview_flags(engine: Engine, scope: Scope, *, quarter: Period, lookback: 
 def _last_townships(engine: Engine, scope: Scope, quarter: Period) -> dict[str, tuple[str, str]] | None:
     """{county: (code, name) of its last township} in the quarter's ranking ("" keys one county's own); None
     when the quarter has no data at all. Every county of a 市级 scope is ranked on its own."""
-    if not scope.every_county:
-        ranking = _ranking_of(engine, scope, quarter)
-        return None if ranking is None else {"": (ranking.iloc[-1]["township_code"], ranking.iloc[-1]["township_name"])}
-    table = _ranking_components(engine, scope, quarter=quarter)
-    if not len(table) or not _has_ranking_data(table):
+    ranking = _ranking_of(engine, scope, quarter)
+    if ranking is None:
         return None
-    table = table.assign(county_code=table["township_code"].str[:6])
-    with_data = table[list(RANKING_METRICS)].notna().any(axis=1).groupby(table["county_code"]).transform("any")
-    ranked = _ranked(table[with_data])  # a county with no data that quarter has nobody last
+    if not scope.every_county:
+        return {"": (ranking.iloc[-1]["township_code"], ranking.iloc[-1]["township_name"])}
     with engine.connect() as conn:
         names = county_names(conn)
-    last = ranked.groupby("county_code", sort=True).tail(1)  # _ranked sorts best first
+    last = ranking[ranking["is_last"]]
     return {county: (code, f"{names.get(county, county)}·{name}")
             for county, code, name in zip(last["county_code"], last["township_code"], last["township_name"])}
 
 
 def county_comparison(engine: Engine, scope: Scope, *, quarter: Period) -> pd.DataFrame:
     """Return DataFrame[county_code, county_name, rectification_completion_rate, on_time_completion_rate,
-    satisfaction_rate, proactive_discovery_rate, overdue_items]: the ranking's rates per county in scope (a
-    市级 user's comparison of the prefecture's counties), each rate from its county's summed measures."""
-    columns = ["county_code", "county_name", *RANKING_METRICS, "overdue_items"]
+    satisfaction_rate, proactive_discovery_rate, score, overdue_items]: the ranking's rates per county in scope
+    (a 市级 user's comparison of the prefecture's counties), each rate from its county's summed measures, and
+    the county's 综合得分 from them by the townships' weights; in county-code order."""
+    columns = ["county_code", "county_name", *RANKING_METRICS, "score", "overdue_items"]
     with engine.connect() as conn:
         table = metric_table(conn, [*RANKING_METRICS, "overdue_count"], [quarter], scope.county_code,
                              by=["township_code"])
@@ -174,6 +197,7 @@ def county_comparison(engine: Engine, scope: Scope, *, quarter: Period) -> pd.Da
     summed = table.groupby("county_code", as_index=False)[measures].sum()
     for name in RANKING_METRICS:
         summed[name] = METRICS[name].column_of(summed)
+    summed["score"] = sum(weight * summed[name].fillna(0.0) for name, weight in ranking_weights().items()).round(4)
     summed["county_name"] = summed["county_code"].map(names).fillna(summed["county_code"])
     summed["overdue_items"] = summed["overdue_items"].astype("int64")
     return summed[columns]

@@ -14,6 +14,7 @@ from ui.components import (
     kpi_tiles,
     list_rows_shown,
     page_header,
+    prefecture_interview_box,
     show_chart,
     show_table,
 )
@@ -66,9 +67,8 @@ st.subheader(f"建议约谈乡镇（{quarter.label}）")
 flags = frame.query(ranking.interview_flags, quarter=quarter)
 if flags.empty:
     st.success("本季度没有连续两个季度排名末位的乡镇。")
-elif frame.scope.every_county:  # 全市: each county's own, in one box (a box each for 15 counties is a page)
-    st.error(f"{len(flags)}个县各有乡镇连续两个季度在本县综合排名末位，建议约谈主要负责人：\n\n" + "\n".join(
-        f"- {name}（{quarters}）" for name, quarters in zip(flags["township_name"], flags["quarters"])))
+elif frame.scope.every_county:
+    prefecture_interview_box(flags)
 else:
     for name, quarters in zip(flags["township_name"], flags["quarters"]):
         st.error(f"{name}：连续两个季度综合排名末位（{quarters}），建议约谈主要负责人。")

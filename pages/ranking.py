@@ -1,11 +1,14 @@
 """季度排名 — the quarterly composite ranking of the townships with its four components, the change
-from last quarter, and 建议约谈 for a township last two quarters running."""
+from last quarter, and 建议约谈 for a township last two quarters running; for a 市级 user's 全市, the
+counties' scores side by side and each county's own township ranking."""
+
+from functools import partial
 
 import streamlit as st
 
-from charts.townships import ranking_score_bar
+from charts.townships import counties_as_places, ranking_score_bar, township_bar
 from metrics import ranking
-from ui.components import page_header, show_chart, show_table
+from ui.components import drill_to_county, page_header, prefecture_interview_box, show_chart, show_table
 from ui.frame import current_frame
 
 frame = current_frame()
@@ -19,24 +22,32 @@ st.caption("综合得分 = " + ranking.weights_text() + "；得分相同时逾�
 
 scores = frame.query(ranking.quarterly_ranking, quarter=quarter)
 flags = frame.query(ranking.interview_flags, quarter=quarter)
-for name, quarters in zip(flags["township_name"], flags["quarters"]):
-    st.error(f"建议约谈：{name}（连续两个季度综合排名末位：{quarters}）")
+if frame.scope.every_county and len(flags):
+    prefecture_interview_box(flags)
+else:
+    for name, quarters in zip(flags["township_name"], flags["quarters"]):
+        st.error(f"建议约谈：{name}（连续两个季度综合排名末位：{quarters}）")
 
 title = f"{quarter.label}乡镇综合排名"
-show_chart(frame, frame.figure(ranking_score_bar, scores, title), scores, title, "ranking_scores")
+if frame.scope.every_county:  # 全市: the counties side by side; each county ranks its own townships
+    st.subheader(f"{quarter.label}各县对比")
+    st.caption("一个县的综合得分由该县乡镇合计的四项指标按同样权重计算；乡镇在本县内排名。点击柱形可查看该县的乡镇排名。")
+    by_county = frame.query(ranking.county_comparison, quarter=quarter)
+    county_key = "ranking_county_scores"
+    fig = frame.figure(township_bar, counties_as_places(by_county.assign(score=by_county["score"].round(1))),
+                       "score", f"{quarter.label}各县综合得分", value_name="综合得分", unit="分")
+    show_chart(frame, fig, by_county, f"{quarter.label}各县综合得分", county_key,
+               on_select=partial(drill_to_county, county_key))
+    show_table(frame, by_county.assign(score=[f"{v:.1f}" for v in by_county["score"].astype(float)]),
+               f"{quarter.label}各县对比", "ranking_counties", empty_text="本季度各县尚无数据。")
+    st.subheader(f"{quarter.label}各县乡镇排名")
+    title = f"{quarter.label}各县乡镇综合排名"
+else:
+    show_chart(frame, frame.figure(ranking_score_bar, scores, title), scores, title, "ranking_scores")
 
 shown = scores.copy()  # display formatting only: 93.2分, ↑3
 if len(shown):
     shown["score"] = [f"{v:.1f}" for v in shown["score"].astype(float)]
     shown["rank_change"] = [("—" if c != c or c is None else ("持平" if int(c) == 0 else
                              (f"↑{int(c)}" if c > 0 else f"↓{-int(c)}"))) for c in shown["rank_change"]]
-show_table(frame, shown, title, "ranking_table",
-           percent_columns=("rectification_completion_rate", "on_time_completion_rate", "satisfaction_rate",
-                            "proactive_discovery_rate"), bool_columns=("is_last", "suggest_interview"))
-
-if frame.scope.every_county:  # a prefecture: its counties side by side
-    st.subheader(f"{quarter.label}各县对比")
-    by_county = frame.query(ranking.county_comparison, quarter=quarter)
-    show_table(frame, by_county, f"{quarter.label}各县对比", "ranking_counties",
-               percent_columns=("rectification_completion_rate", "on_time_completion_rate", "satisfaction_rate",
-                                "proactive_discovery_rate"), empty_text="本季度各县尚无数据。")
+show_table(frame, shown, title, "ranking_table", bool_columns=("is_last", "suggest_interview"))

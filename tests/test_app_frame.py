@@ -152,7 +152,7 @@ def test_every_page_runs_on_an_empty_warehouse_and_says_nothing_is_loaded(tmp_pa
 
 def test_a_prefecture_user_has_a_county_selector_and_the_ranking_compares_counties(sample_db_url, monkeypatch,
                                                                                    pages_registered_by_navigation):
-    from tests.app_helpers import open_app
+    from tests.app_helpers import figure_titled, open_app
 
     monkeypatch.setenv("DASHBOARD_DB_URL", sample_db_url)
     app = open_app("ranking", role="市级", granularity="季", period="2024年第三季度")
@@ -160,10 +160,11 @@ def test_a_prefecture_user_has_a_county_selector_and_the_ranking_compares_counti
     assert county.options == ["全市", "示范县"] and county.value == "全市"
     assert "示范县正风反腐数据看板" in "".join(str(m.value) for m in app.sidebar.markdown)  # one county stored
     assert "2024年第三季度各县对比" in [h.value for h in app.subheader]
-    compared = app.dataframe[-1].value
+    compared = next(d.value for d in app.dataframe if "县（市、区）" in d.value.columns)
     assert compared["县（市、区）"].tolist() == ["示范县"]
     county.select("示范县").run()
     assert not app.exception and "2024年第三季度各县对比" not in [h.value for h in app.subheader]
+    assert figure_titled(app, "2024年第三季度乡镇综合排名")  # one county: its townships' chart, as a county user's
 
 
 def _sidebar_title(app) -> str:
@@ -223,9 +224,11 @@ def test_a_prefecture_users_全市_charts_compare_the_counties_and_a_click_choos
     import datetime as dt
 
     from metrics import rectification
+    from metrics.periods import Period
+    from metrics.ranking import quarterly_ranking
     from metrics.scope import Scope
     from reports.labels import COLUMN_LABELS
-    from tests.app_helpers import figure_titled, numbers
+    from tests.app_helpers import figure_titled, figures, numbers
     from tests.metrics_fixture import add_second_county
     from ui.components import drill_to_county
     from warehouse.engine import get_engine
@@ -252,6 +255,17 @@ def test_a_prefecture_users_全市_charts_compare_the_counties_and_a_click_choos
     county_table = next(d.value for d in app.dataframe if "县（市、区）" in d.value.columns)
     assert sorted(county_table["县（市、区）"]) == ["示范县", "邻县"]
     assert county_table[OVERDUE_HEADER].astype(int).tolist() == [overdue["990101"]] * 2
+
+    app.switch_page(PAGES["ranking"][1]).run()  # 季度排名: the counties' scores, each county's own ranking
+    assert not app.exception, [e.value for e in app.exception]
+    scores = figure_titled(app, "2024年第三季度各县综合得分")
+    own = quarterly_ranking(engine, Scope.county(county_code="990101"), quarter=Period.quarter(2024, 3))
+    assert sorted(scores.data[0].y) == ["示范县", "邻县"] and len(set(numbers(scores.data[0].x))) == 1
+    assert [f.layout.title.text for f in figures(app)] == ["2024年第三季度各县综合得分"]  # no 24-township bar
+    towns = next(d.value for d in app.dataframe if "排名" in d.value.columns)
+    assert len(towns) == 2 * len(own) and towns["排名"].astype(int).tolist() == own["rank"].tolist() * 2
+    assert towns["乡镇"].iloc[len(own) - 1] == f"示范县·{own['township_name'].iloc[-1]}"  # each county's own last
+    assert [e.value for e in app.error if "建议约谈" in e.value] == flags  # the same one box as 总览
 
     app.session_state["overview_overdue_by_county"] = {"selection": {"points": [{"y": "邻县"}]}}
     drill_to_county_in(app, drill_to_county)

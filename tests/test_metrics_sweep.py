@@ -253,7 +253,7 @@ def test_a_prefecture_user_reads_every_county_and_one_when_it_chooses(two_counti
 
 
 def test_the_county_comparison_sums_each_countys_measures(two_counties):
-    from metrics.ranking import county_comparison, quarterly_ranking
+    from metrics.ranking import county_comparison, quarterly_ranking, ranking_weights
 
     prefecture = Scope(user_name="市纪委", role="市级")
     quarter = Period.quarter(2024, 3)
@@ -264,6 +264,8 @@ def test_the_county_comparison_sums_each_countys_measures(two_counties):
     assert first["county_name"].tolist() == ["测试县"]
     for name in ("rectification_completion_rate", "satisfaction_rate"):
         assert table[name].tolist() == [first[name].item()] * 2
+    weighted = sum(weight * first[name].fillna(0).item() for name, weight in ranking_weights().items())
+    assert table["score"].tolist() == [pytest.approx(weighted, abs=1e-4)] * 2 and 0 < weighted < 100
     ranked = quarterly_ranking(two_counties, Scope.county(county_code="990102"), quarter=quarter)
     assert set(ranked["township_name"]) == {"邻县城关街道", "邻县青石镇", "邻县柳溪乡"}
 
@@ -304,3 +306,21 @@ def test_a_prefecture_user_sees_each_countys_own_interview_flag(two_counties):
     assert flags["quarters"].tolist() == ["2024年第二季度、2024年第三季度"] * 2
     one = interview_flags(two_counties, Scope(user_name="市纪委", role="市级").in_county("990102"), quarter=quarter)
     assert one["township_name"].tolist() == ["邻县城关街道"]
+
+
+def test_a_prefecture_users_ranking_is_each_countys_own_published_ranking(two_counties):
+    """全市 reads each county's ranking one after the other: the rows of a county are that county's own
+    ranking (rank from 1, its own last and 建议约谈), never the prefecture's townships ranked together."""
+    from metrics.ranking import quarterly_ranking
+
+    quarter = Period.quarter(2024, 3)
+    prefecture = quarterly_ranking(two_counties, Scope(user_name="市纪委", role="市级"), quarter=quarter)
+    assert len(prefecture) == 2 * len(TOWNSHIPS)
+    for county, county_name in (("990101", "测试县"), ("990102", "邻县")):
+        own = quarterly_ranking(two_counties, Scope.county(county_code=county), quarter=quarter)
+        rows = prefecture[prefecture["township_code"].str.startswith(county)].reset_index(drop=True)
+        assert rows["rank"].tolist() == own["rank"].tolist() == [1, 2, 3]
+        for column in ("township_code", "score", "is_last", "suggest_interview", "previous_rank", "rank_change"):
+            assert rows[column].tolist() == own[column].tolist(), column
+        assert rows["township_name"].tolist() == [f"{county_name}·{name}" for name in own["township_name"]]
+    assert prefecture["suggest_interview"].sum() == 2  # each county's 城关街道, as interview_flags says

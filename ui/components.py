@@ -269,6 +269,13 @@ def drill_to_county(key: str) -> None:
         set_county(name)
 
 
+def prefecture_interview_box(flags: pd.DataFrame) -> None:
+    """全市's 建议约谈 (``ranking.interview_flags`` of a 市级 scope): each county's own last township two
+    quarters running, in one box (a box each for 15 counties is a page)."""
+    st.error(f"{len(flags)}个县各有乡镇连续两个季度在本县综合排名末位，建议约谈主要负责人：\n\n" + "\n".join(
+        f"- {name}（{quarters}）" for name, quarters in zip(flags["township_name"], flags["quarters"])))
+
+
 def drill_controls(frame: Frame, key: str) -> None:
     """Render the 上钻 button (month → its quarter → its year) and a line saying where one is."""
     parent = frame.period.parent()

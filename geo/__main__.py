@@ -1,4 +1,4 @@
-"""Command line: ``python -m geo load-boundaries FILE --level township|village [...]``.
+"""Command line: ``python -m geo load-boundaries FILE --level township|village [--county CODE] [...]``.
 
 Errors are one line of Chinese on stderr and a non-zero exit, never a traceback: the clerk
 running it is not a programmer.
@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--name-field", help="名称字段名（默认自动识别 XZQMC、ZLDWMC、乡镇名称、村名称、name 等）")
     load.add_argument("--encoding", help="属性表编码（默认自动识别 UTF-8 / GBK / GB18030）")
     load.add_argument("--crs", help="文件的坐标系，如 EPSG:4490、EPSG:4545（文件未声明坐标系时必须指定）")
+    load.add_argument("--county", metavar="县代码",
+                      help="只匹配该县（6 位代码）的乡镇、村：多县共用仓库时，重名的城关街道等按本县解析（默认匹配全部县）")
     load.add_argument("--db", help="数据库连接串（默认用设置 db_url 或内置 SQLite）")
     load.add_argument("--by", default="命令行", help="操作人（写入审计日志）")
     return parser
@@ -41,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     """Return the exit status: 0 when the file loaded, 1 when it could not be."""
     configure_logging(stderr=False)  # stderr is the clerk's: one Chinese line, the traceback goes to the file
     args = _parser().parse_args(argv)
+    if args.county and not (args.county.isdigit() and len(args.county) == 6):
+        print(f"错误：--county 应为 6 位县代码，现为“{args.county}”", file=sys.stderr)
+        return 1
     from geo.boundaries import BoundaryError, load_boundary_file
 
     try:
@@ -50,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         report = load_boundary_file(
             args.file, args.level, engine,
             code_field=args.code_field, name_field=args.name_field, encoding=args.encoding, crs=args.crs,
-            loaded_by=args.by,
+            loaded_by=args.by, county_code=args.county,
         )
     except BoundaryError as exc:
         logger.warning("Boundary file %s not loaded", args.file.name, exc_info=True)

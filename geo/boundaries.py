@@ -28,8 +28,9 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine, bindparam, or_, select, update
 
 from data_pipeline.normalise import TOWNSHIP_SUFFIXES, VILLAGE_SUFFIXES, clean_text, place_keys
+from metrics.tables import in_township
 from warehouse import schema
-from warehouse.audit import write_event
+from warehouse.audit import ACTORS_COUNTY, write_event
 from warehouse.engine import upsert_rows
 
 LEVELS = {"township": "乡镇", "village": "村（社区）"}
@@ -349,13 +350,14 @@ def clean_geometry(geometry: BaseGeometry | None, level: str) -> tuple[BaseGeome
 
 # --- loading ----------------------------------------------------------------------------------
 
-def _divisions(engine: Engine, level: str) -> dict[str, str]:
+def _divisions(engine: Engine, level: str, county_code: str | None = None) -> dict[str, str]:
+    """{code: name} of the level's divisions in the 区划名录, of ``county_code`` only when given."""
     if level == "township":
-        statement = select(schema.townships.c.township_code, schema.townships.c.township_name)
+        code, name = schema.townships.c.township_code, schema.townships.c.township_name
     else:
-        statement = select(schema.villages.c.village_code, schema.villages.c.village_name)
+        code, name = schema.villages.c.village_code, schema.villages.c.village_name
     with engine.connect() as conn:
-        return {code: name for code, name in conn.execute(statement)}
+        return dict(conn.execute(select(code, name).where(*in_township(code, county_code))).all())
 
 
 def load_boundary_file(
@@ -368,8 +370,14 @@ def load_boundary_file(
     encoding: str | None = None,
     crs: str | None = None,
     loaded_by: str = "命令行",
+    county_code: str | None = None,
 ) -> BoundaryLoadReport:
-    """Return the report of loading one boundary file's features into ``boundaries`` (one transaction, audited)."""
+    """Return the report of loading one boundary file's features into ``boundaries`` (one transaction, audited).
+
+    ``county_code`` (6 digits): features match that county's divisions only, so a name that several
+    counties of a prefecture share (城关街道) resolves within it; without it, every county's. The report's
+    divisions without a feature are those of the counties the file matched (all when it matched none):
+    one county's file does not list every other county's townships."""
     if level not in LEVELS:
         raise BoundaryError(f"未知的区划级别“{level}”，应为 township（乡镇）或 village（村）")
     path = Path(path)
@@ -385,21 +393,25 @@ def load_boundary_file(
             f"边界文件 {path.name} 中找不到代码或名称字段（现有字段：{'、'.join(columns) or '无'}），"
             f"请用 --code-field / --name-field 指定"
         )
-    divisions = _divisions(engine, level)
+    divisions = _divisions(engine, level, county_code)
     if not divisions:
-        raise BoundaryError(f"仓库中还没有{LEVELS[level]}名录：请先导入区划名录台账，再导入边界")
+        where = f"县代码 {county_code} 下" if county_code else "仓库中"
+        raise BoundaryError(f"{where}还没有{LEVELS[level]}名录：请先导入区划名录台账，再导入边界")
 
     report = BoundaryLoadReport(
         source_file=path.name, level=level, crs_label=crs_label, encoding=used_encoding,
         code_field=code_column, name_field=name_column, feature_count=len(frame),
     )
     matcher = DivisionMatcher(divisions, level)
-    township_of = _village_township_resolver(engine, columns, level)
+    township_of = _village_township_resolver(engine, columns, level, county_code)
     loaded_at = datetime.now().replace(microsecond=0)
     rows: dict[str, dict] = {}
     for number, (_, feature) in enumerate(frame.iterrows(), start=1):
         code = normalise_code(feature[code_column], level) if code_column else ""
         name = normalise_name(feature[name_column]) if name_column else ""
+        if county_code and code and not code.startswith(county_code):
+            report.unmatched.append(UnmatchedFeature(number, code, name, f"代码不属于本县（{county_code}）"))
+            continue
         division_code, how = matcher.match(code, name, township_of(feature))
         if division_code is None:
             report.unmatched.append(UnmatchedFeature(number, code, name, how))
@@ -426,7 +438,9 @@ def load_boundary_file(
             "loaded_at": loaded_at,
         }
     report.stored = len(rows)
-    report.divisions_without_feature = [(c, n) for c, n in sorted(divisions.items()) if c not in rows]
+    counties_matched = {code[:6] for code in rows}
+    report.divisions_without_feature = [(c, n) for c, n in sorted(divisions.items()) if c not in rows
+                                        and (not counties_matched or c[:6] in counties_matched)]
 
     with engine.begin() as conn:
         upsert_rows(conn, schema.boundaries, list(rows.values()))
@@ -434,17 +448,18 @@ def load_boundary_file(
             report.villages_located = _fill_missing_village_points(conn, rows)
         write_event(conn, loaded_by, "load", {
             "文件": path.name, "边界级别": LEVELS[level], "坐标系": crs_label, "要素": report.feature_count,
-            "写入": report.stored, "未匹配": len(report.unmatched), "补填村点位": report.villages_located})
+            "写入": report.stored, "未匹配": len(report.unmatched), "补填村点位": report.villages_located},
+            county_code or ACTORS_COUNTY)
     return report
 
 
-def _village_township_resolver(engine: Engine, columns: list[str], level: str):
+def _village_township_resolver(engine: Engine, columns: list[str], level: str, county_code: str | None = None):
     """Return feature → its township code from a village file's own 乡镇 columns (None when it has none)."""
     code_column = find_field(columns, VILLAGE_TOWNSHIP_CODE_FIELDS) if level == "village" else None
     name_column = find_field(columns, VILLAGE_TOWNSHIP_NAME_FIELDS) if level == "village" else None
     if not code_column and not name_column:
         return lambda feature: None
-    townships = DivisionMatcher(_divisions(engine, "township"), "township")
+    townships = DivisionMatcher(_divisions(engine, "township", county_code), "township")
 
     def township_of(feature) -> str | None:
         code = normalise_code(feature[code_column], "township") if code_column else ""

@@ -314,3 +314,43 @@ def test_a_cpg_beside_the_dbf_is_honoured(tmp_path, divisions_engine):
     shp.with_suffix(".dbf").write_bytes(bytes(raw))
     frame, _, encoding = read_boundary_file(shp)
     assert encoding == "936" and list(frame["XZQMC"]) == ["青石镇", "白沙", "不存在镇"]
+
+
+@pytest.fixture
+def two_counties_same_names(divisions_engine):
+    """The three townships again in a second county 990102, under the very same names (城关街道 repeats so)."""
+    with divisions_engine.begin() as conn:
+        conn.execute(insert(schema.counties), [{"county_code": "990102", "county_name": "邻县"}])
+        conn.execute(insert(schema.townships), [
+            {"township_code": "990102" + c[6:], "township_name": n, "township_kind": k, "county_code": "990102"}
+            for c, n, k in TOWNSHIPS])
+    return divisions_engine
+
+
+def test_one_countys_file_lists_only_its_own_townships_without_a_feature(tmp_path, two_counties_same_names):
+    path = tmp_path / "townships.geojson"
+    pyogrio.write_dataframe(township_frame(4490), path, driver="GeoJSON")  # 青石镇 by code, 白沙 by name
+    report = load_boundary_file(path, "township", two_counties_same_names, county_code="990101")
+    assert set(stored_boundaries(two_counties_same_names)) == {"990101101", "990101102"}  # 白沙 within 990101
+    assert report.divisions_without_feature == [("990101201", "石门乡")]  # not 邻县's three
+
+
+def test_without_county_a_shared_name_is_refused_and_the_report_keeps_to_the_matched_county(
+        tmp_path, two_counties_same_names, capsys):
+    path = tmp_path / "townships.geojson"
+    pyogrio.write_dataframe(township_frame(4490), path, driver="GeoJSON")
+    report = load_boundary_file(path, "township", two_counties_same_names)
+    assert set(stored_boundaries(two_counties_same_names)) == {"990101101"}  # by its code
+    assert "名称对应多个乡镇（990101102、990102102）" in report.unmatched[0].reason  # 白沙: two counties have one
+    assert report.divisions_without_feature == [("990101102", "白沙镇"), ("990101201", "石门乡")]
+    url = str(two_counties_same_names.url)
+    assert main(["load-boundaries", str(path), "--level", "township", "--county", "990102", "--db", url]) == 0
+    # 白沙 (no code) in 邻县 when it is asked for; 青石镇's code is 990101's, so it is not put on 邻县's 青石镇
+    assert set(stored_boundaries(two_counties_same_names)) == {"990101101", "990102102"}
+    assert "代码不属于本县（990102）" in capsys.readouterr().out
+    with two_counties_same_names.connect() as conn:  # the county's 管理员 reads the load in its audit log
+        stamped = conn.execute(select(schema.audit_events.c.county_code).where(schema.audit_events.c.action == "load")
+                               .order_by(schema.audit_events.c.event_id.desc())).scalars().first()
+    assert stamped == "990102"
+    assert main(["load-boundaries", str(path), "--level", "township", "--county", "9901", "--db", url]) == 1
+    assert "--county 应为 6 位县代码" in capsys.readouterr().err

@@ -41,13 +41,19 @@ def _ranking_components(engine: Engine, scope: Scope, *, quarter: Period) -> pd.
     Cached: the ranking page and the 建议约谈 check both read this quarter and the ones before, and
     each read is a scan of every rectification item as of the quarter's end. Always every township of the
     scope's county, a 乡镇 user's included (the published ranking); a 市级 scope over every county reads
-    the prefecture's townships, each county then ranked on its own (``_ranked``)."""
+    the prefecture's townships, each named 县·乡镇 and with its ``county_code``, each county then ranked on
+    its own (``_ranked``)."""
     county = scope.county_code
     with engine.connect() as conn:
         towns = township_frame(conn, Scope.county(county_code=county))[["township_code", "township_name"]]
         table = metric_table(conn, [*RANKING_METRICS, "overdue_count"], [quarter], county, by=["township_code"])
+        names = county_names(conn) if scope.every_county else None
+    if names is not None:
+        towns["county_code"] = towns["township_code"].str[:6]
+        towns["township_name"] = [f"{names.get(code, code)}·{name}"
+                                  for code, name in zip(towns["county_code"], towns["township_name"])]
     table = towns.merge(table.drop(columns="period_code"), on="township_code", how="left")
-    measures = [c for c in table.columns if c not in ("township_code", "township_name")]
+    measures = [c for c in table.columns if c not in ("township_code", "township_name", "county_code")]
     table[measures] = table[measures].fillna(0)
     for name in RANKING_METRICS:
         table[name] = METRICS[name].column_of(table)
@@ -85,16 +91,10 @@ def _has_ranking_data(table: pd.DataFrame) -> bool:
 def _ranking_of(engine: Engine, scope: Scope, quarter: Period) -> pd.DataFrame | None:
     """The quarter's ranking (each county's own for a 市级 scope over every county), or None when the
     quarter has no data at all (no rank, nobody last)."""
-    table = _components(engine, scope, quarter)
+    table = _ranking_components(engine, scope, quarter=quarter)
     if not len(table) or not _has_ranking_data(table):
         return None
     return _ranked(table, per_county=scope.every_county)
-
-
-def _components(engine: Engine, scope: Scope, quarter: Period) -> pd.DataFrame:
-    """``_ranking_components``, with each township's ``county_code`` for a 市级 scope over every county."""
-    table = _ranking_components(engine, scope, quarter=quarter)
-    return table.assign(county_code=table["township_code"].str[:6]) if scope.every_county else table
 
 
 def quarterly_ranking(engine: Engine, scope: Scope, *, quarter: Period) -> pd.DataFrame:
@@ -107,7 +107,7 @@ def quarterly_ranking(engine: Engine, scope: Scope, *, quarter: Period) -> pd.Da
     (rank, last and 建议约谈 within the county, as ``interview_flags``), a township named 县·乡镇."""
     if quarter.granularity != "quarter":
         raise ValueError("综合排名按季度计算，请选择季度")
-    components = _components(engine, scope, quarter)
+    components = _ranking_components(engine, scope, quarter=quarter)
     current = _ranked(components, per_county=scope.every_county)
     previous = _ranking_of(engine, scope, quarter.previous())
     if len(current) and not _has_ranking_data(components):
@@ -123,11 +123,6 @@ def quarterly_ranking(engine: Engine, scope: Scope, *, quarter: Period) -> pd.Da
     current["rank_change"] = current["previous_rank"] - pd.array(current["rank"].tolist(), dtype="Int64")
     current["is_last"] = current["is_last"].astype(bool)
     current["suggest_interview"] = current["suggest_interview"].astype(bool)
-    if scope.every_county and len(current):
-        with engine.connect() as conn:
-            names = county_names(conn)
-        current["township_name"] = [f"{names.get(county, county)}·{name}"
-                                    for county, name in zip(current["county_code"], current["township_name"])]
     return current[RANKED_COLUMNS]
 
 
@@ -172,11 +167,9 @@ def _last_townships(engine: Engine, scope: Scope, quarter: Period) -> dict[str, 
         return None
     if not scope.every_county:
         return {"": (ranking.iloc[-1]["township_code"], ranking.iloc[-1]["township_name"])}
-    with engine.connect() as conn:
-        names = county_names(conn)
     last = ranking[ranking["is_last"]]
-    return {county: (code, f"{names.get(county, county)}·{name}")
-            for county, code, name in zip(last["county_code"], last["township_code"], last["township_name"])}
+    return {county: (code, name) for county, code, name in
+            zip(last["county_code"], last["township_code"], last["township_name"])}
 
 
 def county_comparison(engine: Engine, scope: Scope, *, quarter: Period) -> pd.DataFrame:

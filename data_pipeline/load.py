@@ -54,7 +54,7 @@ from data_pipeline.ledgers import DIVISIONS, LedgerKind
 from data_pipeline.reader import LEDGER_SUFFIXES, LedgerReadError, file_sha256, read_ledger, sniff_kinds
 from data_pipeline.validate import Places, ValidatedSheet, mark_repeats_of_earlier_sheets, validate_sheet
 from metrics.summaries import SUMMARISED_TABLES, counties_of_batch, rebuild_summaries
-from metrics.tables import in_township
+from metrics.tables import county_names, in_township
 from warehouse import schema
 from warehouse import vocabulary as vocab
 from warehouse.audit import ACTORS_COUNTY, write_event
@@ -533,15 +533,15 @@ def _write_divisions(conn: Connection, accepted: pd.DataFrame, batch_id: int) ->
     if accepted.empty:
         return
     townships = accepted.drop_duplicates("township_code", keep="first")
-    county_names = (accepted.dropna(subset=["county_name"]).drop_duplicates("township_code")
-                    if "county_name" in accepted.columns else accepted.iloc[0:0])
+    named = (accepted.dropna(subset=["county_name"]).drop_duplicates("township_code")
+             if "county_name" in accepted.columns else accepted.iloc[0:0])
     counties: dict[str, str] = {}
     for code in townships["township_code"]:
         counties.setdefault(code[:6], "")
-    for code, name in zip(county_names.get("township_code", []), county_names.get("county_name", [])):
+    for code, name in zip(named.get("township_code", []), named.get("county_name", [])):
         if name and not counties.get(code[:6]):
             counties[code[:6]] = name
-    stored = dict(conn.execute(select(schema.counties.c.county_code, schema.counties.c.county_name)).all())
+    stored = county_names(conn)
     county_rows = [{"county_code": code, "county_name": name or stored.get(code) or code}
                    for code, name in counties.items()]
     upsert_rows(conn, schema.counties, county_rows)

@@ -178,16 +178,17 @@ def county_comparison(engine: Engine, scope: Scope, *, quarter: Period) -> pd.Da
     (a 市级 user's comparison of the prefecture's counties), each rate from its county's summed measures, and
     the county's 综合得分 from them by the townships' weights; in county-code order."""
     columns = ["county_code", "county_name", *RANKING_METRICS, "score", "overdue_items"]
-    with engine.connect() as conn:
-        table = metric_table(conn, [*RANKING_METRICS, "overdue_count"], [quarter], scope.county_code,
-                             by=["township_code"])
-        names = county_names(conn)
-    if table.empty:
+    table = _ranking_components(engine, scope, quarter=quarter)  # the ranking's own read of the quarter
+    measures = [c for c in table.columns if c not in ("township_code", "township_name", "county_code",
+                                                      *RANKING_METRICS)]
+    table = table.assign(county_code=table["township_code"].str[:6])
+    summed = table.groupby("county_code", as_index=False)[measures].sum()
+    summed = summed[summed[measures].ne(0).any(axis=1)].reset_index(drop=True)  # a county with no row at all: none
+    if summed.empty:
         return pd.DataFrame({c: pd.Series([], dtype="str" if c in ("county_code", "county_name") else "float64")
                              for c in columns})
-    table["county_code"] = table["township_code"].astype(str).str[:6]
-    measures = [c for c in table.columns if c not in ("period_code", "township_code", "county_code")]
-    summed = table.groupby("county_code", as_index=False)[measures].sum()
+    with engine.connect() as conn:
+        names = county_names(conn)
     for name in RANKING_METRICS:
         summed[name] = METRICS[name].column_of(summed)
     summed["score"] = sum(weight * summed[name].fillna(0.0) for name, weight in ranking_weights().items()).round(4)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, or_, select, union_all
+from sqlalchemy import Engine, String, cast, func, insert, literal, or_, select, type_coerce, union_all
 
 from config import settings
 from data_pipeline.ledgers import CASES, CLUES, LEDGER_BY_NAME, PLATFORM_USAGE, RECTIFICATION, SATISFACTION
@@ -55,35 +55,30 @@ def reporting_status(engine: Engine, scope: Scope, *, period: Period, township_c
     township = scope.narrowed_to(township_code)
     months = _months_of(period)
     quarters = sorted({Period.containing("quarter", m.start) for m in months}, key=lambda p: p.start)
+    codes = [m.code for m in months] + [q.code for q in quarters]
     with engine.connect() as conn:
         towns = township_frame(conn, scope, township)
-        arrivals: dict[tuple[str, str, str], dt.datetime] = {}
-        for kind, (table, date_column) in MONTHLY_LEDGERS.items():
-            for code, month, arrived in _first_arrivals(conn, township, table, date_column, period):
-                arrivals[(code, kind, month)] = arrived
-        for code, quarter, arrived in _survey_arrivals(conn, township, quarters):
-            arrivals[(code, QUARTERLY_LEDGER, quarter)] = arrived
+        arrivals = first_arrivals(conn, township, codes)
         z = schema.zero_reports.c
-        codes = [m.code for m in months] + [q.code for q in quarters]
         zero = {(t, k, p) for t, k, p in conn.execute(
             select(z.township_code, z.ledger_kind, z.period_code)
             .where(z.period_code.in_(codes), *in_township(z.township_code, township)))}
     rows = []
-    deadlines = {due.code: deadline_of(due) for due in (*months, *quarters)}  # a setting read: once per period
+    # (code, deadline) of each ledger's periods: a setting read once per period, not per township (1,200 of them)
+    dues = {kind: [(due.code, deadline_of(due)) for due in (quarters if kind == QUARTERLY_LEDGER else months)]
+            for kind in (*MONTHLY_LEDGERS, QUARTERLY_LEDGER)}
     for township_code, township_name in zip(towns["township_code"], towns["township_name"]):
-        for kind in (*MONTHLY_LEDGERS, QUARTERLY_LEDGER):
-            for due in (quarters if kind == QUARTERLY_LEDGER else months):
-                key = (township_code, kind, due.code)
+        for kind, periods in dues.items():
+            for code, deadline in periods:
+                key = (township_code, kind, code)
                 arrived = arrivals.get(key)
-                deadline = deadlines[due.code]
                 if arrived is not None:
-                    status = LATE if _as_datetime(arrived).date() > deadline else ARRIVED
+                    status = LATE if arrived.date() > deadline else ARRIVED
                 elif key in zero:
                     status = ZERO
                 else:
                     status = MISSING if as_of > deadline else NOT_DUE
-                rows.append((township_code, township_name, kind, LEDGER_LABELS[kind], due.code, deadline,
-                             _as_datetime(arrived) if arrived is not None else None, status))
+                rows.append((township_code, township_name, kind, LEDGER_LABELS[kind], code, deadline, arrived, status))
     return pd.DataFrame(rows, columns=["township_code", "township_name", "ledger_kind", "ledger_label",
                                        "period_code", "due_date", "arrived_at", "reporting_status"])
 
@@ -118,42 +113,68 @@ def _months_of(period: Period) -> list[Period]:
     return [m for child in period.children() for m in (child.children() if child.granularity == "quarter" else [child])]
 
 
-def _first_loads(conn, table, period_columns, conditions) -> list:
-    """(township, *period columns, first load time) of the rows of ``table`` chosen by ``conditions``, the
-    rows a later load replaced included (they count for the load that first brought them).
+# --- arrivals: the first load of each township's rows of a ledger in a period -----------------------
 
-    ``period_columns(source)`` names the columns that place a row in its period; ``conditions(source)``
+def first_arrivals(conn, township: str | None, period_codes: list[str], *,
+                   from_summary: bool = True) -> dict[tuple[str, str, str], dt.datetime]:
+    """{(township, ledger kind, period code): the first load that brought rows of it} for ``period_codes``
+    (months 2024-07; the survey's quarters 2024Q3) within ``township`` (``Scope.narrowed_to``; None: every
+    county): read from ``summary_arrivals``, or (``from_summary=False``) from the facts, which the
+    summary's test compares it with."""
+    if from_summary:
+        a = schema.summary_arrivals.c
+        # the time as the driver gives it (SQLite: ISO text), parsed below: 18,000 rows for a prefecture's
+        # quarter, and SQLAlchemy's own DateTime processing of them cost more than the query
+        rows = conn.execute(select(a.township_code, a.ledger_kind, a.period_code,
+                                   type_coerce(a.first_loaded_at, String))
+                            .where(a.period_code.in_(period_codes), *in_township(a.township_code, township))).all()
+    else:
+        wanted = set(period_codes)
+        rows = [row for statement in arrival_statements(township) for row in conn.execute(statement)
+                if row[2] in wanted]
+    return {(code, kind, period): _as_datetime(at) for code, kind, period, at in rows}
+
+
+def arrival_statements(place: str | None) -> list:
+    """One SELECT per ledger of (township_code, ledger_kind, period_code, first_loaded_at) for every period
+    of the facts within ``place``: what ``summary_arrivals`` holds (``rebuild_arrivals``)."""
+    statements = []
+    for kind, (table, date_column) in MONTHLY_LEDGERS.items():
+        statements.append(_first_loads(
+            kind, table, lambda source, c=date_column: year_month(source.c[c]),
+            lambda source, c=date_column: [source.c[c].is_not(None), *in_township(source.c.township_code, place)]))
+    statements.append(_first_loads(
+        QUARTERLY_LEDGER, schema.satisfaction_surveys,
+        lambda source: (cast(source.c.survey_year, String) + literal("Q") + cast(source.c.survey_quarter, String)),
+        lambda source: in_township(source.c.township_code, place)))
+    return statements
+
+
+def rebuild_arrivals(conn, place: str | None) -> None:
+    """Rebuild ``summary_arrivals`` within ``place`` (a county's 6 digits; None: everything) from the facts,
+    inside the caller's transaction (``metrics.summaries.rebuild_summaries``, run by every load and undo)."""
+    a = schema.summary_arrivals
+    conn.execute(a.delete().where(*in_township(a.c.township_code, place)))
+    for statement in arrival_statements(place):
+        conn.execute(insert(a).from_select(["township_code", "ledger_kind", "period_code", "first_loaded_at"],
+                                           statement))
+
+
+def _first_loads(kind: str, table, period_code, conditions):
+    """SELECT (township, ``kind``, period code, first load time) of the rows of ``table`` chosen by
+    ``conditions``, the rows a later load replaced included (they count for the load that first brought them).
+
+    ``period_code(source)`` is the expression that places a row in its period; ``conditions(source)``
     the WHERE; both are asked of the table and of its replaced-rows copy alike."""
-    parts = [select(source.c.township_code.label("township_code"),
-                    *[column.label(name) for name, column in period_columns(source)],
+    parts = [select(source.c.township_code.label("township_code"), period_code(source).label("period_code"),
                     source.c.batch_id.label("batch_id")).where(*conditions(source))
              for source in (table, schema.REPLACED_ROWS[table.name])]
     rows = union_all(*parts).subquery()
-    keys = [rows.c.township_code, *[rows.c[name] for name, _ in period_columns(table)]]
     b = schema.load_batches.c
-    return conn.execute(select(*keys, func.min(b.loaded_at))
-                        .select_from(rows.join(schema.load_batches, b.batch_id == rows.c.batch_id))
-                        .group_by(*keys)).all()
-
-
-def _first_arrivals(conn, township: str | None, table, date_column: str, period: Period):
-    """(township, month, first load time) for the rows in ``period``, the replaced ones included."""
-    return _first_loads(
-        conn, table, lambda source: [("month", year_month(source.c[date_column]))],
-        lambda source: [source.c[date_column] >= period.start, source.c[date_column] <= period.end,
-                        *in_township(source.c.township_code, township)])
-
-
-def _survey_arrivals(conn, township: str | None, quarters: list[Period]):
-    """(township, quarter code, first load time) for the survey rows of ``quarters``."""
-    if not quarters:
-        return []
-    rows = _first_loads(
-        conn, schema.satisfaction_surveys,
-        lambda source: [("survey_year", source.c.survey_year), ("survey_quarter", source.c.survey_quarter)],
-        lambda source: [or_(*[and_(source.c.survey_year == q.year, source.c.survey_quarter == q.index)
-                              for q in quarters]), *in_township(source.c.township_code, township)])
-    return [(t, f"{int(y)}Q{int(q)}", at) for t, y, q, at in rows]
+    return (select(rows.c.township_code, literal(kind, String).label("ledger_kind"), rows.c.period_code,
+                   func.min(b.loaded_at).label("first_loaded_at"))
+            .select_from(rows.join(schema.load_batches, b.batch_id == rows.c.batch_id))
+            .group_by(rows.c.township_code, rows.c.period_code))
 
 
 def _as_datetime(value) -> dt.datetime:

@@ -9,11 +9,14 @@ Two tables (``warehouse.schema``), both derived from the facts and from nothing 
 - ``summary_rectification``: the rectification as-of figures of a township, one row per day on
   which one of them changes (``AS_OF_EVENTS`` below), cumulative: the figures as of any day D are
   the township's latest row on or before D, one index seek per township.
+- ``summary_arrivals``: 报送情况's first load of each township's rows of each ledger per month (the
+  survey: per quarter), written by ``metrics.reporting.rebuild_arrivals`` from the same SELECT its
+  reading from the facts runs.
 
 Who keeps them: every load rebuilds them for the counties it touched, inside the load's
 transaction (``data_pipeline.load``), and so does 撤销本批次 (``data_pipeline.batches``): a reader
 sees the facts and their summaries of one commit, never half a refresh. The last migration that
-changed their columns (0009) filled them; ``python -m warehouse rebuild-summaries`` rebuilds
+changed them (0011) fills them; ``python -m warehouse rebuild-summaries`` rebuilds
 everything after rows were changed by hand.
 
 Who reads them: ``metrics.measures.measure_table``, for the whole scope or per township (the
@@ -33,6 +36,7 @@ from sqlalchemy import Connection, Integer, String, cast, func, insert, literal,
 
 from metrics.measures import AS_OF, DATED, MEASURES, SOURCES, Measure, Source, Totals, add_into, aggregate_column
 from metrics.periods import Period
+from metrics.reporting import MONTHLY_LEDGERS, rebuild_arrivals
 from metrics.tables import in_township, rows_of
 from warehouse import schema
 from warehouse import vocabulary as vocab
@@ -40,9 +44,11 @@ from warehouse.engine import insert_columns
 
 _m, _r = schema.summary_periods.c, schema.summary_rectification.c
 SUMMARISED_GROUPS = ({"township_code"}, set())  # the groupings the summaries answer
+# the fact tables the arrivals summary reads (报送情况: every ledger a township reports)
+ARRIVAL_TABLES = frozenset(table.name for table, _date in MONTHLY_LEDGERS.values()) | {schema.satisfaction_surveys.name}
 # the fact tables the summaries read (a load of any other table leaves them as they are)
 SUMMARISED_TABLES = frozenset({table.name for source in SOURCES.values() if source.rule in (DATED, AS_OF)
-                               for table in source.tables})
+                               for table in source.tables}) | ARRIVAL_TABLES
 
 
 # --- the as-of events: on which day each as-of measure of one item goes up (+1) or down (−1) -------
@@ -120,6 +126,8 @@ def rebuild_summaries(conn: Connection, county_codes: Iterable[str] | None = Non
             _rebuild_periods(conn, place, dated)
         if changed is None or schema.rectification_items.name in changed:
             _rebuild_rectification(conn, place)
+        if changed is None or changed & ARRIVAL_TABLES:
+            rebuild_arrivals(conn, place)
 
 
 def _rebuild_periods(conn: Connection, place: str | None, measures: Sequence[Measure]) -> None:
@@ -180,7 +188,8 @@ def counties_of_batch(conn: Connection, batch_id: int) -> set[str]:
     """The counties whose summarised rows ``batch_id`` wrote or replaced (to rebuild after it, or after its undo)."""
     county = lambda column: func.substr(column, 1, 6).label("county")  # noqa: E731
     parts = []
-    for table in (schema.clues, schema.cases, schema.rectification_items, schema.platform_usage):
+    for table in (schema.clues, schema.cases, schema.rectification_items, schema.platform_usage,
+                  schema.satisfaction_surveys):
         parts.append(select(county(table.c.township_code)).where(table.c.batch_id == batch_id))
         replaced = schema.REPLACED_ROWS[table.name]
         parts.append(select(county(replaced.c.township_code)).where(replaced.c.replaced_by_batch_id == batch_id))

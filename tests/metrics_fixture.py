@@ -210,6 +210,7 @@ def add_batch(engine: Engine, file_name: str, loaded_at: datetime) -> int:
 def build_metrics_warehouse(engine: Engine) -> Engine:
     """Insert the hand-built county above into an empty warehouse; return the engine."""
     opt = lambda v: D(v) if v else None  # noqa: E731
+    assert add_batch(engine, "测试台账.xlsx", FIRST_BATCH_LOADED_AT) == 1  # the batch every row below is of
     with engine.begin() as conn:
         conn.execute(insert(schema.counties).values(county_code=COUNTY[0], county_name=COUNTY[1]))
         conn.execute(insert(schema.townships), [
@@ -248,7 +249,6 @@ def build_metrics_warehouse(engine: Engine) -> Engine:
             {"usage_month_date": D(month), "township_code": town, "visits": visits, "problems_reported": problems,
              "batch_id": 1} for month, town, visits, problems in PLATFORM])
         rebuild_summaries(conn)  # as a load does, in the same transaction
-    add_batch(engine, "测试台账.xlsx", FIRST_BATCH_LOADED_AT)
     return engine
 
 

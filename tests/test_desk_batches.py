@@ -12,6 +12,7 @@ from data_pipeline.load import load_paths
 from metrics.periods import Period
 from metrics.reporting import load_history, reporting_status
 from metrics.scope import Scope
+from metrics.summaries import rebuild_summaries
 from tests.ledger_files import CASE_HEADER, CLUE_HEADER, case_row, clue_row, write_divisions, write_xlsx
 from tests.test_pipeline_load import table_contents
 from warehouse import schema
@@ -126,6 +127,7 @@ def test_reporting_status_arrived_late_missing_not_due_and_zero_reports(empty_en
     with empty_engine.begin() as conn:  # as if the clerk had loaded it on 2 August 2024
         conn.execute(update(schema.load_batches).where(schema.load_batches.c.batch_id == july.batch_id)
                      .values(loaded_at=dt.datetime(2024, 8, 2, 9, 30)))
+        rebuild_summaries(conn)  # a row changed by hand: the arrivals summary is rebuilt, as rebuild-summaries does
     assert status(QINGSHI) == "已报送"
     assert status(BAIMA) == "未报送" and status(BAIMA, as_of=dt.date(2024, 8, 5)) == "未到期"
     assert status(BAIMA, "satisfaction", as_of=dt.date(2024, 10, 6)) == "未报送"  # 2024Q3's survey, due 10-05
@@ -140,6 +142,25 @@ def test_reporting_status_arrived_late_missing_not_due_and_zero_reports(empty_en
     assert status(BAIMA) == "零报告" and status(BAIMA, "cases") == "未报送"
     own = reporting_status(empty_engine, Scope(role="乡镇", township_code=BAIMA), period=july_period)
     assert set(own["township_code"]) == {BAIMA} and len(own) == 5  # four monthly ledgers and the quarter's survey
+
+
+def test_a_survey_loaded_alone_reports_its_quarter_and_its_undo_takes_it_back(empty_engine, tmp_path):
+    """报送情况 reads the arrivals summary: a load of the survey alone rebuilds it, and so does its undo."""
+    from tests.ledger_files import SATISFACTION_HEADER, satisfaction_row
+
+    load_paths([write_divisions(tmp_path)], empty_engine)
+    [survey] = load_paths([write_xlsx(tmp_path / "测评.xlsx", {"测评": (SATISFACTION_HEADER, [satisfaction_row()])})],
+                          empty_engine)
+    assert survey.committed and survey.rows_loaded == 1
+
+    def survey_status() -> dict[str, str]:
+        table = reporting_status(empty_engine, Scope.county(), period=Period.month(2024, 7), as_of=dt.date(2024, 10, 6))
+        rows = table[table["ledger_kind"] == "satisfaction"]
+        return dict(zip(rows["township_name"], rows["reporting_status"]))
+
+    assert survey_status()["城关街道"] == "迟报" and survey_status()["白马乡"] == "未报送"  # loaded today, due 10-05
+    undo_batch(empty_engine, survey.batch_id, ADMIN)
+    assert survey_status()["城关街道"] == "未报送"
 
 
 def test_a_township_users_load_rejects_the_rows_of_other_townships(empty_engine, tmp_path):

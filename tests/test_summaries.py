@@ -62,6 +62,23 @@ def assert_summaries_match_the_facts(engine) -> int:
                 pd.testing.assert_frame_equal(summaries, facts, check_exact=False, rtol=1e-12,
                                               obj=f"{place or '全部'} by={by} {[p.code for p in periods][:3]}…")
                 compared += facts[SUMMARISED].size
+    return compared + assert_arrivals_match_the_facts(engine)
+
+
+def assert_arrivals_match_the_facts(engine) -> int:
+    """报送情况's arrivals from ``summary_arrivals`` equal those read from the facts, for every place and
+    every month and survey quarter from 2022 to 2027; return how many were compared."""
+    from metrics.reporting import first_arrivals
+
+    codes = [p.code for p in _periods() if p.granularity == "month"]
+    codes += [f"{y}Q{q}" for y in YEARS for q in range(1, 5)]
+    compared = 0
+    with engine.connect() as conn:
+        for place in _places(conn):
+            summary = first_arrivals(conn, place, codes)
+            assert summary == first_arrivals(conn, place, codes, from_summary=False), place
+            compared += len(summary)
+    assert compared > 0
     return compared
 
 
@@ -86,6 +103,7 @@ def test_a_correction_and_its_undo_rebuild_the_summaries(county, tmp_path):
     """A clue corrected into another township and month, then the correction undone: the summaries follow."""
     from data_pipeline.batches import Actor, undo_batch
     from data_pipeline.load import load_paths
+    from metrics.reporting import first_arrivals
     from tests.ledger_files import CLUE_HEADER, clue_row, write_xlsx
 
     folder, engine = county
@@ -111,8 +129,16 @@ def test_a_correction_and_its_undo_rebuild_the_summaries(county, tmp_path):
     moved = clue_counts()
     assert sum(v for (period, _), v in moved.items() if period == "2025-04") == 1
     assert sum(v for (period, _), v in moved.items() if period == "2025-03") == 1
+    with engine.connect() as conn:  # 报送情况: March's clues arrived with the first load, April's with the correction
+        arrivals = first_arrivals(conn, "990101", ["2025-03", "2025-04"])
+    assert {period for _town, kind, period in arrivals if kind == "clues"} == {"2025-03", "2025-04"}
+    assert assert_arrivals_match_the_facts(engine) > 0
     undo_batch(engine, batch.batch_id, Actor(username="测试管理员", role="管理员"))
     assert clue_counts() == before
+    with engine.connect() as conn:  # undone: April has no clue any more, March still its first load's
+        arrivals = first_arrivals(conn, "990101", ["2025-03", "2025-04"])
+    assert {period for _town, kind, period in arrivals if kind == "clues"} == {"2025-03"}
+    assert assert_arrivals_match_the_facts(engine) > 0
 
 
 @pytest.mark.parametrize("measure", sorted(m for m in SUMMARISED if SOURCES[MEASURES[m].source].rule == AS_OF))

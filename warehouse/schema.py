@@ -372,4 +372,17 @@ summary_rectification = Table(
     comment="the rectification as-of figures of a township from this day until its next row; rebuilt with the loads",
 )
 
-SUMMARY_TABLES = (summary_periods, summary_rectification)
+summary_arrivals = Table(
+    "summary_arrivals",
+    metadata,
+    Column("period_code", String(7), primary_key=True, comment="2024-07 for a month, 2024Q3 for the survey"),
+    Column("township_code", String(9), primary_key=True),
+    Column("ledger_kind", String(32), primary_key=True),
+    Column("first_loaded_at", DateTime, nullable=False,
+           comment="when the first load still in the warehouse brought rows of that township, ledger and period"),
+    comment="报送情况's arrivals: the first load of each township's ledger rows per month (the survey: per quarter), "
+            "rows a later load replaced included; rebuilt with the loads",
+    sqlite_with_rowid=False,  # a period's rows are one range of the key, not 18,000 lookups of a rowid
+)
+
+SUMMARY_TABLES = (summary_periods, summary_rectification, summary_arrivals)

@@ -2,7 +2,7 @@
 as-of figures per township and day of change (``metrics/summaries.py``).
 
 They are derived from the facts: this revision creates them; the last revision that changes their
-columns fills them from the warehouse's rows (0009_rect_status_summaries, with
+columns fills them from the warehouse's rows (0011_arrival_summaries, with
 ``metrics.summaries.rebuild_summaries``, the code every load runs: that code writes this release's
 columns, so it cannot run before they exist). ``python -m warehouse rebuild-summaries`` fills them
 again at any time.

@@ -3,8 +3,9 @@ day of change (two more as-of measures, ``metrics.measures``: not_started_items,
 
 With them the 整改状态分布 of a county or of a whole prefecture is read from the summaries (one
 seek per township) instead of a scan of every item (400,000 at a province's scale). The summaries
-are derived data: this revision adds the columns and fills both tables again from the facts with
-``metrics.summaries.rebuild_summaries``, the code every load runs.
+are derived data: this revision adds the columns; the last revision that changes the summaries fills
+them from the facts (0011_arrival_summaries, with ``metrics.summaries.rebuild_summaries``, the code every
+load runs: it writes this release's tables, so it cannot run before they all exist).
 
 Revision ID: 0009_rect_status_summaries
 Revises: 0008_rectification_date_indexes
@@ -26,9 +27,6 @@ def upgrade() -> None:
     with op.batch_alter_table("summary_rectification") as table:
         for name in ADDED:
             table.add_column(sa.Column(name, sa.Integer(), nullable=False, server_default="0"))
-    from metrics.summaries import rebuild_summaries  # derived data: filled by the code the loads run
-
-    rebuild_summaries(op.get_bind())
 
 
 def downgrade() -> None:

@@ -32,6 +32,8 @@ def _text(values, unit: str, percent: bool) -> list[str]:
         return [format_percent(v) for v in values]
     if unit == "万元":
         return [f"{float(v):.2f}" for v in values]
+    if unit == "分":  # a score reads with its one decimal: 90.0, not 90 beside 89.9
+        return [f"{float(v):.1f}" for v in values]
     return [f"{float(v):g}" for v in values]
 
 

@@ -261,6 +261,7 @@ def test_a_prefecture_users_全市_charts_compare_the_counties_and_a_click_choos
     scores = figure_titled(app, "2024年第三季度各县综合得分")
     own = quarterly_ranking(engine, Scope.county(county_code="990101"), quarter=Period.quarter(2024, 3))
     assert sorted(scores.data[0].y) == ["示范县", "邻县"] and len(set(numbers(scores.data[0].x))) == 1
+    assert list(scores.data[0].text) == [f"{numbers(scores.data[0].x)[0]:.1f}"] * 2  # one decimal, as the table
     assert [f.layout.title.text for f in figures(app)] == ["2024年第三季度各县综合得分"]  # no 24-township bar
     towns = next(d.value for d in app.dataframe if "排名" in d.value.columns)
     assert len(towns) == 2 * len(own) and towns["排名"].astype(int).tolist() == own["rank"].tolist() * 2

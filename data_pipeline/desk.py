@@ -111,7 +111,8 @@ def summary_frame(reports: Sequence[FileReport]) -> pd.DataFrame:
     return pd.DataFrame([summary_line(r) for r in reports], columns=list(SUMMARY_HEADERS))
 
 
-def rejected_lines(engine: Engine, batch_ids: Sequence[int]) -> pd.DataFrame:
-    """The rejected rows of these batches as the desk lists them: file, sheet, row, column, reason."""
-    _, rows = rejected_rows_frame(engine, batch_ids=batch_ids)
+def rejected_lines(engine: Engine, batch_ids: Sequence[int], *, actor: Actor) -> pd.DataFrame:
+    """The rejected rows of those of these batches ``actor`` may read (``rejects.batches_readable_by``), as
+    the desk lists them: file, sheet, row, column, reason."""
+    _, rows = rejected_rows_frame(engine, batch_ids=batch_ids, actor=actor)
     return pd.DataFrame([row[:len(FIXED_HEADERS)] for row in rows], columns=list(FIXED_HEADERS))

@@ -7,27 +7,35 @@ import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, false, func, or_, select
 
 from config import settings
 from warehouse import schema
 from warehouse.audit import write_event
 
+if TYPE_CHECKING:
+    from data_pipeline.batches import Actor
+
 FIXED_HEADERS = ("文件", "工作表", "行号", "列", "原因")
 
 
 def rejected_rows_frame(engine: Engine, batch_id: int | None = None,
-                        batch_ids: Sequence[int] | None = None) -> tuple[list[str], list[list]]:
+                        batch_ids: Sequence[int] | None = None, *, actor: Actor | None = None) -> tuple[list[str], list[list]]:
     """Return (headers, rows): one row per reason, then the rejected row's original columns.
 
     Without ``batch_id`` or ``batch_ids``: the rejects of each file's latest load (older loads were superseded).
+    ``actor``: only the batches that user may read (``batches_readable_by``); None is the server's command
+    line (``python -m data_pipeline rejects``), whose operator reads every batch.
     """
     rejected, batches = schema.rejected_rows, schema.load_batches
     query = select(rejected.c.file_name, rejected.c.sheet_name, rejected.c.source_row_number,
                    rejected.c.column_name, rejected.c.reason, rejected.c.row_values_json)
+    if actor is not None:
+        query = query.where(rejected.c.batch_id.in_(batches_readable_by(actor)))
     if batch_ids is not None:
         query = query.where(rejected.c.batch_id.in_(list(batch_ids)))
     elif batch_id is not None:
@@ -50,6 +58,23 @@ def rejected_rows_frame(engine: Engine, batch_id: int | None = None,
     return headers, rows
 
 
+def batches_readable_by(actor: Actor):
+    """SELECT of the batch ids whose rejected rows ``actor`` may read. Rejected rows hold a ledger's values
+    (who was reported, in which village), so: a 乡镇 user's, the loads of its township's users; a county's
+    管理员, its county's loads and those that name no county (a one-county warehouse's), as the load history
+    shows them; a 管理员 of no county, every load; any other role, none."""
+    b, users = schema.load_batches.c, schema.users.c
+    statement = select(b.batch_id)
+    if actor.role == "乡镇" and actor.township_code:
+        own = select(users.username).where(users.township_code == actor.township_code)
+        return statement.where(or_(b.loaded_by == actor.username, b.loaded_by.in_(own)))
+    if actor.role != "管理员":
+        return statement.where(false())
+    if actor.county_code:
+        return statement.where(or_(b.county_code == actor.county_code, b.county_code.is_(None)))
+    return statement
+
+
 def export_rejects(engine: Engine, out: Path, batch_id: int | None = None, exported_by: str = "命令行") -> int:
     """Write the rejected rows to ``out`` (.xlsx) and return how many lines were written."""
     out = Path(out)
@@ -59,20 +84,20 @@ def export_rejects(engine: Engine, out: Path, batch_id: int | None = None, expor
     return count
 
 
-def rejects_workbook_bytes(engine: Engine, *, batch_ids: Sequence[int], exported_by: str) -> bytes:
-    """Return the rejects .xlsx of ``batch_ids`` (the desk's download)."""
-    return _rejects_workbook(engine, None, batch_ids, exported_by, "拒收行.xlsx")[0]
+def rejects_workbook_bytes(engine: Engine, *, batch_ids: Sequence[int], actor: Actor) -> bytes:
+    """Return the rejects .xlsx of those of ``batch_ids`` that ``actor`` may read (the desk's download)."""
+    return _rejects_workbook(engine, None, batch_ids, actor.username, "拒收行.xlsx", actor)[0]
 
 
 def _rejects_workbook(engine: Engine, batch_id: int | None, batch_ids: Sequence[int] | None, exported_by: str,
-                      file_name: str) -> tuple[bytes, int]:
+                      file_name: str, actor: Actor | None = None) -> tuple[bytes, int]:
     """The rejected rows as .xlsx bytes and their count.
 
     The rows hold sensitive names, so the export is watermarked in the printed page's header
     (user, time, 内部资料 注意保密) and written to the audit log; the cells stay clean so the
     clerk can fix them and load the file again.
     """
-    headers, rows = rejected_rows_frame(engine, batch_id, batch_ids)
+    headers, rows = rejected_rows_frame(engine, batch_id, batch_ids, actor=actor)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "拒收行"

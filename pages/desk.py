@@ -116,13 +116,12 @@ with upload:
                     _load({report.file_name: pending[report.file_name]}, confirmed)
         batch_ids = tuple(r.batch_id for r in reports if r.batch_id and not r.skipped and r.rows_rejected)
         if batch_ids:
-            rejected = rejected_lines(frame.engine, batch_ids)
+            rejected = rejected_lines(frame.engine, batch_ids, actor=actor)
             st.subheader(f"拒收行（{len(rejected)}条原因）")
             st.dataframe(rejected, hide_index=True, width="stretch", key="desk_rejected",
                          height=38 + 35 * min(len(rejected), 12))
             st.download_button("下载拒收行（Excel，可修改后重新上传）",
-                               data=partial(rejects_workbook_bytes, frame.engine, batch_ids=batch_ids,
-                                            exported_by=frame.username),
+                               data=partial(rejects_workbook_bytes, frame.engine, batch_ids=batch_ids, actor=actor),
                                file_name="拒收行.xlsx", on_click="ignore", key="desk_rejects_download",
                                mime=XLSX_MIME)
 

@@ -163,6 +163,39 @@ def test_a_survey_loaded_alone_reports_its_quarter_and_its_undo_takes_it_back(em
     assert survey_status()["城关街道"] == "未报送"
 
 
+def test_the_desks_rejected_rows_are_read_only_by_who_may_see_that_load(empty_engine, tmp_path):
+    """Rejected rows keep a ledger's values (who was reported): the desk lists and downloads them only
+    for the loader's township's users, the county's 管理员 and a 管理员 of no county."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from data_pipeline.desk import rejected_lines
+    from data_pipeline.rejects import rejects_workbook_bytes
+
+    load_paths([write_divisions(tmp_path)], empty_engine)
+    bad = clue_row(2, 受理日期="2024-13-01")
+    [own] = load_paths([write_xlsx(tmp_path / "青石镇.xlsx", {"线索": (CLUE_HEADER, [clue_row(1), bad])})],
+                       empty_engine, loaded_by="qs_clerk", own_township=QINGSHI, county_code="990101")
+    [county] = load_paths([write_xlsx(tmp_path / "全县.xlsx", {"线索": (CLUE_HEADER, [clue_row(3), bad])})],
+                          empty_engine, loaded_by="admin_desk", county_code="990101")
+    assert own.rows_rejected == county.rows_rejected == 1
+    both = (own.batch_id, county.batch_id)
+
+    def files_read_by(actor: Actor) -> list[str]:
+        return sorted(rejected_lines(empty_engine, both, actor=actor)["文件"])
+
+    assert files_read_by(Actor("qs_clerk", "乡镇", QINGSHI, "990101")) == ["青石镇.xlsx"]
+    assert files_read_by(Actor("bm_clerk", "乡镇", BAIMA, "990101")) == []  # another township's clerk
+    assert files_read_by(Actor("admin_desk", "管理员", None, "990101")) == ["全县.xlsx", "青石镇.xlsx"]
+    assert files_read_by(Actor("prefecture_admin", "管理员")) == ["全县.xlsx", "青石镇.xlsx"]
+    assert files_read_by(Actor("lx_admin", "管理员", None, "990102")) == []  # another county's 管理员
+    assert files_read_by(Actor("leader", "县领导", None, "990101")) == []
+    download = rejects_workbook_bytes(empty_engine, batch_ids=both, actor=Actor("lx_admin", "管理员", None, "990102"))
+    sheet = load_workbook(io.BytesIO(download)).active
+    assert sheet.max_row == 1  # the header line only: nothing of 990101's rejected rows
+
+
 def test_a_township_users_load_rejects_the_rows_of_other_townships(empty_engine, tmp_path):
     load_paths([write_divisions(tmp_path)], empty_engine)
     from tests.ledger_files import PEOPLE_HEADER, person_row

@@ -61,15 +61,20 @@ def _ranking_components(engine: Engine, scope: Scope, *, quarter: Period) -> pd.
     return table
 
 
+def _score(table: pd.DataFrame) -> pd.Series:
+    """Σ weight × rate over ``RANKING_METRICS`` per row, a missing rate counting as 0 (a township's or a county's)."""
+    score = pd.Series(0.0, index=table.index)
+    for name, weight in ranking_weights().items():
+        score = score + weight * table[name].fillna(0.0)
+    return score.round(4)
+
+
 def _ranked(table: pd.DataFrame, *, per_county: bool = False) -> pd.DataFrame:
     """``table`` scored and sorted best first, with its rank and who is last; ``per_county``: each county
     (``county_code``) ranked on its own, counties in code order, and a county with no data that quarter
     has nobody last (a prefecture's last of 1,200 is nobody's rule)."""
-    score = pd.Series(0.0, index=table.index)
-    for name, weight in ranking_weights().items():
-        score = score + weight * table[name].fillna(0.0)  # a missing component counts as 0
     table = table.copy()
-    table["score"] = score.round(4)
+    table["score"] = _score(table)
     groups = ["county_code"] if per_county else []
     table = table.sort_values([*groups, "score", "overdue_items", "township_code"],
                               ascending=[*(True for _ in groups), False, True, True], kind="stable").reset_index(drop=True)
@@ -191,7 +196,7 @@ def county_comparison(engine: Engine, scope: Scope, *, quarter: Period) -> pd.Da
         names = county_names(conn)
     for name in RANKING_METRICS:
         summed[name] = METRICS[name].column_of(summed)
-    summed["score"] = sum(weight * summed[name].fillna(0.0) for name, weight in ranking_weights().items()).round(4)
+    summed["score"] = _score(summed)
     summed["county_name"] = summed["county_code"].map(names).fillna(summed["county_code"])
     summed["overdue_items"] = summed["overdue_items"].astype("int64")
     return summed[columns]

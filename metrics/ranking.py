@@ -35,30 +35,55 @@ def weights_text() -> str:
 
 
 @cached
-def _ranking_components(engine: Engine, scope: Scope, *, quarter: Period) -> pd.DataFrame:
-    """Return every township's four ranking rates (NaN where missing) and overdue items, as of the quarter's end.
+def _ranking_components(engine: Engine, scope: Scope, *, quarters: tuple[Period, ...]) -> dict[str, pd.DataFrame]:
+    """Return {quarter code: every township's four ranking rates (NaN where missing) and overdue items, as of
+    the quarter's end} for each of ``quarters``, read together (one query per source for all of them).
 
-    Cached: the ranking page and the 建议约谈 check both read this quarter and the ones before, and
-    each read is a scan of every rectification item as of the quarter's end. Always every township of the
+    Cached: the ranking page and the 建议约谈 check both read a quarter and the ones before it (each
+    asks ``_components_of`` for the quarter and the one before, one key). Always every township of the
     scope's county, a 乡镇 user's included (the published ranking); a 市级 scope over every county reads
     the prefecture's townships, each named 县·乡镇 and with its ``county_code``, each county then ranked on
     its own (``_ranked``)."""
     county = scope.county_code
     with engine.connect() as conn:
         towns = township_frame(conn, Scope.county(county_code=county))[["township_code", "township_name"]]
-        table = metric_table(conn, [*RANKING_METRICS, "overdue_count"], [quarter], county, by=["township_code"])
+        table = metric_table(conn, [*RANKING_METRICS, "overdue_count"], quarters, county, by=["township_code"])
         names = county_names(conn) if scope.every_county else None
     if names is not None:
         towns["county_code"] = towns["township_code"].str[:6]
         towns["township_name"] = [f"{names.get(code, code)}·{name}"
                                   for code, name in zip(towns["county_code"], towns["township_name"])]
-    table = towns.merge(table.drop(columns="period_code"), on="township_code", how="left")
-    measures = [c for c in table.columns if c not in ("township_code", "township_name", "county_code")]
-    table[measures] = table[measures].fillna(0)
-    for name in RANKING_METRICS:
-        table[name] = METRICS[name].column_of(table)
-    table["overdue_items"] = table["overdue_items"].astype("int64")
-    return table
+    measures = [c for c in table.columns if c not in ("period_code", "township_code")]
+    by_quarter = {}
+    for quarter in quarters:
+        one = towns.merge(table[table["period_code"] == quarter.code].drop(columns="period_code"),
+                          on="township_code", how="left")
+        one[measures] = one[measures].fillna(0)
+        for name in RANKING_METRICS:
+            one[name] = METRICS[name].column_of(one)
+        one["overdue_items"] = one["overdue_items"].astype("int64")
+        by_quarter[quarter.code] = one
+    return by_quarter
+
+
+def _quarter_and_previous(engine: Engine, scope: Scope, quarter: Period) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ranking components of the quarter and of the one before, one read (the ranking's 本季 and 上季,
+    and the first two steps of the 建议约谈 look-back share it)."""
+    pair = _ranking_components(engine, scope, quarters=(quarter, quarter.previous()))
+    return pair[quarter.code], pair[quarter.previous().code]
+
+
+def _looking_back(engine: Engine, scope: Scope, quarter: Period, count: int):
+    """Yield (quarter, its components) from ``quarter`` back over ``count`` quarters: the quarter and the one
+    before in one read (``_quarter_and_previous``), then, only if the caller goes on, the rest in one more."""
+    periods = [quarter]
+    while len(periods) < count:
+        periods.append(periods[-1].previous())
+    yield from zip(periods[:2], _quarter_and_previous(engine, scope, quarter))
+    if len(periods) > 2:
+        rest = _ranking_components(engine, scope, quarters=tuple(periods[2:]))
+        for period in periods[2:]:
+            yield period, rest[period.code]
 
 
 def _score(table: pd.DataFrame) -> pd.Series:
@@ -93,10 +118,9 @@ def _has_ranking_data(table: pd.DataFrame) -> bool:
     return bool(table[list(RANKING_METRICS)].notna().any().any())
 
 
-def _ranking_of(engine: Engine, scope: Scope, quarter: Period) -> pd.DataFrame | None:
-    """The quarter's ranking (each county's own for a 市级 scope over every county), or None when the
-    quarter has no data at all (no rank, nobody last)."""
-    table = _ranking_components(engine, scope, quarter=quarter)
+def _ranking_of(table: pd.DataFrame, scope: Scope) -> pd.DataFrame | None:
+    """A quarter's ranking from its components (each county's own for a 市级 scope over every county), or
+    None when the quarter has no data at all (no rank, nobody last)."""
     if not len(table) or not _has_ranking_data(table):
         return None
     return _ranked(table, per_county=scope.every_county)
@@ -112,9 +136,9 @@ def quarterly_ranking(engine: Engine, scope: Scope, *, quarter: Period) -> pd.Da
     (rank, last and 建议约谈 within the county, as ``interview_flags``), a township named 县·乡镇."""
     if quarter.granularity != "quarter":
         raise ValueError("综合排名按季度计算，请选择季度")
-    components = _ranking_components(engine, scope, quarter=quarter)
+    components, previous_components = _quarter_and_previous(engine, scope, quarter)
     current = _ranked(components, per_county=scope.every_county)
-    previous = _ranking_of(engine, scope, quarter.previous())
+    previous = _ranking_of(previous_components, scope)
     if len(current) and not _has_ranking_data(components):
         current["is_last"] = False  # a quarter with no data at all has nobody last
     if previous is None:
@@ -145,9 +169,9 @@ def interview_flags(engine: Engine, scope: Scope, *, quarter: Period, lookback: 
     if scope.every_county:
         lookback = min(lookback, PREFECTURE_LOOKBACK)
     runs: dict[str, list] = {}  # county (or "" for one county) → [township_code, township_name, quarters]
-    period, open_runs = quarter, None
-    for _ in range(lookback):
-        last = _last_townships(engine, scope, period)
+    open_runs = None
+    for period, components in _looking_back(engine, scope, quarter, lookback):
+        last = _last_townships(components, scope)
         if last is None:
             break
         for county, (code, name) in last.items():
@@ -156,7 +180,6 @@ def interview_flags(engine: Engine, scope: Scope, *, quarter: Period, lookback: 
         open_runs = {county for county, run in runs.items() if run[2] and run[2][-1] == period}
         if not open_runs:
             break
-        period = period.previous()
     rows = [{"township_code": code, "township_name": name, "quarters": "、".join(p.label for p in reversed(run)),
              "quarter_count": len(run)} for _county, (code, name, run) in sorted(runs.items()) if len(run) >= 2]
     if not rows:
@@ -164,10 +187,10 @@ def interview_flags(engine: Engine, scope: Scope, *, quarter: Period, lookback: 
     return pd.DataFrame(rows, columns=columns)
 
 
-def _last_townships(engine: Engine, scope: Scope, quarter: Period) -> dict[str, tuple[str, str]] | None:
-    """{county: (code, name) of its last township} in the quarter's ranking ("" keys one county's own); None
-    when the quarter has no data at all. Every county of a 市级 scope is ranked on its own."""
-    ranking = _ranking_of(engine, scope, quarter)
+def _last_townships(components: pd.DataFrame, scope: Scope) -> dict[str, tuple[str, str]] | None:
+    """{county: (code, name) of its last township} in a quarter's ranking (from its components; "" keys one
+    county's own); None when the quarter has no data at all. Every county of a 市级 scope is ranked on its own."""
+    ranking = _ranking_of(components, scope)
     if ranking is None:
         return None
     if not scope.every_county:
@@ -183,7 +206,7 @@ def county_comparison(engine: Engine, scope: Scope, *, quarter: Period) -> pd.Da
     (a 市级 user's comparison of the prefecture's counties), each rate from its county's summed measures, and
     the county's 综合得分 from them by the townships' weights; in county-code order."""
     columns = ["county_code", "county_name", *RANKING_METRICS, "score", "overdue_items"]
-    table = _ranking_components(engine, scope, quarter=quarter)  # the ranking's own read of the quarter
+    table, _previous = _quarter_and_previous(engine, scope, quarter)  # the ranking's own read of the quarter
     measures = [c for c in table.columns if c not in ("township_code", "township_name", "county_code",
                                                       *RANKING_METRICS)]
     table = table.assign(county_code=table["township_code"].str[:6])

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pandas as pd
 from sqlalchemy import Connection, Table, and_, case, func, not_, select
@@ -187,13 +188,15 @@ Totals = dict[tuple[str, tuple], list]
 
 
 def add_into(totals: Totals, key: tuple, values: Sequence) -> None:
-    """Add one row's measure values into ``totals`` under ``key`` (NULL reads 0)."""
+    """Add one row's measure values into ``totals`` under ``key`` (NULL reads 0; a Decimal, money from the
+    facts, reads as the float the summaries' sums are: ``_frame`` makes money a float anyway)."""
+    values = [float(v) if isinstance(v, Decimal) else v or 0 for v in values]
     stored = totals.get(key)
     if stored is None:
-        totals[key] = [v or 0 for v in values]
+        totals[key] = values
     else:
         for i, value in enumerate(values):
-            stored[i] += value or 0
+            stored[i] += value
 
 
 def _dated_rows(conn, source: Source, measures, start: date, end: date, township, groups: Sequence[str]) -> list:
@@ -382,7 +385,9 @@ def measure_table(conn: Connection, measures: Sequence[str], periods: Sequence[P
     if by:
         order = {p.code: i for i, p in reversed(list(enumerate(periods)))}
         found = {key for source_totals in totals for key in source_totals}
-        keys = sorted(found, key=lambda k: (order[k[0]], tuple((v is None, str(v)) for v in k[1])))
+        groups = sorted({k[1] for k in found}, key=lambda group: tuple((v is None, str(v)) for v in group))
+        place = {group: i for i, group in enumerate(groups)}  # each group's sort key made once, not once a period
+        keys = sorted(found, key=lambda k: (order[k[0]], place[k[1]]))
     else:
         keys = [(p.code, ()) for p in periods]
     return _frame(keys, totals, list(by_source.values()), by, wanted)

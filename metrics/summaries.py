@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Connection, Integer, String, cast, func, insert, literal, select, union, union_all
+from sqlalchemy import Connection, Float, Integer, String, cast, func, insert, literal, select, union, union_all
 
 from metrics.measures import AS_OF, DATED, MEASURES, SOURCES, Measure, Source, Totals, add_into, aggregate_column
 from metrics.periods import Period
@@ -216,17 +216,24 @@ def whole_months(period: Period) -> bool:
 
 def dated_totals(conn: Connection, measures: Sequence[Measure], periods: Sequence[Period], township: str | None,
                  by: Sequence[str]) -> Totals:
-    """``metrics.measures``' dated totals of whole-month periods, from ``summary_periods``."""
+    """``metrics.measures``' dated totals of whole-month periods, from ``summary_periods``.
+
+    The sums come back as floats (``_frame`` makes counts ints and money floats): a Decimal per row, which
+    the ``Numeric`` column would give, is a third of the time of 3,600 rows (1,200 townships × 3 periods)."""
     groups = [_m.township_code] if by else []
     names = [m.name for m in measures]
-    statement = (select(_m.period_code, *groups, _m.measure, func.sum(_m.value))
+    position = {name: i for i, name in enumerate(names)}
+    statement = (select(_m.period_code, *groups, _m.measure, cast(func.sum(_m.value), Float))
                  .where(_m.measure.in_(names), _m.period_code.in_({p.code for p in periods}),
                         *in_township(_m.township_code, township))
                  .group_by(_m.period_code, *groups, _m.measure))
     totals: Totals = {}
-    for row in conn.execute(statement):
-        values = totals.setdefault((row[0], tuple(row[1:1 + len(groups)])), [0] * len(names))
-        values[names.index(row[-2])] = row[-1]
+    for row in conn.execute(statement).all():
+        key = (row[0], tuple(row[1:1 + len(groups)]))
+        values = totals.get(key)
+        if values is None:
+            values = totals[key] = [0] * len(names)
+        values[position[row[-2]]] = row[-1]
     return totals
 
 

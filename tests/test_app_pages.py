@@ -187,23 +187,3 @@ def test_the_chart_toolbar_saves_each_chart_under_its_chinese_title_at_print_sca
     assert configs and all(c["toImageButtonOptions"]["scale"] == 2 for c in configs)
     file_names = {c["toImageButtonOptions"]["filename"] for c in configs}
     assert "整改状态分布" in file_names and "按问题来源分布" in file_names
-
-
-def test_the_first_run_of_the_process_freezes_what_it_loaded_out_of_the_collectors_walks(monkeypatch):
-    """ui.process: after the process's first run (here one that stops at the sign-in form) the modules' objects
-    are in the collector's permanent generation, and a later run freezes nothing more."""
-    import gc
-
-    from streamlit.testing.v1 import AppTest
-
-    import ui.process
-
-    gc.unfreeze()
-    monkeypatch.setattr(ui.process, "_frozen", False)
-    app = AppTest.from_file("../dashboard.py", default_timeout=60)
-    app.run()
-    assert "请先登录" in [t.value for t in app.title]  # the run stopped early, and still froze
-    frozen = gc.get_freeze_count()
-    assert frozen > 100_000  # streamlit, pandas, plotly, sqlalchemy …
-    open_app("overview")  # imports the pages' modules: had it frozen again, they would be counted
-    assert gc.get_freeze_count() <= frozen  # (frozen objects freed since leave the count)

@@ -39,8 +39,8 @@ def _ranking_components(engine: Engine, scope: Scope, *, quarters: tuple[Period,
     """Return {quarter code: every township's four ranking rates (NaN where missing) and overdue items, as of
     the quarter's end} for each of ``quarters``, read together (one query per source for all of them).
 
-    Cached: the ranking page and the 建议约谈 check both read a quarter and the ones before it (each
-    asks ``_components_of`` for the quarter and the one before, one key). Always every township of the
+    Cached: the ranking page and the 建议约谈 check both read a quarter and the ones before it (both ask
+    ``_quarter_and_previous`` first: one key). Always every township of the
     scope's county, a 乡镇 user's included (the published ranking); a 市级 scope over every county reads
     the prefecture's townships, each named 县·乡镇 and with its ``county_code``, each county then ranked on
     its own (``_ranked``)."""

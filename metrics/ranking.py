@@ -35,7 +35,8 @@ def weights_text() -> str:
 
 
 @cached
-def _ranking_components(engine: Engine, scope: Scope, *, quarters: tuple[Period, ...]) -> dict[str, pd.DataFrame]:
+def _ranking_components(engine: Engine, scope: Scope, *, quarters: tuple[Period, ...],
+                        counties: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
     """Return {quarter code: every township's four ranking rates (NaN where missing) and overdue items, as of
     the quarter's end} for each of ``quarters``, read together (one query per source for all of them).
 
@@ -43,12 +44,17 @@ def _ranking_components(engine: Engine, scope: Scope, *, quarters: tuple[Period,
     ``_quarter_and_previous`` first: one key). Always every township of the
     scope's county, a 乡镇 user's included (the published ranking); a 市级 scope over every county reads
     the prefecture's townships, each named 县·乡镇 and with its ``county_code``, each county then ranked on
-    its own (``_ranked``)."""
+    its own (``_ranked``); ``counties`` narrows that to some counties (the 建议约谈 look-back's open runs)."""
     county = scope.county_code
+    if counties is not None and not scope.every_county:
+        raise ValueError("只有全市范围可以指定县")
     with engine.connect() as conn:
         towns = township_frame(conn, Scope.county(county_code=county))[["township_code", "township_name"]]
-        table = metric_table(conn, [*RANKING_METRICS, "overdue_count"], quarters, county, by=["township_code"])
+        place = county if counties is None else counties
+        table = metric_table(conn, [*RANKING_METRICS, "overdue_count"], quarters, place, by=["township_code"])
         names = county_names(conn) if scope.every_county else None
+    if counties is not None:
+        towns = towns[towns["township_code"].str[:6].isin(counties)].reset_index(drop=True)
     if names is not None:
         towns["county_code"] = towns["township_code"].str[:6]
         towns["township_name"] = [f"{names.get(code, code)}·{name}"
@@ -73,15 +79,19 @@ def _quarter_and_previous(engine: Engine, scope: Scope, quarter: Period) -> tupl
     return pair[quarter.code], pair[quarter.previous().code]
 
 
-def _looking_back(engine: Engine, scope: Scope, quarter: Period, count: int):
+def _looking_back(engine: Engine, scope: Scope, quarter: Period, count: int, open_counties: set[str]):
     """Yield (quarter, its components) from ``quarter`` back over ``count`` quarters: the quarter and the one
-    before in one read (``_quarter_and_previous``), then, only if the caller goes on, the rest in one more."""
+    before in one read (``_quarter_and_previous``), then, only if the caller goes on, the rest in one more;
+    for a 市级 scope over every county, the rest of only the counties in ``open_counties`` by then (the caller's
+    set, kept up to date as it goes: a county whose run has ended needs no quarter further back, and at 100
+    counties 15 are left, not 1,200 townships)."""
     periods = [quarter]
     while len(periods) < count:
         periods.append(periods[-1].previous())
     yield from zip(periods[:2], _quarter_and_previous(engine, scope, quarter))
     if len(periods) > 2:
-        rest = _ranking_components(engine, scope, quarters=tuple(periods[2:]))
+        counties = tuple(sorted(open_counties)) if scope.every_county else None
+        rest = _ranking_components(engine, scope, quarters=tuple(periods[2:]), counties=counties)
         for period in periods[2:]:
             yield period, rest[period.code]
 
@@ -169,15 +179,16 @@ def interview_flags(engine: Engine, scope: Scope, *, quarter: Period, lookback: 
     if scope.every_county:
         lookback = min(lookback, PREFECTURE_LOOKBACK)
     runs: dict[str, list] = {}  # county (or "" for one county) → [township_code, township_name, quarters]
-    open_runs = None
-    for period, components in _looking_back(engine, scope, quarter, lookback):
+    open_runs: set[str] = set()  # the counties whose run goes on into the quarter before (_looking_back reads it)
+    for step, (period, components) in enumerate(_looking_back(engine, scope, quarter, lookback, open_runs)):
         last = _last_townships(components, scope)
         if last is None:
             break
         for county, (code, name) in last.items():
-            if open_runs is None or county in open_runs and runs[county][0] == code:
+            if step == 0 or county in open_runs and runs[county][0] == code:
                 runs.setdefault(county, [code, name, []])[2].append(period)
-        open_runs = {county for county, run in runs.items() if run[2] and run[2][-1] == period}
+        open_runs.clear()
+        open_runs.update(county for county, run in runs.items() if run[2][-1] == period)
         if not open_runs:
             break
     rows = [{"township_code": code, "township_name": name, "quarters": "、".join(p.label for p in reversed(run)),

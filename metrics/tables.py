@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, false, or_, select
 
 from metrics.periods import Period
 from metrics.scope import Scope, mask_name
@@ -46,9 +46,12 @@ def with_county(joined, across_counties: bool):
     return joined.outerjoin(counties, counties.c.county_code == townships.c.county_code) if across_counties else joined
 
 
-def in_township(column, place: str | None) -> list:
+def in_township(column, place: str | tuple[str, ...] | None) -> list:
     """The WHERE condition narrowing a township-code ``column`` to ``place`` (``Scope.narrowed_to``): one
-    township (9 digits), one county (6: the codes it prefixes), or [] for every county."""
+    township (9 digits), one county (6: the codes it prefixes), or [] for every county; a tuple of places
+    (a 市级 scope's counties still to read, ``ranking``'s look-back): any of them, and an empty one nothing."""
+    if isinstance(place, tuple):
+        return [or_(false(), *(and_(*in_township(column, one)) for one in place))]
     if not place:
         return []
     if len(place) == 6:

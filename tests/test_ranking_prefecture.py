@@ -1,0 +1,75 @@
+"""全市's 建议约谈 on four generated counties: each county's own flag, whatever the look-back reads.
+
+The look-back of a 市级 scope over every county reads its third and later quarters for the counties whose
+run is still open only (``ranking._looking_back``); these tests compare it with each county's own
+``interview_flags``, quarter by quarter, where some counties' runs end and others' go on.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from metrics.cache import clear_cache
+from metrics.periods import Period, periods_between
+from metrics.places import county_name
+from metrics.ranking import PREFECTURE_LOOKBACK, interview_flags
+from metrics.scope import Scope
+
+PREFECTURE = Scope(user_name="市纪委", role="市级")
+COUNTIES = ("990101", "990102", "990103", "990104")
+QUARTERS = periods_between("quarter", Period.quarter(2023, 1).start, Period.quarter(2026, 4).end)
+ONLY_COMPLETION = ('{"rectification_completion_rate": 100, "on_time_completion_rate": 0, "satisfaction_rate": 0, '
+                   '"proactive_discovery_rate": 0}')
+
+
+@pytest.fixture(scope="module")
+def four_counties(tmp_path_factory):
+    from data_pipeline.load import load_paths
+    from data_pipeline.sample import write_sample
+    from warehouse.engine import get_engine
+
+    folder = tmp_path_factory.mktemp("four_counties")
+    write_sample(folder / "ledgers", counties=len(COUNTIES))
+    engine = get_engine(f"sqlite:///{folder / 'warehouse.sqlite'}")
+    reports = load_paths([folder / "ledgers"], engine)
+    assert all(report.committed for report in reports)
+    clear_cache()
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.parametrize("weights", [None, ONLY_COMPLETION], ids=["published", "completion"])
+def test_the_prefectures_flags_are_each_countys_own_in_every_quarter(four_counties, monkeypatch, weights):
+    if weights:
+        monkeypatch.setenv("DASHBOARD_RANKING_WEIGHTS", weights)
+    names = {code: county_name(four_counties, Scope.county(county_code=code)) for code in COUNTIES}
+    mixed = 0  # quarters where one county's run goes past the first read's two quarters and another's stops
+    for quarter in QUARTERS:
+        own = []
+        for code in COUNTIES:
+            flags = interview_flags(four_counties, Scope.county(county_code=code), quarter=quarter,
+                                    lookback=PREFECTURE_LOOKBACK)
+            own += [(row.township_code, f"{names[code]}·{row.township_name}", row.quarters, row.quarter_count)
+                    for row in flags.itertuples()]
+        prefecture = interview_flags(four_counties, PREFECTURE, quarter=quarter)
+        assert [tuple(row) for row in prefecture.itertuples(index=False)] == own, quarter
+        counts = [row[3] for row in own]
+        mixed += bool(counts) and max(counts) >= 3 and len(counts) < len(COUNTIES)
+    assert mixed  # the look-back's second read was of some counties only
+
+
+def test_a_tuple_of_places_narrows_to_any_of_them_and_an_empty_one_to_nothing(four_counties):
+    from sqlalchemy import select
+
+    from metrics.tables import in_township
+    from warehouse.schema import townships
+
+    def counties_of(place):
+        with four_counties.connect() as conn:
+            codes = conn.execute(select(townships.c.township_code)
+                                 .where(*in_township(townships.c.township_code, place))).scalars().all()
+        return sorted({code[:6] for code in codes})
+
+    assert counties_of(("990101", "990103")) == ["990101", "990103"]
+    assert counties_of(()) == []
+    assert counties_of(None) == list(COUNTIES)

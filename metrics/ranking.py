@@ -79,23 +79,6 @@ def _quarter_and_previous(engine: Engine, scope: Scope, quarter: Period) -> tupl
     return pair[quarter.code], pair[quarter.previous().code]
 
 
-def _looking_back(engine: Engine, scope: Scope, quarter: Period, count: int, open_counties: set[str]):
-    """Yield (quarter, its components) from ``quarter`` back over ``count`` quarters: the quarter and the one
-    before in one read (``_quarter_and_previous``), then, only if the caller goes on, the rest in one more;
-    for a 市级 scope over every county, the rest of only the counties in ``open_counties`` by then (the caller's
-    set, kept up to date as it goes: a county whose run has ended needs no quarter further back, and at 100
-    counties 15 are left, not 1,200 townships)."""
-    periods = [quarter]
-    while len(periods) < count:
-        periods.append(periods[-1].previous())
-    yield from zip(periods[:2], _quarter_and_previous(engine, scope, quarter))
-    if len(periods) > 2:
-        counties = tuple(sorted(open_counties)) if scope.every_county else None
-        rest = _ranking_components(engine, scope, quarters=tuple(periods[2:]), counties=counties)
-        for period in periods[2:]:
-            yield period, rest[period.code]
-
-
 def _score(table: pd.DataFrame) -> pd.Series:
     """Σ weight × rate over ``RANKING_METRICS`` per row, a missing rate counting as 0 (a township's or a county's)."""
     score = pd.Series(0.0, index=table.index)
@@ -178,17 +161,24 @@ def interview_flags(engine: Engine, scope: Scope, *, quarter: Period, lookback: 
     columns = ["township_code", "township_name", "quarters", "quarter_count"]
     if scope.every_county:
         lookback = min(lookback, PREFECTURE_LOOKBACK)
+    periods = [quarter]
+    while len(periods) < lookback:
+        periods.append(periods[-1].previous())
+    # the quarter and the one before: the ranking's own read; the rest only if a run is still open then
+    read = dict(zip((p.code for p in periods[:2]), _quarter_and_previous(engine, scope, quarter)))
     runs: dict[str, list] = {}  # county (or "" for one county) → [township_code, township_name, quarters]
-    open_runs: set[str] = set()  # the counties whose run goes on into the quarter before (_looking_back reads it)
-    for step, (period, components) in enumerate(_looking_back(engine, scope, quarter, lookback, open_runs)):
-        last = _last_townships(components, scope)
+    open_runs: set[str] = set()  # the counties whose run goes on into the quarter before
+    for step, period in enumerate(periods):
+        if period.code not in read:  # the rest in one read; for 全市 of the counties still open (15 of 100)
+            counties = tuple(sorted(open_runs)) if scope.every_county else None
+            read.update(_ranking_components(engine, scope, quarters=tuple(periods[step:]), counties=counties))
+        last = _last_townships(read[period.code], scope)
         if last is None:
             break
         for county, (code, name) in last.items():
             if step == 0 or county in open_runs and runs[county][0] == code:
                 runs.setdefault(county, [code, name, []])[2].append(period)
-        open_runs.clear()
-        open_runs.update(county for county, run in runs.items() if run[2][-1] == period)
+        open_runs = {county for county, run in runs.items() if run[2][-1] == period}
         if not open_runs:
             break
     rows = [{"township_code": code, "township_name": name, "quarters": "、".join(p.label for p in reversed(run)),

@@ -1,7 +1,7 @@
 """全市's 建议约谈 on four generated counties: each county's own flag, whatever the look-back reads.
 
 The look-back of a 市级 scope over every county reads its third and later quarters for the counties whose
-run is still open only (``ranking._looking_back``); these tests compare it with each county's own
+run is still open only (``ranking.interview_flags``); these tests compare it with each county's own
 ``interview_flags``, quarter by quarter, where some counties' runs end and others' go on.
 """
 
@@ -14,12 +14,11 @@ from metrics.periods import Period, periods_between
 from metrics.places import county_name
 from metrics.ranking import PREFECTURE_LOOKBACK, interview_flags
 from metrics.scope import Scope
+from tests.test_metrics_sample import ONLY_COMPLETION
 
 PREFECTURE = Scope(user_name="市纪委", role="市级")
 COUNTIES = ("990101", "990102", "990103", "990104")
 QUARTERS = periods_between("quarter", Period.quarter(2023, 1).start, Period.quarter(2026, 4).end)
-ONLY_COMPLETION = ('{"rectification_completion_rate": 100, "on_time_completion_rate": 0, "satisfaction_rate": 0, '
-                   '"proactive_discovery_rate": 0}')
 
 
 @pytest.fixture(scope="module")

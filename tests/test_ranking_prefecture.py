@@ -72,3 +72,49 @@ def test_a_tuple_of_places_narrows_to_any_of_them_and_an_empty_one_to_nothing(fo
     assert counties_of(("990101", "990103")) == ["990101", "990103"]
     assert counties_of(()) == []
     assert counties_of(None) == list(COUNTIES)
+
+
+@pytest.mark.parametrize("every_county", [False, True], ids=["one county", "全市"])
+def test_the_look_backs_last_township_is_the_rankings_last_in_every_quarter_ties_included(every_county):
+    """``_last_townships`` ranks all the look-back's quarters as one table; each quarter's last must be the one the
+    published ranking (``_ranked``, quarter by quarter) puts last: equal scores broken by more overdue items, then
+    by code; a county with no data has nobody last; a quarter with no data at all has no ranking (None)."""
+    import numpy as np
+    import pandas as pd
+
+    from metrics.definitions import RANKING_METRICS
+    from metrics.ranking import _last_townships, _ranking_of
+
+    scope = PREFECTURE if every_county else Scope.county(county_code="990101")
+    generator = np.random.default_rng(7)
+    components = {}
+    for quarter in range(12):
+        codes = [f"99010{c}{t:03d}" for c in range(1, 4 if every_county else 2) for t in range(1, 6)]
+        table = pd.DataFrame({"township_code": codes, "township_name": [f"乡镇{code}" for code in codes]})
+        for name in RANKING_METRICS:  # few distinct rates: scores tie often
+            table[name] = generator.choice([np.nan, 50.0, 100.0], size=len(codes), p=[0.2, 0.4, 0.4])
+        table["overdue_items"] = generator.choice([0, 1], size=len(codes))
+        if every_county:
+            table.insert(2, "county_code", table["township_code"].str[:6])
+            if quarter % 3 == 1:  # one county with no data this quarter
+                table.loc[table["county_code"] == "990102", list(RANKING_METRICS)] = np.nan
+        if quarter == 5:  # a quarter with no data at all
+            table[list(RANKING_METRICS)] = np.nan
+        components[f"Q{quarter:02d}"] = table
+    lasts = _last_townships(components, scope)
+    ties = 0
+    for code, table in components.items():
+        ranking = _ranking_of(table, scope)
+        if ranking is None:
+            assert lasts[code] is None
+            continue
+        last = ranking[ranking["is_last"]]
+        expected = {(county if every_county else ""): (township, name) for county, township, name in
+                    zip(last["county_code"] if every_county else [""] * len(last), last["township_code"],
+                        last["township_name"])}
+        assert lasts[code] == expected, code
+        ties += int((ranking.groupby(ranking.get("county_code", pd.Series("", index=ranking.index)))["score"]
+                     .apply(lambda s: (s == s.min()).sum() > 1)).sum())
+    assert lasts["Q05"] is None and ties > 0  # the data exercised both
+    if every_county:
+        assert "990102" not in lasts["Q01"] and "990101" in lasts["Q01"]

@@ -187,3 +187,28 @@ def test_the_chart_toolbar_saves_each_chart_under_its_chinese_title_at_print_sca
     assert configs and all(c["toImageButtonOptions"]["scale"] == 2 for c in configs)
     file_names = {c["toImageButtonOptions"]["filename"] for c in configs}
     assert "整改状态分布" in file_names and "按问题来源分布" in file_names
+
+
+def test_a_run_that_imported_modules_freezes_them_out_of_the_collectors_walks(monkeypatch):
+    """ui.process: after the process's first run (here one that stops at the sign-in form) the modules' objects
+    are in the collector's permanent generation; a page that imports more freezes again, a rerun does not."""
+    import gc
+
+    from streamlit.testing.v1 import AppTest
+
+    import ui.process
+
+    gc.unfreeze()
+    monkeypatch.setattr(ui.process, "_modules_when_frozen", 0)
+    frozen_calls = []
+    original = ui.process.freeze_loaded_modules
+    monkeypatch.setattr(ui.process, "freeze_loaded_modules", lambda: frozen_calls.append(original()) or frozen_calls[-1])
+    app = AppTest.from_file("../dashboard.py", default_timeout=60)
+    app.run()
+    assert "请先登录" in [t.value for t in app.title]  # the run stopped early, and still froze
+    assert frozen_calls == [True] and gc.get_freeze_count() > 100_000  # streamlit, pandas, plotly, sqlalchemy …
+    app.run()
+    assert frozen_calls == [True, False]  # nothing imported since: nothing frozen, no collection
+    monkeypatch.setattr(ui.process, "_modules_when_frozen", len(__import__("sys").modules) - 1)
+    app.run()  # as if the run had imported a module
+    assert frozen_calls == [True, False, True]

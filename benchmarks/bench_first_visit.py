@@ -6,7 +6,8 @@ Serves the app (``serve.py``: sign-in gate and compressed static files) on a cop
 warehouse (or ``--db``), signs a 纪委 test user in by cookie, and opens 总览 and the heat map in a
 fresh Chromium context (an empty cache), then again in the same context (a warm cache). Beside it,
 in the same run and the same way, a floor app: one ``st.metric`` served by ``st.App`` with the same
-compression. Each page is measured with gzip and without (``Accept-Encoding: identity``, what the
+compression, and a second floor that draws one of each kind of thing 总览 draws (a number, a Plotly chart
+and a table: the bundles every such page loads and runs). Each page is measured with gzip and without (``Accept-Encoding: identity``, what the
 embedded default sent before). Bytes are what crossed the wire (CDP ``encodedDataLength``).
 Every visit of a dashboard page is checked to have drawn that page (its title, not the sign-in).
 Prints figures; asserts nothing about speed (speed is never a test assertion). ``run()`` returns
@@ -30,16 +31,26 @@ if str(PROJECT_ROOT) not in sys.path:
 from benchmarks.table import Row  # noqa: E402
 
 FLOOR_NAME = "地板页（一个 st.metric）"
+KINDS_FLOOR_NAME = "地板页（一个数字、一张图、一张表）"
 
 FLOOR_APP = '''
 import streamlit as st
 st.metric("线索数", "174件")
 '''
+KINDS_FLOOR_APP = '''
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+st.metric("线索数", "174件")
+st.plotly_chart(go.Figure(go.Bar(x=["城关街道", "青石镇", "河口乡"], y=[60, 64, 50])))
+st.dataframe(pd.DataFrame({"乡镇": ["城关街道", "青石镇", "河口乡"], "线索数": [60, 64, 50]}))
+'''
 FLOOR_SERVER = '''
+import os
 import streamlit as st
 from starlette.middleware import Middleware
 from serving.compression import CompressedStatic
-app = st.App("floor_page.py", middleware=[Middleware(CompressedStatic)])
+app = st.App(os.environ["FLOOR_PAGE"], middleware=[Middleware(CompressedStatic)])
 '''
 
 
@@ -119,10 +130,13 @@ def first_visits(db_url: str | None, repeats: int, *, transfers=(True, False),
             load_sample_into(f"sqlite:///{warehouse}")
         url = f"sqlite:///{warehouse}"
         (folder / "floor_page.py").write_text(FLOOR_APP, encoding="utf-8")
+        (folder / "kinds_floor_page.py").write_text(KINDS_FLOOR_APP, encoding="utf-8")
         (folder / "floor_server.py").write_text(FLOOR_SERVER, encoding="utf-8")
-        floor_process = None
+        floors = []  # (process, url) of each floor app
         try:
-            floor_process, floor_url = start_app(url, script=str(folder / "floor_server.py"))
+            for page_file in ("floor_page.py", "kinds_floor_page.py"):
+                floors.append(start_app(url, script=str(folder / "floor_server.py"),
+                                        extra_env={"FLOOR_PAGE": str(folder / page_file)}))
             with served_app(url, folder / "server.log") as base_url, sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=require_chromium(), args=CHROMIUM_FLAGS)
                 cookie = {"name": COOKIE_NAME, "value": SIGNED_IN[base_url], "url": base_url, "httpOnly": True}
@@ -130,9 +144,10 @@ def first_visits(db_url: str | None, repeats: int, *, transfers=(True, False),
                     ("总览", f"{base_url}/?granularity=季&period=2024年第三季度", cookie, "立案数", "总览"),
                     ("线索热力图", f"{base_url}/heatmap?granularity=季&period=2024年第三季度", cookie, "线索热力图",
                      "线索热力图"),
-                    (FLOOR_NAME, floor_url, None, "174件", None)]
+                    (FLOOR_NAME, floors[0][1], None, "174件", None),
+                    (KINDS_FLOOR_NAME, floors[1][1], None, "174件", None)]
                 for name, page_url, page_cookie, first_number, title in every_page:
-                    if name not in pages and not (name == FLOOR_NAME and "floor" in pages):
+                    if name not in pages and not (name in (FLOOR_NAME, KINDS_FLOOR_NAME) and "floor" in pages):
                         continue
                     for compressed in transfers:
                         runs = [measure(browser, page_url, page_cookie, compressed=compressed,
@@ -146,8 +161,8 @@ def first_visits(db_url: str | None, repeats: int, *, transfers=(True, False),
                                          statistics.median(v["drawn"] for v in visits)))
                 browser.close()
         finally:
-            if floor_process is not None:
-                stop_app(floor_process)
+            for process, _url in floors:
+                stop_app(process)
     return rows
 
 
@@ -171,6 +186,7 @@ def run(scale: str = "county", database: str = "sqlite", quick: bool = False, *,
             warehouses.close()
     first = {r[0]: r[3:] for r in figures if r[2] == "首次访问"}  # page: (MB, requests, first, drawn)
     floor_mb, _floor_requests, floor_first, floor_drawn = first[FLOOR_NAME]
+    kinds_floor_drawn = first[KINDS_FLOOR_NAME][3]
     rows = []
     for name in ("总览", "线索热力图"):
         megabytes, requests, first_number, drawn = first[name]
@@ -178,6 +194,9 @@ def run(scale: str = "county", database: str = "sqlite", quick: bool = False, *,
         rows.append(Row.beside_floor(part, f"{name} fully drawn, fresh browser, gzip "
                                      f"(first number {first_number:.2f} s; floor: one st.metric app)",
                                      drawn, floor_drawn, "s", **goal))
+        if name == "总览":
+            rows.append(Row.beside_floor(part, "总览 fully drawn, fresh browser, gzip (floor: a number, a Plotly chart "
+                                         "and a table)", drawn, kinds_floor_drawn, "s", max_ratio=1.5))
         rows.append(Row.against(part, f"{name} bytes on the wire, {requests:.0f} requests", megabytes, "MB",
                                 at_most=3.5 if name == "总览" else None, floor=floor_mb))
     return rows
@@ -191,10 +210,14 @@ def main() -> None:
 
     rows = first_visits(args.db, args.repeats)
     floor = {(r[1], r[2]): r for r in rows if r[0] == FLOOR_NAME}
-    print(f"{'页面':<14}{'传输':<6}{'访问':<10}{'MB':>7}{'请求':>6}{'首个数字(s)':>12}{'绘制完成(s)':>12}{'÷地板':>8}")
+    kinds_floor = {(r[1], r[2]): r for r in rows if r[0] == KINDS_FLOOR_NAME}
+    print(f"{'页面':<14}{'传输':<6}{'访问':<10}{'MB':>7}{'请求':>6}{'首个数字(s)':>12}{'绘制完成(s)':>12}{'÷地板':>8}"
+          f"{'÷三件地板':>10}")
     for name, how, visit, megabytes, requests, first, drawn in rows:
         ratio = drawn / floor[(how, visit)][6]
-        print(f"{name:<14}{how:<6}{visit:<10}{megabytes:>7.2f}{requests:>6.0f}{first:>12.2f}{drawn:>12.2f}{ratio:>8.2f}")
+        kinds_ratio = drawn / kinds_floor[(how, visit)][6]
+        print(f"{name:<14}{how:<6}{visit:<10}{megabytes:>7.2f}{requests:>6.0f}{first:>12.2f}{drawn:>12.2f}{ratio:>8.2f}"
+              f"{kinds_ratio:>10.2f}")
 
 
 if __name__ == "__main__":

@@ -146,20 +146,25 @@ def first_visits(db_url: str | None, repeats: int, *, transfers=(True, False),
                      "线索热力图"),
                     (FLOOR_NAME, floors[0][1], None, "174件", None),
                     (KINDS_FLOOR_NAME, floors[1][1], None, "174件", None)]
-                for name, page_url, page_cookie, first_number, title in every_page:
-                    if name not in pages and not (name in (FLOOR_NAME, KINDS_FLOOR_NAME) and "floor" in pages):
-                        continue
-                    for compressed in transfers:
-                        runs = [measure(browser, page_url, page_cookie, compressed=compressed,
-                                        first_number=first_number, title=title) for _ in range(repeats)]
-                        for position in range(2):
-                            visits = [run[position] for run in runs]
-                            rows.append((name, "gzip" if compressed else "不压缩", visits[0]["visit"],
-                                         statistics.median(v["bytes"] for v in visits) / 1e6,
-                                         statistics.median(v["requests"] for v in visits),
-                                         statistics.median(v["first"] for v in visits),
-                                         statistics.median(v["drawn"] for v in visits)))
+                chosen = [page for page in every_page
+                          if page[0] in pages or page[0] in (FLOOR_NAME, KINDS_FLOOR_NAME) and "floor" in pages]
+                # interleaved: each repeat visits every page once, as one browser slows down over many contexts
+                runs: dict[tuple, list] = {}
+                for _ in range(repeats):
+                    for name, page_url, page_cookie, first_number, title in chosen:
+                        for compressed in transfers:
+                            runs.setdefault((name, compressed), []).append(
+                                measure(browser, page_url, page_cookie, compressed=compressed,
+                                        first_number=first_number, title=title))
                 browser.close()
+                for (name, compressed), measured in runs.items():
+                    for position in range(2):
+                        visits = [run[position] for run in measured]
+                        rows.append((name, "gzip" if compressed else "不压缩", visits[0]["visit"],
+                                     statistics.median(v["bytes"] for v in visits) / 1e6,
+                                     statistics.median(v["requests"] for v in visits),
+                                     statistics.median(v["first"] for v in visits),
+                                     statistics.median(v["drawn"] for v in visits)))
         finally:
             for process, _url in floors:
                 stop_app(process)

@@ -1,6 +1,6 @@
 """Summaries: the declared measures kept per township, so a page reads thousands of rows, not a million.
 
-Two tables (``warehouse.schema``), both derived from the facts and from nothing else:
+Four tables (``warehouse.schema``), all derived from the facts and from nothing else:
 
 - ``summary_periods``: every measure of a *dated* source (clues, cases, case_people, platform;
   ``metrics.measures.SOURCES``) per township and month, written by the same ``aggregate_column`` SQL
@@ -9,6 +9,8 @@ Two tables (``warehouse.schema``), both derived from the facts and from nothing 
 - ``summary_rectification``: the rectification as-of figures of a township, one row per day on
   which one of them changes (``AS_OF_EVENTS`` below), cumulative: the figures as of any day D are
   the township's latest row on or before D, one index seek per township.
+- ``summary_rectification_sources``: the same figures per township and 问题来源 (整改推进's 按问题来源:
+  a seek per township and source of the vocabulary, summed in SQL, not an as-of scan of every item).
 - ``summary_arrivals``: 报送情况's first load of each township's rows of each ledger per month (the
   survey: per quarter), written by ``metrics.reporting.rebuild_arrivals`` from the same SELECT its
   reading from the facts runs.
@@ -16,12 +18,12 @@ Two tables (``warehouse.schema``), both derived from the facts and from nothing 
 Who keeps them: every load rebuilds them for the counties it touched, inside the load's
 transaction (``data_pipeline.load``), and so does 撤销本批次 (``data_pipeline.batches``): a reader
 sees the facts and their summaries of one commit, never half a refresh. The last migration that
-changed them (0011) fills them; ``python -m warehouse rebuild-summaries`` rebuilds
+changed them (0012) fills them; ``python -m warehouse rebuild-summaries`` rebuilds
 everything after rows were changed by hand.
 
 Who reads them: ``metrics.measures.measure_table``, for the whole scope or per township (the
 pages' tiles, trends and township tables, the ranking, the 整改状态分布; a running period's whole
-months); any other grouping (village, category, source…) reads the facts. ``tests/test_summaries.py``
+months), and the as-of measures by 问题来源; any other grouping (village, category…) reads the facts. ``tests/test_summaries.py``
 compares both ways for every measure, township and period of the sample.
 """
 
@@ -32,7 +34,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Connection, Float, Integer, String, cast, func, insert, literal, select, union, union_all
+from sqlalchemy import (
+    Connection,
+    Float,
+    Integer,
+    String,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    union,
+    union_all,
+)
 
 from metrics.measures import AS_OF, DATED, MEASURES, SOURCES, Measure, Source, Totals, add_into, aggregate_column
 from metrics.periods import Period
@@ -42,8 +57,9 @@ from warehouse import schema
 from warehouse import vocabulary as vocab
 from warehouse.engine import insert_columns
 
-_m, _r = schema.summary_periods.c, schema.summary_rectification.c
+_m, _r, _s = schema.summary_periods.c, schema.summary_rectification.c, schema.summary_rectification_sources.c
 SUMMARISED_GROUPS = ({"township_code"}, set())  # the groupings the summaries answer
+AS_OF_ONLY_GROUPS = ({"issue_source"},)  # … and those the as-of ones answer too (summary_rectification_sources)
 # the fact tables the arrivals summary reads (报送情况: every ledger a township reports)
 ARRIVAL_TABLES = frozenset(table.name for table, _date in MONTHLY_LEDGERS.values()) | {schema.satisfaction_surveys.name}
 # the fact tables the summaries read (a load of any other table leaves them as they are)
@@ -159,29 +175,36 @@ def _rebuild_periods(conn: Connection, place: str | None, measures: Sequence[Mea
 
 
 def _rebuild_rectification(conn: Connection, place: str | None) -> None:
+    """The as-of figures per township, and per township and 问题来源, from the items' days of change."""
     conn.execute(schema.summary_rectification.delete().where(*in_township(_r.township_code, place)))
+    conn.execute(schema.summary_rectification_sources.delete().where(*in_township(_s.township_code, place)))
     r = schema.rectification_items.c
-    items = rows_of(conn, select(r.township_code, r.feedback_date, r.deadline_date, r.completed_date,
+    items = rows_of(conn, select(r.township_code, r.issue_source, r.feedback_date, r.deadline_date, r.completed_date,
                                  r.closed_off_date, r.rectification_status, r.is_recurring)
                     .where(*in_township(r.township_code, place)))
     if items.empty:
         return
-    for column in ("feedback_date", "deadline_date", "completed_date", "closed_off_date"):
-        items[column] = pd.to_datetime(items[column])
+    unknown = sorted(set(items["issue_source"]) - set(vocab.ISSUE_SOURCES))
+    if unknown:  # the ledger's enum admits none; the by-source read seeks each township's sources of the vocabulary
+        raise RuntimeError(f"整改事项的问题来源不在词表中：{'、'.join(unknown)}")
+    for dated in ("feedback_date", "deadline_date", "completed_date", "closed_off_date"):
+        items[dated] = pd.to_datetime(items[dated])
     changes = []
     for name, events in AS_OF_EVENTS.items():
         for event in events:
             chosen = items[event.applies(items).fillna(False).astype(bool)]
-            changes.append(pd.DataFrame({"township_code": chosen["township_code"], "day": event.day(chosen),
-                                         "measure": name, "delta": event.delta}))
-    deltas = (pd.concat(changes, ignore_index=True)
-              .pivot_table(index=["township_code", "day"], columns="measure", values="delta", aggfunc="sum",
-                           fill_value=0)
-              .reindex(columns=list(AS_OF_EVENTS), fill_value=0).sort_index())
-    figures = deltas.groupby(level="township_code").cumsum().reset_index()
-    insert_columns(conn, schema.summary_rectification, {
-        "township_code": figures["township_code"].tolist(), "day": figures["day"].dt.date.tolist(),
-        **{name: figures[name].astype(int).tolist() for name in AS_OF_EVENTS}})
+            changes.append(pd.DataFrame({"township_code": chosen["township_code"], "issue_source": chosen["issue_source"],
+                                         "day": event.day(chosen), "measure": name, "delta": event.delta}))
+    changes = pd.concat(changes, ignore_index=True)
+    for table, keys in ((schema.summary_rectification, ["township_code"]),
+                        (schema.summary_rectification_sources, ["township_code", "issue_source"])):
+        deltas = (changes.pivot_table(index=[*keys, "day"], columns="measure", values="delta", aggfunc="sum",
+                                      fill_value=0)
+                  .reindex(columns=list(AS_OF_EVENTS), fill_value=0).sort_index())
+        figures = deltas.groupby(level=keys).cumsum().reset_index()
+        insert_columns(conn, table, {
+            **{key: figures[key].tolist() for key in keys}, "day": figures["day"].dt.date.tolist(),
+            **{name: figures[name].astype(int).tolist() for name in AS_OF_EVENTS}})
 
 
 def counties_of_batch(conn: Connection, batch_id: int) -> set[str]:
@@ -206,7 +229,8 @@ def counties_of_batch(conn: Connection, batch_id: int) -> set[str]:
 
 def answers(source: Source, by: Sequence[str]) -> bool:
     """Whether the summaries hold ``source``'s measures in this grouping (dated ones: for whole months)."""
-    return set(by) in SUMMARISED_GROUPS and source.rule in (DATED, AS_OF)
+    return (set(by) in SUMMARISED_GROUPS and source.rule in (DATED, AS_OF)
+            or set(by) in AS_OF_ONLY_GROUPS and source.rule == AS_OF)
 
 
 def whole_months(period: Period) -> bool:
@@ -240,7 +264,10 @@ def dated_totals(conn: Connection, measures: Sequence[Measure], periods: Sequenc
 def as_of_totals(conn: Connection, measures: Sequence[Measure], periods: Sequence[Period], township: str | None,
                  by: Sequence[str], as_of_of: Callable[[Period], date]) -> Totals:
     """``metrics.measures``' as-of totals, from ``summary_rectification``: each township's latest row on or
-    before the period's as-of date. A township with nothing to count by then is not a row of it."""
+    before the period's as-of date (by 问题来源: from ``summary_rectification_sources``, each township's and
+    source's latest row, summed per source). A group with nothing to count by then is not a row of it."""
+    if list(by) == ["issue_source"]:
+        return _as_of_totals_by_source(conn, measures, periods, township, as_of_of)
     t = schema.townships.c
     totals: Totals = {}
     for period in dict.fromkeys(periods):
@@ -265,4 +292,35 @@ def as_of_totals(conn: Connection, measures: Sequence[Measure], periods: Sequenc
                 add_into(totals, (period.code, (row[0],)), values)
             elif not by:
                 add_into(totals, key, values)
+    return totals
+
+
+def _as_of_totals_by_source(conn: Connection, measures: Sequence[Measure], periods: Sequence[Period],
+                            township: str | None, as_of_of: Callable[[Period], date]) -> Totals:
+    """The as-of totals per 问题来源: each township's and source's latest row on or before the day (a seek of the
+    primary key per township and source of the vocabulary, which the rebuild checks every item's is in)."""
+    t = schema.townships.c
+    sources = union_all(*(select(literal(source, String).label("issue_source"))
+                          for source in vocab.ISSUE_SOURCES)).subquery("sources")
+    totals: Totals = {}
+    for period in dict.fromkeys(periods):
+        day = as_of_of(period)
+        latest_day = (select(func.max(_s.day)).where(_s.township_code == t.township_code,
+                                                     _s.issue_source == sources.c.issue_source, _s.day <= day)
+                      .scalar_subquery())
+        latest = (select(t.township_code.label("township_code"), sources.c.issue_source.label("issue_source"),
+                         latest_day.label("day"))
+                  .select_from(schema.townships.join(sources, true()))
+                  .where(*in_township(t.township_code, township))
+                  .cte("latest_of_source").prefix_with("MATERIALIZED"))
+        statement = (select(_s.issue_source, *(func.sum(_s[m.name]) for m in measures))
+                     .select_from(latest.join(schema.summary_rectification_sources,
+                                              (_s.township_code == latest.c.township_code)
+                                              & (_s.issue_source == latest.c.issue_source)
+                                              & (_s.day == latest.c.day)))
+                     .group_by(_s.issue_source))  # summed in SQL: six rows, not one per township and source
+        for row in conn.execute(statement):
+            figures = [int(value or 0) for value in row[1:]]
+            if any(figures):  # the counts are never negative: a source is a group when a township has one
+                totals[(period.code, (row[0],))] = figures
     return totals

@@ -22,6 +22,7 @@ from metrics.periods import Period, PeriodToDate
 from warehouse import schema
 
 SUMMARISED = [m.name for m in MEASURES.values() if SOURCES[m.source].rule in (DATED, AS_OF)]
+AS_OF_SUMMARISED = [name for name in SUMMARISED if SOURCES[MEASURES[name].source].rule == AS_OF]
 YEARS = range(2022, 2028)
 
 
@@ -62,6 +63,15 @@ def assert_summaries_match_the_facts(engine) -> int:
                 pd.testing.assert_frame_equal(summaries, facts, check_exact=False, rtol=1e-12,
                                               obj=f"{place or '全部'} by={by} {[p.code for p in periods][:3]}…")
                 compared += facts[SUMMARISED].size
+        # per 问题来源 (the as-of measures only: summary_rectification_sources), for every place
+        for place in places:
+            for periods in period_sets:
+                facts = measure_table(conn, AS_OF_SUMMARISED, periods, place, by=["issue_source"], as_of_of=rule,
+                                      from_summaries=False)
+                summaries = measure_table(conn, AS_OF_SUMMARISED, periods, place, by=["issue_source"], as_of_of=rule)
+                pd.testing.assert_frame_equal(summaries, facts, obj=f"{place or '全部'} by 问题来源 "
+                                                                    f"{[p.code for p in periods][:3]}…")
+                compared += facts[AS_OF_SUMMARISED].size
     return compared + assert_arrivals_match_the_facts(engine)
 
 
@@ -143,14 +153,15 @@ def test_a_correction_and_its_undo_rebuild_the_summaries(county, tmp_path):
 
 @pytest.mark.parametrize("measure", sorted(m for m in SUMMARISED if SOURCES[MEASURES[m].source].rule == AS_OF))
 def test_every_as_of_measure_is_summarised_on_each_of_its_days(sample_engine, measure):
-    """Every day of 2025 (not only period ends): the as-of figures per township, both ways."""
+    """Every day of 2025 (not only period ends): the as-of figures per township and per 问题来源, both ways."""
     with sample_engine.connect() as conn:
         days = pd.date_range("2025-01-01", "2025-12-31", freq="D").date
         months = [Period.containing("month", d) for d in days]
         for day, month in zip(days[::7], months[::7]):
-            both = [measure_table(conn, [measure], [month], "990101", by=["township_code"],
-                                  as_of_of=lambda _p, d=day: d, from_summaries=flag) for flag in (True, False)]
-            pd.testing.assert_frame_equal(*both, obj=f"{measure} as of {day}")
+            for by in (["township_code"], ["issue_source"]):
+                both = [measure_table(conn, [measure], [month], "990101", by=by,
+                                      as_of_of=lambda _p, d=day: d, from_summaries=flag) for flag in (True, False)]
+                pd.testing.assert_frame_equal(*both, obj=f"{measure} by {by} as of {day}")
 
 
 def test_a_rebuild_of_every_county_at_once_and_of_one_give_the_same_summaries(empty_engine):
@@ -173,3 +184,24 @@ def test_a_rebuild_of_every_county_at_once_and_of_one_give_the_same_summaries(em
         rebuild_summaries(conn, ["990102"])  # one county: its pass, the other county's rows untouched
     assert stored() == built
     assert assert_summaries_match_the_facts(engine) > 1_000
+    assert {code[:6] for code, _source, *_rest in built["summary_rectification_sources"]} == {"990101", "990102"}
+
+
+def test_a_source_outside_the_vocabulary_stops_the_rebuild_and_leaves_the_summaries_as_they_were(empty_engine):
+    """The by-source read seeks each township's sources of the vocabulary; an item of another source (the ledger's
+    enum admits none, but a row changed by hand could) would silently drop out of 按问题来源: the rebuild refuses it."""
+    from sqlalchemy import update
+
+    from metrics.summaries import rebuild_summaries
+    from tests.metrics_fixture import build_metrics_warehouse
+
+    engine = build_metrics_warehouse(empty_engine)
+    with engine.connect() as conn:
+        before = sorted(map(tuple, conn.execute(select(schema.summary_rectification_sources)).all()))
+    assert before
+    with pytest.raises(RuntimeError, match="整改事项的问题来源不在词表中：手工改的来源"):
+        with engine.begin() as conn:
+            conn.execute(update(schema.rectification_items).values(issue_source="手工改的来源"))
+            rebuild_summaries(conn, ["990101"])
+    with engine.connect() as conn:
+        assert sorted(map(tuple, conn.execute(select(schema.summary_rectification_sources)).all())) == before

@@ -372,6 +372,18 @@ summary_rectification = Table(
     comment="the rectification as-of figures of a township from this day until its next row; rebuilt with the loads",
 )
 
+summary_rectification_sources = Table(
+    "summary_rectification_sources",
+    metadata,
+    Column("township_code", String(9), primary_key=True),
+    Column("issue_source", String(16), primary_key=True, comment="问题来源 (vocabulary.ISSUE_SOURCES)"),
+    Column("day", Date, primary_key=True, comment="a day on which one of the figures of the township's items of this source changes"),
+    *[Column(name, Integer, nullable=False) for name in RECTIFICATION_AS_OF_MEASURES],
+    comment="summary_rectification per 问题来源 as well (整改推进's 按问题来源: a seek per township and source, not a "
+            "scan of every item); rebuilt with the loads",
+    sqlite_with_rowid=False,  # the row is found by its key's seek, not the key's then the rowid's
+)
+
 summary_arrivals = Table(
     "summary_arrivals",
     metadata,
@@ -385,4 +397,4 @@ summary_arrivals = Table(
     sqlite_with_rowid=False,  # a period's rows are one range of the key, not 18,000 lookups of a rowid
 )
 
-SUMMARY_TABLES = (summary_periods, summary_rectification, summary_arrivals)
+SUMMARY_TABLES = (summary_periods, summary_rectification, summary_rectification_sources, summary_arrivals)

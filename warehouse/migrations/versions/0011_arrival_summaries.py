@@ -2,10 +2,9 @@
 (the survey: per quarter), ``summary_arrivals`` (``metrics.reporting.rebuild_arrivals``).
 
 A 市级 user's 总览 read them from the facts: a scan of every ledger's rows of the period and of their
-replaced copies, grouped by township and month (0.12 s at 100 counties, cold). The summaries are
-derived data: this revision creates the table and fills every summary from the facts with
-``metrics.summaries.rebuild_summaries``, the code every load runs (this is now the last revision that
-changes them, so the fill moved here from 0009).
+replaced copies, grouped by township and month (0.12 s at 100 counties, cold). This revision creates
+the table; 0012, the last revision that changes the summaries, fills them all (its fill code writes
+a table this revision does not have yet).
 
 Revision ID: 0011_arrival_summaries
 Revises: 0010_list_indexes
@@ -30,9 +29,6 @@ def upgrade() -> None:
         sa.Column("first_loaded_at", sa.DateTime(), nullable=False),
         sqlite_with_rowid=False,
     )
-    from metrics.summaries import rebuild_summaries  # derived data: filled by the code the loads run
-
-    rebuild_summaries(op.get_bind())
 
 
 def downgrade() -> None:

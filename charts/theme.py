@@ -39,8 +39,9 @@ _township_order: dict[str, int] = {}
 # plotly_white (polar, ternary, 3-D scenes, maps, 24 trace types) is 7 KB of JSON copied into every
 # figure and walked on every page run; this is 2 KB and draws the same charts.
 _GRID = "#EBF0F8"
+# exponentformat "none": 50000, not plotly's 50k (an SI suffix is no Chinese reader's number)
 _AXIS = {"gridcolor": _GRID, "linecolor": _GRID, "ticks": "", "title": {"standoff": 15},
-         "zerolinecolor": _GRID, "automargin": True, "zerolinewidth": 2}
+         "zerolinecolor": _GRID, "automargin": True, "zerolinewidth": 2, "exponentformat": "none"}
 HOUSE_TEMPLATE = go.layout.Template(
     layout={
         "autotypenumbers": "strict",

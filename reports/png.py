@@ -125,10 +125,10 @@ class ChartRenderer:
 
     # --- rendering ----------------------------------------------------------------------------
     def render(self, fig: go.Figure | dict, *, width: int = DEFAULT_WIDTH, height: int = DEFAULT_HEIGHT,
-               scale: float = PRINT_SCALE) -> bytes:
-        """Return the PNG bytes of ``fig`` rendered as is."""
+               scale: float = PRINT_SCALE, image_format: str = "png") -> bytes:
+        """Return the PNG (or ``image_format``: svg) bytes of ``fig`` rendered as is."""
         self._ensure_started()
-        opts = {"format": "png", "width": width, "height": height, "scale": scale}
+        opts = {"format": image_format, "width": width, "height": height, "scale": scale}
         future = asyncio.run_coroutine_threadsafe(self._kaleido.calc_fig(fig, opts=opts), self._loop)
         png = future.result(timeout=RENDER_TIMEOUT_S)
         self.renders += 1

@@ -131,3 +131,18 @@ def test_a_donut_labels_only_the_categories_that_have_items():
     donut = share_donut(statuses, "items", "整改状态分布", value_name="整改事项", unit="件", category_column="status")
     assert list(donut.data[0].labels) == ["未启动", "整改中", "已完成", "已销号"]  # all four in the legend
     assert list(donut.data[0].texttemplate) == ["", *["%{label}<br>%{percent:.1%}"] * 3]
+
+
+def test_a_prefectures_counts_are_written_out_on_the_axis_not_as_50k():
+    """全市's 按问题来源 counts 100,000 items and more: the rendered axis (kaleido's SVG, plotly.js's own tick labels)
+    says 50000, never plotly's default SI suffix (50k), which is no Chinese reader's number."""
+    import re
+
+    from reports.png import renderer
+
+    sources = pd.DataFrame({"category": ["县委巡察", "审计反馈", "监督检查"], "rectification_items": [103741, 128088, 68714]})
+    fig = category_bar(sources, "rectification_items", "按问题来源分布", value_name="整改事项", unit="件")
+    svg = renderer().render(fig, image_format="svg", scale=1).decode("utf-8")
+    ticks = re.findall(r'class="xtick"[^>]*>.*?>([^<]*)</text>', svg)
+    assert ticks and not [t for t in ticks if t.rstrip().endswith(("k", "M"))], ticks
+    assert any(t.replace(",", "").isdigit() and int(t.replace(",", "")) >= 50_000 for t in ticks), ticks

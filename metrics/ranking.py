@@ -89,15 +89,20 @@ def _score(table: pd.DataFrame) -> pd.Series:
     return score.round(4)
 
 
+def _best_first(table: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
+    """``table`` (scored) in the ranking's order within each of ``groups`` (in code order): the higher score first,
+    a tie broken by fewer overdue items, then by township code."""
+    return table.sort_values([*groups, "score", "overdue_items", "township_code"],
+                             ascending=[*(True for _ in groups), False, True, True], kind="stable")
+
+
 def _ranked(table: pd.DataFrame, *, per_county: bool = False) -> pd.DataFrame:
     """``table`` scored and sorted best first, with its rank and who is last; ``per_county``: each county
     (``county_code``) ranked on its own, counties in code order, and a county with no data that quarter
     has nobody last (a prefecture's last of 1,200 is nobody's rule)."""
     table = table.copy()
     table["score"] = _score(table)
-    groups = ["county_code"] if per_county else []
-    table = table.sort_values([*groups, "score", "overdue_items", "township_code"],
-                              ascending=[*(True for _ in groups), False, True, True], kind="stable").reset_index(drop=True)
+    table = _best_first(table, ["county_code"] if per_county else []).reset_index(drop=True)
     if not per_county:
         table["rank"] = range(1, len(table) + 1)
         table["is_last"] = table["rank"] == len(table)
@@ -196,8 +201,7 @@ def _last_townships(components: dict[str, pd.DataFrame], scope: Scope) -> dict[s
     """{quarter code: {county: (code, name) of its last township}} for each quarter's components ("" keys one
     county's own), or None for a quarter with no data at all; every county of a 市级 scope is ranked on its
     own, and a county with no data that quarter has nobody last. All the quarters are ranked as one table
-    (``_ranked``'s order: score, then fewer overdue items, then code), as per quarter pandas' overhead was
-    most of the look-back."""
+    (``_best_first``, ``_ranked``'s order), as per quarter pandas' overhead was most of the look-back."""
     if not components:
         return {}
     table = pd.concat(components.values(), keys=list(components), names=["period_code", None]).reset_index(level=0)
@@ -206,9 +210,8 @@ def _last_townships(components: dict[str, pd.DataFrame], scope: Scope) -> dict[s
         table["county_code"] = ""
     has_data = table[list(RANKING_METRICS)].notna().any(axis=1)
     with_data = has_data.groupby([table["period_code"], table["county_code"]]).transform("any")
-    ordered = table[with_data].sort_values(["period_code", "county_code", "score", "overdue_items", "township_code"],
-                                           ascending=[True, True, False, True, True], kind="stable")
-    last = ordered.groupby(["period_code", "county_code"], sort=False).tail(1)
+    last = _best_first(table[with_data], ["period_code", "county_code"]).groupby(
+        ["period_code", "county_code"], sort=False).tail(1)
     found: dict[str, dict] = {}
     for period_code, county, code, name in zip(last["period_code"], last["county_code"], last["township_code"],
                                                last["township_name"]):

@@ -39,6 +39,7 @@ from sqlalchemy import (
     Float,
     Integer,
     String,
+    and_,
     cast,
     func,
     insert,
@@ -271,18 +272,9 @@ def as_of_totals(conn: Connection, measures: Sequence[Measure], periods: Sequenc
     t = schema.townships.c
     totals: Totals = {}
     for period in dict.fromkeys(periods):
-        day = as_of_of(period)
-        # each township's latest day on or before the day (one seek of the primary key per township),
-        # then that row (one more): not a seek per township and measure (9,600 at 100 counties, which
-        # PostgreSQL ran as as many subplans)
-        latest_day = (select(func.max(_r.day)).where(_r.township_code == t.township_code, _r.day <= day)
-                      .scalar_subquery())
-        latest = (select(t.township_code.label("township_code"), latest_day.label("day"))
-                  .where(*in_township(t.township_code, township))
-                  .cte("latest").prefix_with("MATERIALIZED"))  # SQLite would flatten it into a scan of the summary
-        statement = (select(_r.township_code, *(_r[m.name] for m in measures))
-                     .select_from(latest.join(schema.summary_rectification,
-                                              (_r.township_code == latest.c.township_code) & (_r.day == latest.c.day))))
+        latest = _latest_rows(schema.summary_rectification, {"township_code": t.township_code}, schema.townships,
+                              as_of_of(period), township)
+        statement = select(_r.township_code, *(_r[m.name] for m in measures)).select_from(latest)
         key = (period.code, ())
         if not by:
             totals[key] = [0] * len(measures)
@@ -302,25 +294,30 @@ def _as_of_totals_by_source(conn: Connection, measures: Sequence[Measure], perio
     t = schema.townships.c
     sources = union_all(*(select(literal(source, String).label("issue_source"))
                           for source in vocab.ISSUE_SOURCES)).subquery("sources")
+    keys = {"township_code": t.township_code, "issue_source": sources.c.issue_source}
     totals: Totals = {}
     for period in dict.fromkeys(periods):
-        day = as_of_of(period)
-        latest_day = (select(func.max(_s.day)).where(_s.township_code == t.township_code,
-                                                     _s.issue_source == sources.c.issue_source, _s.day <= day)
-                      .scalar_subquery())
-        latest = (select(t.township_code.label("township_code"), sources.c.issue_source.label("issue_source"),
-                         latest_day.label("day"))
-                  .select_from(schema.townships.join(sources, true()))
-                  .where(*in_township(t.township_code, township))
-                  .cte("latest_of_source").prefix_with("MATERIALIZED"))
-        statement = (select(_s.issue_source, *(func.sum(_s[m.name]) for m in measures))
-                     .select_from(latest.join(schema.summary_rectification_sources,
-                                              (_s.township_code == latest.c.township_code)
-                                              & (_s.issue_source == latest.c.issue_source)
-                                              & (_s.day == latest.c.day)))
+        latest = _latest_rows(schema.summary_rectification_sources, keys, schema.townships.join(sources, true()),
+                              as_of_of(period), township)
+        statement = (select(_s.issue_source, *(func.sum(_s[m.name]) for m in measures)).select_from(latest)
                      .group_by(_s.issue_source))  # summed in SQL: six rows, not one per township and source
         for row in conn.execute(statement):
             figures = [int(value or 0) for value in row[1:]]
             if any(figures):  # the counts are never negative: a source is a group when a township has one
                 totals[(period.code, (row[0],))] = figures
     return totals
+
+
+def _latest_rows(summary, keys: dict, places, day: date, township: str | None):
+    """``summary`` joined to its latest row on or before ``day`` for each of ``places``' rows (a township, or a
+    township and source): ``keys`` maps the summary's key columns to ``places``' columns.
+
+    Each key's latest day is one seek of the primary key, then its row one more: not a seek per key and
+    measure (9,600 at 100 counties, which PostgreSQL ran as as many subplans)."""
+    c = summary.c
+    latest_day = (select(func.max(c.day)).where(*(c[name] == column for name, column in keys.items()), c.day <= day)
+                  .scalar_subquery())
+    latest = (select(*(column.label(name) for name, column in keys.items()), latest_day.label("day"))
+              .select_from(places).where(*in_township(keys["township_code"], township))
+              .cte(f"latest_{summary.name}").prefix_with("MATERIALIZED"))  # SQLite would flatten it into a scan
+    return latest.join(summary, and_(*(c[name] == latest.c[name] for name in [*keys, "day"])))

@@ -50,7 +50,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from metrics.measures import AS_OF, DATED, MEASURES, SOURCES, Measure, Source, Totals, add_into, aggregate_column
+from metrics.measures import AS_OF, DATED, MEASURES, SOURCES, Measure, Source, Totals, aggregate_column
 from metrics.periods import Period
 from metrics.reporting import MONTHLY_LEDGERS, rebuild_arrivals
 from metrics.tables import in_township, rows_of
@@ -274,16 +274,14 @@ def as_of_totals(conn: Connection, measures: Sequence[Measure], periods: Sequenc
     for period in dict.fromkeys(periods):
         latest = _latest_rows(schema.summary_rectification, {"township_code": t.township_code}, schema.townships,
                               as_of_of(period), township)
-        statement = select(_r.township_code, *(_r[m.name] for m in measures)).select_from(latest)
-        key = (period.code, ())
-        if not by:
-            totals[key] = [0] * len(measures)
-        for row in conn.execute(statement):
+        if not by:  # summed in SQL: one row, not one per township (1,200 of a prefecture, for each tile's date)
+            [row] = conn.execute(select(*(func.sum(_r[m.name]) for m in measures)).select_from(latest)).all()
+            totals[(period.code, ())] = [int(value or 0) for value in row]
+            continue
+        for row in conn.execute(select(_r.township_code, *(_r[m.name] for m in measures)).select_from(latest)).all():
             values = [value or 0 for value in row[1:]]
-            if by and any(values):
-                add_into(totals, (period.code, (row[0],)), values)
-            elif not by:
-                add_into(totals, key, values)
+            if any(values):  # one row per township and day: nothing to add up
+                totals[(period.code, (row[0],))] = values
     return totals
 
 

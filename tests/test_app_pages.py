@@ -212,3 +212,23 @@ def test_a_run_that_imported_modules_freezes_them_out_of_the_collectors_walks(mo
     monkeypatch.setattr(ui.process, "_modules_when_frozen", len(__import__("sys").modules) - 1)
     app.run()  # as if the run had imported a module
     assert frozen_calls == [True, False, True]
+
+
+def test_a_table_writes_dates_as_days_and_every_missing_cell_as_a_dash():
+    import pandas as pd
+
+    from ui.components import display_table
+
+    table = pd.DataFrame({
+        "village_name": pd.Series(["杏桥村", None, float("nan")], dtype="str"),
+        "problem_domain": pd.Series(["作风问题", pd.NA, "其他"], dtype="string"),
+        "received_date": pd.Series([date(2026, 11, 15), None, date(2026, 1, 2)], dtype=object),
+        "is_supervised": [True, False, True],
+        "clue_count": [3, 0, 12],
+    })
+    shown = display_table(table)
+    assert shown["village_name"].tolist() == ["杏桥村", "—", "—"]
+    assert shown["problem_domain"].tolist() == ["作风问题", "—", "其他"]
+    assert shown["received_date"].tolist() == ["2026-11-15", "—", "2026-01-02"]
+    assert shown["is_supervised"].tolist() == ["是", "否", "是"]
+    assert shown["clue_count"].tolist() == [3, 0, 12]

@@ -162,8 +162,10 @@ def display_table(df: pd.DataFrame, *, percent_columns: tuple[str, ...] = (), mo
         if column in shown:
             shown[column] = shown[column].map(_yes_no)
     for column in shown.columns:
-        if shown[column].dtype == object or str(shown[column].dtype) in ("str", "string"):
+        if shown[column].dtype == object:  # dates, or text with None
             shown[column] = shown[column].map(_cell_text)
+        elif str(shown[column].dtype) in ("str", "string"):  # text only: a missing cell is all there is to write
+            shown[column] = shown[column].fillna("—")
     return shown
 
 

@@ -13,7 +13,7 @@ from metrics.freshness import as_of_rule, data_as_of
 from metrics.measures import measure_table
 from metrics.periods import Period
 from metrics.scope import Scope
-from metrics.tables import period_frame, township_frame
+from metrics.tables import county_names, period_frame, summed_by_county, township_frame
 
 OVERVIEW_TILES = ("clue_count", "case_count", "people_handled", "recovered_funds", "rectification_completion_rate",
                   "satisfaction_rate")
@@ -95,14 +95,32 @@ def drill_children(engine: Engine, scope: Scope, *, metric: str, period: Period,
     return metric_series(engine, scope, metric=metric, periods=list(period.children()), township_code=township_code)
 
 
+def _measures_by_township(conn: Connection, scope: Scope, metric: str, period: Period) -> pd.DataFrame:
+    """DataFrame[township_code, township_name, *the metric's measures]: every township in scope, zero-filled."""
+    towns = township_frame(conn, scope)
+    table = metric_table(conn, [metric], [period], scope.narrowed_to(None), by=["township_code"])
+    table = towns[["township_code", "township_name"]].merge(table, on="township_code", how="left")
+    for measure in get_metric(metric).measures:
+        table[measure] = table[measure].fillna(0)
+    return table
+
+
 def metric_by_township(engine: Engine, scope: Scope, *, metric: str, period: Period) -> pd.DataFrame:
     """Return DataFrame[township_code, township_name, <metric>] for every township in scope, zero-filled, in code order."""
+    with engine.connect() as conn:
+        table = _measures_by_township(conn, scope, metric, period)
+    table[metric] = get_metric(metric).column_of(table)
+    return table[["township_code", "township_name", metric]].reset_index(drop=True)
+
+
+def metric_by_county(engine: Engine, scope: Scope, *, metric: str, period: Period) -> pd.DataFrame:
+    """Return DataFrame[county_code, county_name, <metric>] for every county in scope (a 市级 user's 全市, where
+    1,200 townships make no chart), each from its townships' measures summed (a rate: the sums' ratio), in code
+    order."""
     definition = get_metric(metric)
     with engine.connect() as conn:
-        towns = township_frame(conn, scope)
-        table = metric_table(conn, [metric], [period], scope.narrowed_to(None), by=["township_code"])
-    table = towns[["township_code", "township_name"]].merge(table, on="township_code", how="left")
-    for measure in definition.measures:
-        table[measure] = table[measure].fillna(0)
+        towns = _measures_by_township(conn, scope, metric, period)
+        names = county_names(conn)
+    table = summed_by_county(towns, list(definition.measures), names)
     table[metric] = definition.column_of(table)
-    return table[["township_code", "township_name", metric]].reset_index(drop=True)
+    return table[["county_code", "county_name", metric]]

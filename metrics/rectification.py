@@ -26,6 +26,7 @@ from metrics.tables import (
     in_township,
     masked,
     rows_of,
+    summed_by_county,
     township_frame,
     township_label,
     with_county,
@@ -79,10 +80,7 @@ def rectification_by_county(engine: Engine, scope: Scope, *, as_of: date) -> pd.
     towns = rectification_by_township(engine, scope, as_of=as_of)
     with engine.connect() as conn:
         names = county_names(conn)
-    towns["county_code"] = towns["township_code"].str[:6].astype("str")
-    table = towns.groupby("county_code", as_index=False, sort=True)[list(_BY_TOWNSHIP)].sum()
-    table["county_name"] = table["county_code"].map(names).fillna(table["county_code"]).astype("str")
-    return _rated(table, "county_code", "county_name")
+    return _rated(summed_by_county(towns, list(_BY_TOWNSHIP), names), "county_code", "county_name")
 
 
 def _status_as_of(as_of: date) -> ColumnElement:

@@ -12,7 +12,7 @@ from metrics.definitions import METRICS
 from metrics.measures import measure_table
 from metrics.periods import Period
 from metrics.scope import Scope
-from metrics.tables import period_frame, township_frame, zero_filled
+from metrics.tables import county_names, period_frame, summed_by_county, township_frame, zero_filled
 
 _SURVEY_MEASURES = ("sample_size", "valid_samples", "satisfied_total", "aware_of_platform")
 _RATES = (METRICS["satisfaction_rate"], METRICS["awareness_rate"])
@@ -37,15 +37,35 @@ def satisfaction_series(engine: Engine, scope: Scope, *, periods: list[Period],
     return result
 
 
+def _surveys_by_township(conn, scope: Scope, periods: list[Period]) -> pd.DataFrame:
+    """DataFrame[period_code, period_label, township_code, township_name, *_SURVEY_MEASURES]: every period and
+    township in scope, zero-filled."""
+    towns = township_frame(conn, scope)
+    table = measure_table(conn, _SURVEY_MEASURES, periods, scope.narrowed_to(None), by=["township_code"])
+    grid = period_frame(periods).merge(towns[["township_code", "township_name"]], how="cross")
+    return zero_filled(grid.merge(table, on=["period_code", "township_code"], how="left"), _SURVEY_MEASURES)
+
+
 def satisfaction_by_township(engine: Engine, scope: Scope, *, periods: list[Period]) -> pd.DataFrame:
     """Return DataFrame[period_code, period_label, township_code, township_name, satisfaction_rate, awareness_rate,
     sample_size]: one row per period and township in scope (rates NaN where a township has no survey)."""
-    periods = list(periods)
     with engine.connect() as conn:
-        towns = township_frame(conn, scope)
-        table = measure_table(conn, _SURVEY_MEASURES, periods, scope.narrowed_to(None), by=["township_code"])
-    grid = period_frame(periods).merge(towns[["township_code", "township_name"]], how="cross")
-    table = _with_rates(zero_filled(grid.merge(table, on=["period_code", "township_code"], how="left"),
-                                    _SURVEY_MEASURES))
+        table = _with_rates(_surveys_by_township(conn, scope, list(periods)))
     return table[["period_code", "period_label", "township_code", "township_name", "satisfaction_rate",
                   "awareness_rate", "sample_size"]]
+
+
+def satisfaction_by_county(engine: Engine, scope: Scope, *, periods: list[Period]) -> pd.DataFrame:
+    """Return DataFrame[period_code, period_label, county_code, county_name, satisfaction_rate, awareness_rate,
+    sample_size]: one row per period and county in scope (a 市级 user's 全市), each weighted by its townships' valid
+    samples (as a county's own 满意率 is), periods in order, counties in code order."""
+    periods = list(periods)
+    with engine.connect() as conn:
+        towns = _surveys_by_township(conn, scope, periods)
+        names = county_names(conn)
+    table = _with_rates(summed_by_county(towns, _SURVEY_MEASURES, names, keys=["period_code", "period_label"]))
+    order = {period.code: i for i, period in enumerate(periods)}
+    table = table.sort_values(["period_code", "county_code"], key=lambda column: column.map(order)
+                              if column.name == "period_code" else column, kind="stable")
+    return table[["period_code", "period_label", "county_code", "county_name", "satisfaction_rate", "awareness_rate",
+                  "sample_size"]].reset_index(drop=True)

@@ -7,12 +7,13 @@ import streamlit as st
 
 from charts.breakdowns import category_bar, share_donut
 from charts.theme import format_wan_yuan
-from charts.townships import township_bar
+from charts.townships import counties_as_places, township_bar
 from charts.trends import bar_with_rate, period_bar
 from metrics import cases, freshness, kpis
 from ui.components import (
     GRANULARITY_CHILD_LABEL,
     drill_controls,
+    drill_to_county,
     drill_to_selected,
     drill_to_township,
     kpi_tiles,
@@ -81,12 +82,18 @@ with left:
     fig = frame.figure(category_bar, violations, "case_count", title, value_name="立案数", unit="件")
     show_chart(frame, fig, violations, title, "cases_by_violation")
 with right:
-    by_township = frame.query(kpis.metric_by_township, metric="case_count", period=period)
-    title = "各乡镇立案数"
-    key = "cases_by_township"
-    fig = frame.figure(township_bar, by_township, "case_count", title, value_name="立案数", unit="件")
-    show_chart(frame, fig, by_township, title, key,
-               on_select=partial(drill_to_township, key) if township is None else None)
+    if frame.scope.every_county:  # 全市: the counties side by side (1,200 townships make a 36,000-pixel chart)
+        by_county = frame.query(kpis.metric_by_county, metric="case_count", period=period)
+        title, key = "各县立案数", "cases_by_county"
+        fig = frame.figure(township_bar, counties_as_places(by_county), "case_count", title, value_name="立案数",
+                           unit="件")
+        show_chart(frame, fig, by_county, title, key, on_select=partial(drill_to_county, key))
+    else:
+        by_township = frame.query(kpis.metric_by_township, metric="case_count", period=period)
+        title, key = "各乡镇立案数", "cases_by_township"
+        fig = frame.figure(township_bar, by_township, "case_count", title, value_name="立案数", unit="件")
+        show_chart(frame, fig, by_township, title, key,
+                   on_select=partial(drill_to_township, key) if township is None else None)
 
 st.subheader(f"处理人员（{period.label}）")
 left, right = st.columns(2)

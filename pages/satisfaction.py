@@ -5,7 +5,7 @@ from functools import partial
 
 import streamlit as st
 
-from charts.townships import township_heat_table
+from charts.townships import counties_as_places, township_heat_table
 from charts.trends import period_lines
 from config import settings
 from metrics import freshness, kpis, satisfaction
@@ -43,8 +43,14 @@ with right:
     show_table(frame, series, f"{place}满意度测评样本", "satisfaction_samples",
                percent_columns=("satisfaction_rate", "awareness_rate"))
 
-st.subheader("各乡镇满意率")
-by_township = frame.query(satisfaction.satisfaction_by_township, periods=quarters[-8:])
-title = f"各乡镇满意率（{quarters[-8:][0].label}至{quarters[-1].label}）"
-fig = frame.figure(township_heat_table, by_township, "satisfaction_rate", title, value_name="满意率", target=target)
-show_chart(frame, fig, by_township, title, "satisfaction_townships")
+# 全市: the counties (1,200 townships, many of them sharing a name such as 城关镇, make no table a meeting reads)
+places_word = "各县" if frame.scope.every_county else "各乡镇"
+st.subheader(f"{places_word}满意率")
+if frame.scope.every_county:
+    by_place = frame.query(satisfaction.satisfaction_by_county, periods=quarters[-8:])
+    drawn = counties_as_places(by_place)
+else:
+    by_place = drawn = frame.query(satisfaction.satisfaction_by_township, periods=quarters[-8:])
+title = f"{places_word}满意率（{quarters[-8:][0].label}至{quarters[-1].label}）"
+fig = frame.figure(township_heat_table, drawn, "satisfaction_rate", title, value_name="满意率", target=target)
+show_chart(frame, fig, by_place, title, "satisfaction_townships")

@@ -223,7 +223,8 @@ def test_a_prefectures_name_set_in_the_settings_titles_a_prefecture_users_sideba
 def test_a_prefecture_users_全市_charts_compare_the_counties_and_a_click_chooses_one(on_writable_sample):
     import datetime as dt
 
-    from metrics import rectification
+    from charts.theme import format_percent
+    from metrics import kpis, rectification, satisfaction
     from metrics.periods import Period
     from metrics.ranking import quarterly_ranking
     from metrics.scope import Scope
@@ -255,6 +256,19 @@ def test_a_prefecture_users_全市_charts_compare_the_counties_and_a_click_choos
     county_table = next(d.value for d in app.dataframe if "县（市、区）" in d.value.columns)
     assert sorted(county_table["县（市、区）"]) == ["示范县", "邻县"]
     assert county_table[OVERDUE_HEADER].astype(int).tolist() == [overdue["990101"]] * 2
+
+    app.switch_page(PAGES["cases"][1]).run()  # 案件统计: a bar per county, not one per township of the prefecture
+    own_cases = kpis.metric_value(engine, Scope.county(county_code="990101"), metric="case_count",
+                                  period=Period.quarter(2024, 3))
+    by_county = figure_titled(app, "各县立案数")
+    assert sorted(by_county.data[0].y) == ["示范县", "邻县"] and numbers(by_county.data[0].x) == [own_cases] * 2
+    assert own_cases > 0 and not [f for f in figures(app) if f.layout.title.text == "各乡镇立案数"]
+    app.switch_page(PAGES["satisfaction"][1]).run()  # 满意度: a row per county, each weighted as the county's own
+    own_rate = satisfaction.satisfaction_series(engine, Scope.county(county_code="990101"),
+                                                periods=[Period.quarter(2024, 3)])["satisfaction_rate"].item()
+    heat = figure_titled(app, "各县满意率")
+    assert list(heat.data[0].y) == ["示范县", "邻县"] and heat.data[0].x[-1] == "2024年第三季度"
+    assert [row[-1] for row in heat.data[0].text] == [format_percent(own_rate)] * 2 and 0 < own_rate < 1
 
     app.switch_page(PAGES["ranking"][1]).run()  # 季度排名: the counties' scores, each county's own ranking
     assert not app.exception, [e.value for e in app.exception]

@@ -116,7 +116,7 @@ def _townships_in(result) -> set[str]:
         [v for v in result.values() if isinstance(v, pd.DataFrame)] if isinstance(result, dict) else [])
     seen: set[str] = set()
     for frame in frames:
-        for column in ("township_code", "township_name", "category"):
+        for column in ("township_code", "township_name", "category", "county_code", "county_name"):
             if column in frame:
                 seen |= {str(v) for v in frame[column].dropna()}
         if "village_code" in frame:
@@ -222,7 +222,8 @@ def test_a_countys_users_never_read_another_countys_rows_whatever_they_ask_for(t
     from tests.metrics_fixture import SECOND_TOWNSHIPS
 
     function = FUNCTIONS[qualified]
-    others = {code for code, _name, _kind in SECOND_TOWNSHIPS} | {name for _code, name, _kind in SECOND_TOWNSHIPS}
+    others = ({code for code, _name, _kind in SECOND_TOWNSHIPS} | {name for _code, name, _kind in SECOND_TOWNSHIPS}
+              | {"990102", "邻县"})  # and the other county itself, in a table by county
     for turn, (scope, period) in enumerate(itertools.product(COUNTY_SCOPES, [Period.quarter(2024, 3),
                                                                             Period.whole_year(2024)])):
         arguments = _arguments(function, scope, period, turn)
@@ -268,6 +269,36 @@ def test_the_county_comparison_sums_each_countys_measures(two_counties):
     assert table["score"].tolist() == [pytest.approx(weighted, abs=1e-4)] * 2 and 0 < weighted < 100
     ranked = quarterly_ranking(two_counties, Scope.county(county_code="990102"), quarter=quarter)
     assert set(ranked["township_name"]) == {"邻县城关街道", "邻县青石镇", "邻县柳溪乡"}
+
+
+@pytest.mark.parametrize("metric", ["case_count", "proactive_discovery_rate", "clue_closed_rate", "overdue_count"])
+def test_a_metric_by_county_is_each_countys_own_figure(two_counties, metric):
+    from metrics.kpis import metric_by_county, metric_value
+
+    quarter = Period.quarter(2024, 3)
+    table = metric_by_county(two_counties, Scope(user_name="市纪委", role="市级"), metric=metric, period=quarter)
+    own = metric_value(two_counties, Scope.county(county_code="990101"), metric=metric, period=quarter)
+    assert table["county_name"].tolist() == ["测试县", "邻县"] and own  # the second county is a copy of the first
+    assert table[metric].tolist() == [pytest.approx(own)] * 2
+    one = metric_by_county(two_counties, Scope.county(county_code="990102"), metric=metric, period=quarter)
+    assert one["county_code"].tolist() == ["990102"]
+
+
+def test_satisfaction_by_county_weights_each_countys_townships_by_their_samples(two_counties):
+    from metrics.satisfaction import satisfaction_by_county, satisfaction_by_township, satisfaction_series
+
+    quarters = [Period.quarter(2024, 2), Period.quarter(2024, 3)]
+    prefecture = Scope(user_name="市纪委", role="市级")
+    table = satisfaction_by_county(two_counties, prefecture, periods=quarters)
+    assert table["period_code"].tolist() == ["2024Q2", "2024Q2", "2024Q3", "2024Q3"]
+    assert table["county_name"].tolist() == ["测试县", "邻县"] * 2
+    own = satisfaction_series(two_counties, Scope.county(county_code="990101"), periods=quarters)
+    for period_code, rate, samples in zip(own["period_code"], own["satisfaction_rate"], own["sample_size"]):
+        rows = table[table["period_code"] == period_code]
+        assert rows["satisfaction_rate"].tolist() == [pytest.approx(rate)] * 2 and 0 < rate < 1
+        assert rows["sample_size"].tolist() == [samples] * 2
+    towns = satisfaction_by_township(two_counties, prefecture, periods=quarters)
+    assert table["sample_size"].sum() == towns["sample_size"].sum()  # every township's samples, once
 
 
 def test_a_prefecture_users_lists_name_each_townships_county_and_its_table_sums_them(two_counties):

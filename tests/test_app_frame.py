@@ -254,7 +254,7 @@ def test_a_prefecture_users_全市_charts_compare_the_counties_and_a_click_choos
     rates = figure_titled(app, "各县整改完成率与按期完成率")
     assert sorted(rates.data[0].y) == ["示范县", "邻县"]
     county_table = next(d.value for d in app.dataframe if "县（市、区）" in d.value.columns)
-    assert sorted(county_table["县（市、区）"]) == ["示范县", "邻县"]
+    assert sorted(county_table["县（市、区）"]) == ["示范县", "邻县"] and "县代码" not in county_table.columns  # as 乡镇
     assert county_table[OVERDUE_HEADER].astype(int).tolist() == [overdue["990101"]] * 2
 
     app.switch_page(PAGES["cases"][1]).run()  # 案件统计: a bar per county, not one per township of the prefecture

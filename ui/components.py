@@ -122,7 +122,8 @@ def show_chart(frame: Frame, fig, table: pd.DataFrame | None, title: str, key: s
 
 
 # a code column is dropped from display when its name column is there (both would read 期间/乡镇)
-_CODE_BESIDE_NAME = {"period_code": "period_label", "township_code": "township_name", "village_code": "village_name"}
+_CODE_BESIDE_NAME = {"period_code": "period_label", "county_code": "county_name", "township_code": "township_name",
+                     "village_code": "village_name"}
 
 
 def _meeting_variant(fig):

@@ -58,6 +58,15 @@ def as_of_rule(latest: date | None, as_of: date | None = None):
     return as_of_of
 
 
+def ranked_quarter(quarter: Period, latest: Period, as_of: date) -> Period:
+    """The quarter the quarterly views (the ranking, 建议约谈) read for ``quarter``: never past ``latest``, the
+    latest quarter with data, and the one before while it is still running on ``as_of`` (the ranking is the 季通报's
+    and needs the quarter's survey, which a running quarter has none of yet). The pages and the weekly deck both."""
+    if latest.granularity == "quarter":
+        quarter = min(quarter, latest)
+    return quarter.previous() if as_of < quarter.end else quarter
+
+
 def as_of_date(engine: Engine, scope: Scope, *, period: Period) -> date:
     """Return the date the period's as-of figures (整改) are measured on: its last day, never past the data's."""
     with engine.connect() as conn:

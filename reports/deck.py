@@ -2,7 +2,9 @@
 
 Slides: the cover; the KPI tiles of the month holding the week (with 同比/环比) and the last
 7 days' new clues and cases; 各乡镇逾期整改事项; the quarter's 综合得分排名; red flags
-(建议约谈, 在办红色及挂牌督办线索). Charts are the pages' own plotly figures as PNGs.
+(建议约谈, 在办红色及挂牌督办线索). Charts are the pages' own plotly figures as PNGs. A 市级 user's 全市 deck
+shows counties where a county's shows townships, and of them the ``SLIDE_COUNTIES`` a meeting looks at first
+(the most overdue items, the lowest 综合得分): 100 counties' bars, or 1,200 townships', make no slide.
 Every run carries the East-Asian font (``a:ea``), which python-pptx's ``font.name`` does not set.
 """
 
@@ -22,12 +24,12 @@ from sqlalchemy import Engine
 from config import settings
 from metrics.clues import priority_clues, recent_activity
 from metrics.definitions import Kpi
-from metrics.freshness import data_freshness, latest_period
+from metrics.freshness import data_freshness, latest_period, ranked_quarter
 from metrics.kpis import kpi_tiles
 from metrics.periods import Period
 from metrics.places import county_name
-from metrics.ranking import interview_flags, quarterly_ranking
-from metrics.rectification import rectification_by_township
+from metrics.ranking import county_comparison, interview_flags, quarterly_ranking
+from metrics.rectification import rectification_by_county, rectification_by_township
 from metrics.scope import Scope
 from reports.docx_format import font_chain
 from reports.stamps import as_of_line, watermark_line
@@ -37,6 +39,7 @@ SLIDE_HEIGHT = Inches(7.5)
 TITLE_COLOR = RGBColor(0xC0, 0x39, 0x2B)
 TEXT_COLOR = RGBColor(0x26, 0x27, 0x30)
 MUTED_COLOR = RGBColor(0x80, 0x80, 0x80)
+SLIDE_COUNTIES = 15  # the counties a 全市 chart slide shows
 KPI_NAMES = ("clue_count", "case_count", "people_handled", "recovered_funds", "rectification_completion_rate",
              "satisfaction_rate")
 
@@ -115,13 +118,12 @@ class DeckFigures:
 def deck_figures(engine: Engine, week_ending: date, scope: Scope, township_code: str | None = None) -> DeckFigures:
     """Return the figures the deck shows for the week ending on ``week_ending``."""
     month = Period.containing("month", week_ending)
-    quarter = Period.containing("quarter", week_ending)
-    latest = latest_period(engine, scope, granularity="quarter")
-    if latest.granularity == "quarter" and latest < quarter:
-        quarter = latest
     freshness = data_freshness(engine, scope)
     data_as_of = freshness.get("data_as_of")
     as_of = min(week_ending, data_as_of) if isinstance(data_as_of, date) else week_ending
+    # the pages' quarter (总览's 建议约谈, 季度排名): the latest complete one, not the running one without its survey
+    quarter = ranked_quarter(Period.containing("quarter", week_ending),
+                             latest_period(engine, scope, granularity="quarter"), as_of)
     kpis = kpi_tiles(engine, scope, period=month, township_code=township_code, metrics=KPI_NAMES)
     recent = recent_activity(engine, scope, township_code=township_code, days=7)
     return DeckFigures(month=month, quarter=quarter, as_of=as_of, kpis=kpis, recent=recent)
@@ -179,18 +181,28 @@ def build_deck(engine: Engine, week_ending: date, scope: Scope, township_code: s
         left = Inches(0.5) + (box_width - width) // 2
         chart.shapes.add_picture(io.BytesIO(png), left, Inches(1.25), width=width, height=height)
 
-    by_township = rectification_by_township(engine, scope, as_of=figures.as_of)
-    chart_slide("各乡镇逾期整改事项", township_bar(by_township, "overdue_items", "各乡镇逾期整改事项",
-                                               value_name="逾期事项", unit="件"))
-    ranking = quarterly_ranking(engine, scope, quarter=figures.quarter)
-    ranking_title = f"{figures.quarter.label}各乡镇综合得分排名"
-    chart_slide(ranking_title, ranking_score_bar(ranking, ranking_title))
+    if scope.every_county:  # 全市: the counties that need the meeting's attention first
+        for title, fig in _prefecture_charts(engine, scope, figures):
+            chart_slide(title, fig)
+    else:
+        by_township = rectification_by_township(engine, scope, as_of=figures.as_of)
+        chart_slide("各乡镇逾期整改事项", township_bar(by_township, "overdue_items", "各乡镇逾期整改事项",
+                                                   value_name="逾期事项", unit="件"))
+        ranking = quarterly_ranking(engine, scope, quarter=figures.quarter)
+        ranking_title = f"{figures.quarter.label}各乡镇综合得分排名"
+        chart_slide(ranking_title, ranking_score_bar(ranking, ranking_title))
 
     flags = interview_flags(engine, scope, quarter=figures.quarter)
     priority = priority_clues(engine, scope, period=figures.month, township_code=township_code)
     lines = [(f"建议约谈乡镇（{figures.quarter.label}）", 24, True, TEXT_COLOR)]
     if flags.empty:
         lines.append(("本季度没有连续两个季度排名末位的乡镇。", 20, False, TEXT_COLOR))
+    elif scope.every_county:  # each county's own last township: one paragraph, as 总览's one box (25 lines overflow)
+        lines.append((f"{len(flags)}个县各有乡镇连续两个季度在本县综合排名末位，建议约谈主要负责人：", 20, False,
+                      TITLE_COLOR))
+        lines.append(("、".join(f"{name}（{count}个季度）" for name, count in zip(flags["township_name"],
+                                                                             flags["quarter_count"])),
+                      16, False, TEXT_COLOR))
     else:
         for name, quarters in zip(flags["township_name"], flags["quarters"]):
             lines.append((f"{name}：连续两个季度综合排名末位（{quarters}），建议约谈主要负责人。", 20, False, TITLE_COLOR))
@@ -201,6 +213,27 @@ def build_deck(engine: Engine, week_ending: date, scope: Scope, township_code: s
     buffer = io.BytesIO()
     prs.save(buffer)
     return buffer.getvalue()
+
+
+def _prefecture_charts(engine: Engine, scope: Scope, figures: DeckFigures) -> list[tuple[str, object]]:
+    """(title, figure) of a 全市 deck's two chart slides: the ``SLIDE_COUNTIES`` counties with the most overdue
+    items, and those with the lowest 综合得分 this quarter (the pages' 各县 charts, cut to what a slide holds)."""
+    from charts.townships import counties_as_places, township_bar
+
+    overdue = rectification_by_county(engine, scope, as_of=figures.as_of)
+    overdue = overdue[overdue["overdue_items"] > 0].sort_values(
+        ["overdue_items", "county_code"], ascending=[False, True], kind="stable").head(SLIDE_COUNTIES)
+    overdue_title = f"逾期整改事项最多的{len(overdue)}个县" if len(overdue) else "各县逾期整改事项"
+    scores = county_comparison(engine, scope, quarter=figures.quarter)
+    lowest = scores.sort_values(["score", "county_code"], kind="stable").head(SLIDE_COUNTIES)
+    score_title = f"{figures.quarter.label}综合得分最低的{len(lowest)}个县" if len(lowest) else (
+        f"{figures.quarter.label}各县综合得分")
+    return [
+        (overdue_title, township_bar(counties_as_places(overdue), "overdue_items", overdue_title,
+                                     value_name="逾期事项", unit="件")),
+        (score_title, township_bar(counties_as_places(lowest.assign(score=lowest["score"].round(1))), "score",
+                                   score_title, value_name="综合得分", unit="分", sort_descending=False)),
+    ]
 
 
 def slide_is_16_9(width: Emu, height: Emu) -> bool:

@@ -106,3 +106,52 @@ def test_the_recent_days_line_says_which_days_it_counts(deck, deck_db_url):
     counts = f"线索 {recent['new_clues']}件，立案 {recent['new_cases']}件"
     assert recent["as_of"] == date(2026, 11, 15)  # the sample's last day, past the chosen week
     assert f"数据最近7天新增（截至 {recent['as_of'].isoformat()}，晚于所选周）：{counts}" in texts
+
+
+def test_the_ranking_slide_reads_the_latest_complete_quarter_as_the_pages_do(deck):
+    """The week ending 2024-09-27 is inside 2024Q3, whose survey is not in yet: 总览 and 季度排名 read 2024Q2 then,
+    and so does the deck (it used to rank the running quarter, every township's 满意率 missing)."""
+    titles = [slide_texts(slide)[0] for slide in deck.slides]
+    assert titles[3] == "2024年第二季度各乡镇综合得分排名"
+    assert "建议约谈乡镇（2024年第二季度）" in "\n".join(slide_texts(deck.slides[4]))
+
+
+@pytest.fixture(scope="module")
+def prefecture_db_url(deck_db_url, tmp_path_factory) -> str:
+    """The deck's sample warehouse with a second county copied from the first (a prefecture of two)."""
+    from tests.metrics_fixture import add_second_county
+
+    target = tmp_path_factory.mktemp("prefecture_deck") / "warehouse.sqlite"
+    with sqlite3.connect(deck_db_url.removeprefix("sqlite:///")) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    add_second_county(get_engine(f"sqlite:///{target}"))
+    return f"sqlite:///{target}"
+
+
+def test_a_prefecture_users_deck_compares_the_counties_and_lists_each_countys_interview_flag(prefecture_db_url):
+    """全市's deck: the counties' charts (1,200 townships' bars made an unreadable slide) and 建议约谈 as one paragraph."""
+    from metrics.ranking import county_comparison, interview_flags
+    from metrics.rectification import rectification_by_county
+    from reports.deck import _prefecture_charts, deck_figures
+
+    engine = get_engine(prefecture_db_url)
+    prefecture = Scope(user_name="市纪委", role="市级")
+    week_ending = date(2024, 10, 4)  # past 2024Q3's end: the deck ranks 2024Q3
+    deck = Presentation(io.BytesIO(build_deck(engine, week_ending, prefecture)))
+    titles = [slide_texts(slide)[0] for slide in deck.slides]
+    assert titles[2:4] == ["逾期整改事项最多的2个县", "2024年第三季度综合得分最低的2个县"]
+    flags = interview_flags(engine, prefecture, quarter=Period.quarter(2024, 3))
+    assert flags["township_name"].tolist() == ["示范县·柳河乡", "邻县·邻县柳河乡"]
+    priority = clues.priority_clues(engine, prefecture, period=Period.month(2024, 10))
+    assert slide_texts(deck.slides[4])[2] == (  # the title, the footer, then the slide's text
+        "建议约谈乡镇（2024年第三季度）\n2个县各有乡镇连续两个季度在本县综合排名末位，建议约谈主要负责人：\n"
+        f"示范县·柳河乡（2个季度）、邻县·邻县柳河乡（2个季度）\n在办红色及挂牌督办线索（2024年10月受理）：{len(priority)}件")
+
+    figures = deck_figures(engine, week_ending, prefecture)
+    (_, overdue), (_, scores) = _prefecture_charts(engine, prefecture, figures)
+    by_county = rectification_by_county(engine, prefecture, as_of=figures.as_of)
+    assert list(overdue.data[0].y) == ["示范县", "邻县"]  # equal counts: code order
+    assert list(overdue.data[0].x) == by_county["overdue_items"].astype(float).tolist() and by_county[
+        "overdue_items"].gt(0).all()
+    compared = county_comparison(engine, prefecture, quarter=Period.quarter(2024, 3))
+    assert list(scores.data[0].x) == compared["score"].round(1).tolist()

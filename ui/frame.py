@@ -155,13 +155,8 @@ class Frame:
         The ranking is the 季通报's and needs the quarter's survey: a quarter still running (the
         data ends inside it) has none yet, so the views fall back to the quarter before it.
         """
-        quarter = Period.containing("quarter", self.period.end)
-        latest = self.query(freshness.latest_period, granularity="quarter")
-        if latest.granularity == "quarter":
-            quarter = min(quarter, latest)
-        if self.as_of < quarter.end:
-            quarter = quarter.previous()
-        return quarter
+        return freshness.ranked_quarter(Period.containing("quarter", self.period.end),
+                                        self.query(freshness.latest_period, granularity="quarter"), self.as_of)
 
     @cached_property
     def county_names(self) -> dict[str, str]:

@@ -59,7 +59,9 @@ if by_month:
 
 # --- drilldown: a township (the global filter, so every page follows) ---------------------------
 townships = frame.query(places.township_clue_rates, period=period, filters=filters)
-names = dict(zip(townships["township_code"], townships["township_name"]))
+# the sidebar's names (全市: 县·乡镇, as a prefecture's townships share names), so a choice here is one there
+options = frame.query(places.township_options)
+names = dict(zip(options["township_code"], options["township_name"]))
 if not frame.scope.township_code:
     choices = [frame.whole_area] + list(names.values())
     # follow the global filter (the sidebar may have changed it since this widget last ran)

@@ -195,10 +195,18 @@ def test_a_prefecture_user_with_no_county_chosen_reads_the_whole_prefecture_as_�
         assert not app.exception, [e.value for e in app.exception]
         assert "全县" not in _labels_read(app), page
     assert app.selectbox(key="bulletin_township").options[0] == "全市"
+    app.switch_page(PAGES["heatmap"][1]).run()  # the map's drilldown offers the sidebar's names: a choice is one there
+    drill = app.selectbox(key="heatmap_township")
+    assert drill.options[0] == "全市" and "邻县·邻县青石镇" in drill.options and "邻县青石镇" not in drill.options
+    drill.select("邻县·邻县青石镇").run()
+    assert app.sidebar.selectbox(key="township").value == "邻县·邻县青石镇" and not app.exception
+    app.switch_page(PAGES["bulletin"][1]).run()
     assert "**2024年第三季度·邻县**" in texts(app)  # a county-wide bulletin in the archive names its county
     app.switch_page(PAGES["overview"][1]).run()
-    app.sidebar.selectbox(key="township").select("邻县青石镇").run()  # a township of either county, then back up
-    assert "**邻县青石镇 · 2024年第三季度**" in texts(app)
+    township = app.sidebar.selectbox(key="township")  # each township named with its county, as the lists name it
+    assert "邻县·邻县青石镇" in township.options and "示范县·青石镇" in township.options
+    township.select("邻县·邻县青石镇").run()  # a township of either county, then back up
+    assert "**邻县·邻县青石镇 · 2024年第三季度**" in texts(app)
     app.button(key="overview_back_to_county").click().run()
     assert app.sidebar.selectbox(key="township").value == "全市"
 

@@ -15,6 +15,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from sqlalchemy import func
 
 import metrics
 from metrics.cache import clear_cache
@@ -299,6 +300,30 @@ def test_satisfaction_by_county_weights_each_countys_townships_by_their_samples(
         assert rows["sample_size"].tolist() == [samples] * 2
     towns = satisfaction_by_township(two_counties, prefecture, periods=quarters)
     assert table["sample_size"].sum() == towns["sample_size"].sum()  # every township's samples, once
+
+
+def test_a_prefecture_users_township_choices_name_each_county_where_townships_share_a_name(tmp_path):
+    """Real counties share township names (城关镇): 全市's 乡镇 selector offered 100 entries reading 城关街道, and the
+    choice, made by name, went to whichever county's came last."""
+    from sqlalchemy import update
+
+    from metrics.places import township_options
+    from tests.metrics_fixture import add_second_county
+    from warehouse import schema
+    from warehouse.engine import get_engine
+
+    engine = add_second_county(build_metrics_warehouse(get_engine(f"sqlite:///{tmp_path / 'same.sqlite'}")))
+    t = schema.townships.c
+    with engine.begin() as conn:  # the second county's townships named as the first's
+        conn.execute(update(schema.townships).where(t.county_code == "990102")
+                     .values(township_name=func.replace(t.township_name, "邻县", "")))
+    options = township_options(engine, Scope(user_name="市纪委", role="市级"))
+    assert options["township_name"].is_unique and len(options) == 2 * len(TOWNSHIPS)
+    named = dict(zip(options["township_name"], options["township_code"]))
+    assert named["测试县·城关街道"][:6] == "990101" and named["邻县·城关街道"][:6] == "990102"
+    own = township_options(engine, Scope.county(county_code="990102"))  # a county's own: the name alone
+    assert "城关街道" in set(own["township_name"])
+    engine.dispose()
 
 
 def test_a_prefecture_users_lists_name_each_townships_county_and_its_table_sums_them(two_counties):

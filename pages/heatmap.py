@@ -20,7 +20,7 @@ from metrics import places
 from metrics.periods import Period
 from metrics.places import CLUE_FILTER_OPTIONS, ClueFilters
 from metrics.scope import apply_small_number_rule
-from ui.components import page_header
+from ui.components import display_table, page_header
 from ui.frame import current_frame, set_township
 
 frame = current_frame()
@@ -122,7 +122,7 @@ if frame.township_code:
     table = table.sort_values(["clue_count", "village_code"], ascending=[False, True])
     shown = apply_small_number_rule(table, ["clue_count", "red_clue_count"], frame.scope)
     st.dataframe(
-        shown.drop(columns=["village_code"]).rename(columns={
+        display_table(shown.drop(columns=["village_code"])).rename(columns={
             "village_name": "村（社区）", "clue_count": "线索数", "red_clue_count": "红色线索",
             "amount_wan_yuan": "涉及金额（万元）"}),
         hide_index=True, width="stretch", key="heatmap_village_table",

@@ -232,3 +232,17 @@ def test_a_table_writes_dates_as_days_and_every_missing_cell_as_a_dash():
     assert shown["received_date"].tolist() == ["2026-11-15", "—", "2026-01-02"]
     assert shown["is_supervised"].tolist() == ["是", "否", "是"]
     assert shown["clue_count"].tolist() == [3, 0, 12]
+
+
+def test_a_count_masked_by_the_small_number_rule_makes_its_column_text_arrow_can_send():
+    """A 乡镇 user's village table reads "<3" beside 12: the mixed column made Streamlit log a traceback and
+    convert it itself at every view."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from ui.components import display_table
+
+    shown = display_table(pd.DataFrame({"village_name": ["杏桥村", "枫岭村"], "clue_count": pd.Series(["<3", 12],
+                                                                                                   dtype=object)}))
+    assert shown["clue_count"].tolist() == ["<3", "12"]
+    assert pa.Table.from_pandas(shown).column("clue_count").to_pylist() == ["<3", "12"]

@@ -163,8 +163,12 @@ def display_table(df: pd.DataFrame, *, percent_columns: tuple[str, ...] = (), mo
         if column in shown:
             shown[column] = shown[column].map(_yes_no)
     for column in shown.columns:
-        if shown[column].dtype == object:  # dates, or text with None
-            shown[column] = shown[column].map(_cell_text)
+        if shown[column].dtype == object:  # dates, text with None, or counts with "<3" (the small-number rule)
+            cells = shown[column].map(_cell_text)
+            kinds = set(cells.map(type))
+            if str in kinds and len(kinds) > 1:  # one type a column: Arrow refused the mix (a traceback logged each view)
+                cells = cells.map(str)
+            shown[column] = cells
         elif str(shown[column].dtype) in ("str", "string"):  # text only: a missing cell is all there is to write
             shown[column] = shown[column].fillna("—")
     return shown

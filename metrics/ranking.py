@@ -155,6 +155,15 @@ def quarterly_ranking(engine: Engine, scope: Scope, *, quarter: Period) -> pd.Da
     return current[RANKED_COLUMNS]
 
 
+_NUMERALS = dict(zip(range(2, 9), "两三四五六七八"))
+
+
+def quarters_in_a_row(count: int) -> str:
+    """连续两个季度, 连续三个季度 …: how long a township has been last, as a 建议约谈 line says it beside its quarters
+    (a run of three read "连续两个季度" beside three quarters)."""
+    return f"连续{_NUMERALS.get(count, str(count))}个季度"
+
+
 PREFECTURE_LOOKBACK = 4  # quarters a 全市 建议约谈 looks back over (a county's own: up to eight)
 
 

@@ -70,8 +70,8 @@ if flags.empty:
 elif frame.scope.every_county:
     prefecture_interview_box(flags)
 else:
-    for name, quarters in zip(flags["township_name"], flags["quarters"]):
-        st.error(f"{name}：连续两个季度综合排名末位（{quarters}），建议约谈主要负责人。")
+    for name, quarters, count in zip(flags["township_name"], flags["quarters"], flags["quarter_count"]):
+        st.error(f"{name}：{ranking.quarters_in_a_row(count)}综合排名末位（{quarters}），建议约谈主要负责人。")
 
 if frame.township_code:
     st.subheader(f"{frame.township_name}各村（社区）情况（{frame.period.label}）")

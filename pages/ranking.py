@@ -25,8 +25,8 @@ flags = frame.query(ranking.interview_flags, quarter=quarter)
 if frame.scope.every_county and len(flags):
     prefecture_interview_box(flags)
 else:
-    for name, quarters in zip(flags["township_name"], flags["quarters"]):
-        st.error(f"建议约谈：{name}（连续两个季度综合排名末位：{quarters}）")
+    for name, quarters, count in zip(flags["township_name"], flags["quarters"], flags["quarter_count"]):
+        st.error(f"建议约谈：{name}（{ranking.quarters_in_a_row(count)}综合排名末位：{quarters}）")
 
 title = f"{quarter.label}乡镇综合排名"
 if frame.scope.every_county:  # 全市: the counties side by side; each county ranks its own townships

@@ -28,7 +28,7 @@ from metrics.freshness import data_freshness, latest_period, ranked_quarter
 from metrics.kpis import kpi_tiles
 from metrics.periods import Period
 from metrics.places import county_name
-from metrics.ranking import county_comparison, interview_flags, quarterly_ranking
+from metrics.ranking import county_comparison, interview_flags, quarterly_ranking, quarters_in_a_row
 from metrics.rectification import rectification_by_county, rectification_by_township
 from metrics.scope import Scope
 from reports.docx_format import font_chain
@@ -204,8 +204,9 @@ def build_deck(engine: Engine, week_ending: date, scope: Scope, township_code: s
                                                                              flags["quarter_count"])),
                       16, False, TEXT_COLOR))
     else:
-        for name, quarters in zip(flags["township_name"], flags["quarters"]):
-            lines.append((f"{name}：连续两个季度综合排名末位（{quarters}），建议约谈主要负责人。", 20, False, TITLE_COLOR))
+        for name, quarters, count in zip(flags["township_name"], flags["quarters"], flags["quarter_count"]):
+            lines.append((f"{name}：{quarters_in_a_row(count)}综合排名末位（{quarters}），建议约谈主要负责人。", 20, False,
+                          TITLE_COLOR))
     lines.append((f"在办红色及挂牌督办线索（{figures.month.label}受理）：{len(priority)}件", 24, True, TEXT_COLOR))
     _text_box(_slide(prs, "重点关注", font_name, footer), Inches(0.5), Inches(1.3), Inches(12.3), Inches(5.4),
               lines, font_name)

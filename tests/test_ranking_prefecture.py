@@ -118,3 +118,10 @@ def test_the_look_backs_last_township_is_the_rankings_last_in_every_quarter_ties
     assert lasts["Q05"] is None and ties > 0  # the data exercised both
     if every_county:
         assert "990102" not in lasts["Q01"] and "990101" in lasts["Q01"]
+
+
+def test_a_flag_says_how_many_quarters_in_a_row_beside_the_quarters_it_lists():
+    """A run of three read 连续两个季度 beside three quarters on 总览, 季度排名 and the deck."""
+    from metrics.ranking import quarters_in_a_row
+
+    assert [quarters_in_a_row(n) for n in (2, 3, 4, 8)] == ["连续两个季度", "连续三个季度", "连续四个季度", "连续八个季度"]

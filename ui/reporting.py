@@ -24,11 +24,9 @@ def status_matrix(status: pd.DataFrame, ledger_kind: str | None = None) -> pd.Da
     if status.empty:
         return pd.DataFrame(columns=["乡镇"])
     cells, townships = _township_cells(status, ledger_kind)
-    matrix = cells.pivot(index=["township_code", "township_name"], columns="period_code", values="cell")
-    matrix = matrix.reindex(pd.MultiIndex.from_frame(townships))  # townships in order
-    matrix = matrix.reset_index().drop(columns="township_code").rename(columns={"township_name": "乡镇"})
-    matrix.columns.name = None
-    return matrix
+    periods = sorted({period for _township, period in cells})
+    rows = [[name, *(cells.get((code, period)) for period in periods)] for code, name in townships]
+    return pd.DataFrame(rows, columns=["乡镇", *periods], dtype="str")
 
 
 def county_matrix(status: pd.DataFrame, county_names: dict[str, str]) -> pd.DataFrame:
@@ -57,36 +55,41 @@ def county_matrix(status: pd.DataFrame, county_names: dict[str, str]) -> pd.Data
     return matrix
 
 
-def _township_cells(status: pd.DataFrame, ledger_kind: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(township_code, township_name, period_code, cell) per township and month, and the townships in order."""
-    chosen = status if ledger_kind is None else status[status["ledger_kind"] == ledger_kind]
-    if ledger_kind is None:  # the survey's quarter would make a second set of columns: months only
-        chosen = chosen[chosen["ledger_kind"] != reporting.QUARTERLY_LEDGER]
-    keys = ["township_code", "township_name", "period_code"]
+def _township_cells(status: pd.DataFrame, ledger_kind: str | None) -> tuple[dict, list[tuple[str, str]]]:
+    """({(township_code, period_code): cell}, [(township_code, township_name)] in order): one ledger's status per
+    township and period, or (``ledger_kind`` None) every monthly ledger's worst per township and month (the
+    survey's quarter would make a second set of columns): 未报送：线索、案件 when any is missing, else 迟报：… ,
+    else 未到期：… , else 齐全, the ledgers named in their order. One pass over the rows in plain Python: a
+    county's 36 cells took 25 ms of pandas steps, a prefecture's 15,600 rows 97 ms."""
+    codes, names, kinds, periods, statuses = (status[c].tolist() for c in (
+        "township_code", "township_name", "ledger_kind", "period_code", "reporting_status"))
+    townships: dict[str, str] = {}
     if ledger_kind is not None:
-        cells = chosen[[*keys, "reporting_status"]].rename(columns={"reporting_status": "cell"})
-    else:
-        cells = _worst_cells(chosen, keys)
-    return cells, chosen[keys[:2]].drop_duplicates()
+        cells = {}
+        for code, name, kind, period, state in zip(codes, names, kinds, periods, statuses):
+            if kind == ledger_kind:
+                townships.setdefault(code, name)
+                cells[(code, period)] = state
+        return cells, list(townships.items())
+    worst: dict[tuple[str, str], list] = {}  # (township, month) → [rank of the worst status, its ledgers]
+    for code, name, kind, period, state in zip(codes, names, kinds, periods, statuses):
+        if kind == reporting.QUARTERLY_LEDGER:
+            continue
+        townships.setdefault(code, name)
+        found = worst.setdefault((code, period), [None, []])
+        rank = _WORST_RANK.get(state)
+        if rank is None or (found[0] is not None and rank > found[0]):
+            continue
+        if found[0] is None or rank < found[0]:
+            found[0], found[1] = rank, []
+        found[1].append(SHORT_LABELS.get(kind, kind))
+    cells = {key: "齐全" if rank is None else f"{_WORST_FIRST[rank]}：{'、'.join(ledgers)}"
+             for key, (rank, ledgers) in worst.items()}
+    return cells, list(townships.items())
 
 
 _WORST_FIRST = (reporting.MISSING, reporting.LATE, reporting.NOT_DUE)
 _WORST_RANK = {status: rank for rank, status in enumerate(_WORST_FIRST)}  # 0 the worst; arrived or zero: none
-
-
-def _worst_cells(status: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Per township and month: 未报送：线索、案件 when any is missing, else 迟报：… , else 未到期：… , else 齐全
-    (the ledgers named in their order); one pass over the rows, not a frame per cell (1,200 townships)."""
-    every = status[keys].drop_duplicates()
-    flagged = status[status["reporting_status"].isin(_WORST_FIRST)].assign(
-        rank=lambda rows: rows["reporting_status"].map(_WORST_RANK),
-        short=lambda rows: rows["ledger_kind"].map(SHORT_LABELS))
-    worst = flagged[flagged["rank"] == flagged.groupby(keys)["rank"].transform("min")]
-    named = (worst.groupby(keys, sort=False)
-             .agg(status_name=("reporting_status", "first"), ledgers=("short", "、".join)).reset_index())
-    cells = every.merge(named, on=keys, how="left")
-    cells["cell"] = (cells["status_name"] + "：" + cells["ledgers"]).fillna("齐全")
-    return cells[[*keys, "cell"]]
 
 
 def _colour(value) -> str:

@@ -168,13 +168,29 @@ def apply_theme(fig: go.Figure, title: str, *, x_title: str | None = None, y_tit
             axes[axis].update(dtick=1, tick0=0)
     # what differs per chart, in one update; the rest is the template (each property plotly sets is
     # validated: the eight updates this took were 25 ms of a chart's 30, ten charts a page)
-    fig.update_layout(template=house_template(family), title_text=title, font_family=family, height=height,
-                      showlegend=legend)
+    if _made_the_default(family):  # a figure made before the house template was plotly's default: set it here
+        fig.update_layout(template=house_template(family))
+    fig.update_layout(title_text=title, font_family=family, height=height, showlegend=legend)
     if axes["x"]:
         fig.update_xaxes(**axes["x"])
     if axes["y"]:
         fig.update_yaxes(**axes["y"])
     return fig
+
+
+def _made_the_default(family: str) -> bool:
+    """Make the house template in ``family`` plotly's default (``plotly.io.templates.default``), and say whether it
+    was not already. Every new figure then starts from it as it starts from plotly's own, without validating it:
+    assigning the template to each figure copied and validated it, 3.7 ms of a bar chart's 11 ms."""
+    import plotly.io as pio
+
+    name = f"house:{family}"
+    if pio.templates.default == name:
+        return False
+    if name not in pio.templates:
+        pio.templates[name] = house_template(family)
+    pio.templates.default = name
+    return True
 
 
 @functools.lru_cache(maxsize=8)

@@ -59,12 +59,12 @@ def category_bar(df: pd.DataFrame, value_column: str, title: str, *, value_name:
     fig = go.Figure(bar)
     height = max(300, 40 + 34 * len(df)) if horizontal else 420
     if horizontal:
-        apply_theme(fig, title, x_title=axis_title, y_title="", legend=False, height=height)
-        fig.update_yaxes(autorange="reversed", type="category")
-        fig.update_xaxes(range=[0, float(values.max()) * 1.3 or 1])
+        apply_theme(fig, title, x_title=axis_title, y_title="", legend=False, height=height,
+                    yaxis={"autorange": "reversed", "type": "category"},
+                    xaxis={"range": [0, float(values.max()) * 1.3 or 1]})
     else:
-        apply_theme(fig, title, x_title="", y_title=axis_title, legend=False, height=height)
-        fig.update_xaxes(type="category")
+        apply_theme(fig, title, x_title="", y_title=axis_title, legend=False, height=height,
+                    xaxis={"type": "category"})
     return fig
 
 

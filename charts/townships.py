@@ -63,11 +63,10 @@ def township_bar(df: pd.DataFrame, value_column: str, title: str, *, value_name:
                       annotation_text=f"目标 {format_percent(target) if percent else target}",
                       annotation_font_color=TARGET_LINE_COLOR)
     axis_title = value_name if percent or not unit else f"{value_name}（{unit}）"
-    apply_theme(fig, title, x_title=axis_title, y_title="", legend=False, height=max(320, 60 + 30 * len(data)),
-                percent_axis="x" if percent else None)
-    fig.update_yaxes(autorange="reversed", type="category")
     top = float(values.max()) if len(values) else 1.0
-    fig.update_xaxes(range=[0, 1.12 if percent else (top * 1.2 or 1)])
+    apply_theme(fig, title, x_title=axis_title, y_title="", legend=False, height=max(320, 60 + 30 * len(data)),
+                percent_axis="x" if percent else None, yaxis={"autorange": "reversed", "type": "category"},
+                xaxis={"range": [0, 1.12 if percent else (top * 1.2 or 1)]})
     return fig
 
 
@@ -88,9 +87,8 @@ def township_rate_pair(df: pd.DataFrame, rates: dict[str, str], title: str) -> g
             customdata=df["township_code"], hovertemplate=f"%{{y}}<br>{name}：%{{x:.1%}}<extra></extra>",
         ))
     fig.update_layout(barmode="group", bargap=0.25)
-    apply_theme(fig, title, x_title="比率", y_title="", height=max(360, 60 + 46 * len(df)), percent_axis="x")
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(range=[0, 1.15])
+    apply_theme(fig, title, x_title="比率", y_title="", height=max(360, 60 + 46 * len(df)), percent_axis="x",
+                yaxis={"autorange": "reversed", "type": "category"}, xaxis={"range": [0, 1.15]})
     return fig
 
 
@@ -116,9 +114,8 @@ def township_heat_table(df: pd.DataFrame, value_column: str, title: str, *, valu
         zmid=mid, xgap=2, ygap=2, colorbar={"title": {"text": value_name}, "tickformat": ".0%"},
         hovertemplate=f"%{{y}} %{{x}}<br>{value_name}：%{{z:.1%}}<extra></extra>",
     ))
-    apply_theme(fig, title, x_title="测评期间", y_title="", legend=False, height=max(360, 90 + 30 * len(names)))
-    fig.update_xaxes(type="category", side="bottom")
-    fig.update_yaxes(autorange="reversed", type="category")
+    apply_theme(fig, title, x_title="测评期间", y_title="", legend=False, height=max(360, 90 + 30 * len(names)),
+                xaxis={"type": "category", "side": "bottom"}, yaxis={"autorange": "reversed", "type": "category"})
     return fig
 
 
@@ -143,7 +140,6 @@ def ranking_score_bar(df: pd.DataFrame, title: str) -> go.Figure:
         text=[f"{s:.1f}分" for s in data["score"].astype(float)], textposition="outside", cliponaxis=False,
         customdata=changes, hovertemplate="%{y}<br>综合得分：%{x:.1f}分<br>较上季度：%{customdata}<extra></extra>",
     ))
-    apply_theme(fig, title, x_title="综合得分（分）", y_title="", legend=False, height=max(360, 60 + 32 * len(data)))
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(range=[0, 110])
+    apply_theme(fig, title, x_title="综合得分（分）", y_title="", legend=False, height=max(360, 60 + 32 * len(data)),
+                yaxis={"autorange": "reversed", "type": "category"}, xaxis={"range": [0, 110]})
     return fig

@@ -41,8 +41,7 @@ def period_bar(df: pd.DataFrame, value_column: str, title: str, *, value_name: s
     ))
     y_title = value_name if percent else f"{value_name}（{unit}）"
     apply_theme(fig, title, x_title="期间", y_title=y_title, legend=False,
-                percent_axis="y" if percent else None)
-    fig.update_xaxes(type="category")
+                percent_axis="y" if percent else None, xaxis={"type": "category"})
     fig.update_layout(clickmode="event+select", dragmode=False)
     return fig
 
@@ -70,13 +69,13 @@ def period_lines(df: pd.DataFrame, series: dict[str, str], title: str, *, y_titl
                       annotation_text=f"{target_name} {label}", annotation_position="top left",
                       annotation_font_color=TARGET_LINE_COLOR)
     axis_title = y_title if percent or not unit else f"{y_title}（{unit}）"
-    apply_theme(fig, title, x_title="期间", y_title=axis_title, legend=len(series) > 1,
-                percent_axis="y" if percent else None)
-    fig.update_xaxes(type="category")
+    y_range = None
     if percent:
         lows = [df[c].astype(float).min() for c in series]
         low = min([v for v in lows if pd.notna(v)] + ([target] if target is not None else []) or [0])
-        fig.update_yaxes(range=[max(0.0, low - 0.1), 1.02])
+        y_range = {"range": [max(0.0, low - 0.1), 1.02]}
+    apply_theme(fig, title, x_title="期间", y_title=axis_title, legend=len(series) > 1,
+                percent_axis="y" if percent else None, xaxis={"type": "category"}, yaxis=y_range)
     return fig
 
 

@@ -18,6 +18,7 @@ import streamlit as st
 from charts import theme
 from config import settings
 from metrics import freshness
+from metrics.cache import freeze
 from metrics.definitions import Kpi
 from metrics.periods import Period
 from reports.labels import COLUMN_LABELS, RATE_COLUMNS
@@ -194,6 +195,20 @@ def _table_for_display(df: pd.DataFrame, percent_columns: tuple[str, ...], money
         header = COLUMN_LABELS.get(warning_column, warning_column)
         shown[header] = shown[header].map(lambda v: [v] if isinstance(v, str) and v else [])
     return shown
+
+
+def kept_for_the_session(name: str, inputs: tuple, make: Callable[[], Any]) -> Any:
+    """``make()``, kept in this session's state under ``name`` while ``inputs`` (frames from the cache, options) are
+    the same: for an object a widget renders and may change as it does (a folium map), which the result cache,
+    shared by every session, must not hand out. A frame from the cache is named by its result's key, so a warm
+    rerun compares no rows; a load changes every key, and so the object."""
+    key = freeze(inputs)
+    kept = st.session_state.get(name)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    value = make()
+    st.session_state[name] = (key, value)
+    return value
 
 
 def list_rows_shown() -> int:

@@ -16,7 +16,7 @@ from metrics.freshness import as_of_rule, data_as_of
 from metrics.measures import RED, measure_table
 from metrics.periods import Period
 from metrics.scope import Scope, apply_small_number_rule, mask_name
-from metrics.tables import codes_under, county_names, in_township, rows_of, township_frame, zero_filled
+from metrics.tables import codes_under, in_township, rows_of, township_frame, zero_filled
 from warehouse import vocabulary as vocab
 from warehouse.engine import year_month
 from warehouse.schema import boundaries, clues, counties, townships, villages
@@ -71,13 +71,7 @@ def township_options(engine: Engine, scope: Scope) -> pd.DataFrame:
     the 乡镇 selectors offer. A 市级 scope over every county names each 县·乡镇 (基准004县·城关街道), as its lists
     do: a prefecture's 1,200 townships share a few dozen names (城关镇 …), and a choice by name must be one."""
     with engine.connect() as conn:
-        towns = township_frame(conn, scope)
-        if scope.every_county and len(towns):
-            names = county_names(conn)
-            towns["township_name"] = pd.Series(
-                [f"{names.get(code[:6], code[:6])}·{name}" for code, name in zip(towns["township_code"],
-                                                                              towns["township_name"])], dtype="str")
-    return towns
+        return township_frame(conn, scope, across_counties=scope.every_county)
 
 
 def village_table(engine: Engine, scope: Scope, *, township_code: str, period: Period) -> pd.DataFrame:

@@ -49,16 +49,14 @@ def _ranking_components(engine: Engine, scope: Scope, *, quarters: tuple[Period,
     if counties is not None and not scope.every_county:
         raise ValueError("只有全市范围可以指定县")
     with engine.connect() as conn:
-        towns = township_frame(conn, Scope.county(county_code=county))[["township_code", "township_name"]]
+        towns = township_frame(conn, Scope.county(county_code=county), across_counties=scope.every_county)
+        towns = towns[["township_code", "township_name"]]
         place = county if counties is None else counties
         table = metric_table(conn, [*RANKING_METRICS, "overdue_count"], quarters, place, by=["township_code"])
-        names = county_names(conn) if scope.every_county else None
     if counties is not None:
         towns = towns[towns["township_code"].str[:6].isin(counties)].reset_index(drop=True)
-    if names is not None:
+    if scope.every_county:
         towns["county_code"] = towns["township_code"].str[:6]
-        towns["township_name"] = [f"{names.get(code, code)}·{name}"
-                                  for code, name in zip(towns["county_code"], towns["township_name"])]
     measures = [c for c in table.columns if c not in ("period_code", "township_code")]
     # every township in every quarter, computed as one table (per quarter, pandas' overhead was most of it),
     # quarter by quarter in blocks of the townships' order

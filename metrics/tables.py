@@ -81,10 +81,13 @@ def codes_under(column, prefix: str) -> list:
     return [column >= prefix, column < following]
 
 
-def township_frame(conn: Connection, scope: Scope, township_code: str | None = None) -> pd.DataFrame:
-    """DataFrame[township_code, township_name, township_kind] of the townships in scope (narrowed to one), in code order."""
+def township_frame(conn: Connection, scope: Scope, township_code: str | None = None, *,
+                   across_counties: bool = False) -> pd.DataFrame:
+    """DataFrame[township_code, township_name, township_kind] of the townships in scope (narrowed to one), in code
+    order; ``across_counties``: each named 县·乡镇 (``township_label``), as a list spanning counties names them."""
     t = townships.c
-    statement = select(t.township_code, t.township_name, t.township_kind).order_by(t.township_code)
+    statement = (select(t.township_code, township_label(across_counties), t.township_kind)
+                 .select_from(with_county(townships, across_counties)).order_by(t.township_code))
     statement = statement.where(*in_township(t.township_code, scope.narrowed_to(township_code)))
     frame = rows_of(conn, statement)
     return frame.astype({"township_code": "str", "township_name": "str"}) if len(frame) else pd.DataFrame(

@@ -64,8 +64,7 @@ def satisfaction_by_county(engine: Engine, scope: Scope, *, periods: list[Period
         towns = _surveys_by_township(conn, scope, periods)
         names = county_names(conn)
     table = _with_rates(summed_by_county(towns, _SURVEY_MEASURES, names, keys=["period_code", "period_label"]))
-    order = {period.code: i for i, period in enumerate(periods)}
-    table = table.sort_values(["period_code", "county_code"], key=lambda column: column.map(order)
-                              if column.name == "period_code" else column, kind="stable")
+    order = {period.code: i for i, period in enumerate(periods)}  # counties stay in code order within a period
+    table = table.sort_values("period_code", key=lambda codes: codes.map(order), kind="stable")
     return table[["period_code", "period_label", "county_code", "county_name", "satisfaction_rate", "awareness_rate",
                   "sample_size"]].reset_index(drop=True)

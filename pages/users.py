@@ -13,7 +13,7 @@ import streamlit as st
 from access import users
 from access.passwords import PasswordError
 from metrics import places
-from metrics.scope import COUNTY_ROLES
+from metrics.scope import COUNTY_ROLES, ROLES
 from ui.components import show_table
 from ui.frame import current_frame, require_page_role
 
@@ -107,7 +107,9 @@ if everyone:
                     f"已重置 {chosen} 的密码")
             st.rerun()
     with right:
-        new_role = st.selectbox("新角色", COUNTY_ROLES, index=COUNTY_ROLES.index(current.role), key="users_new_role")
+        # a county's 管理员 never lists a 市级 user; an admin of no county does, and may make one
+        role_choices = COUNTY_ROLES if county is not None else ROLES
+        new_role = st.selectbox("新角色", role_choices, index=role_choices.index(current.role), key="users_new_role")
         new_township = st.selectbox("新所属乡镇（仅乡镇用户）", [None, *township_names], key="users_new_township",
                                     format_func=lambda c: "—" if c is None else township_names[c])
         if st.button("调整角色", key="users_change_role"):

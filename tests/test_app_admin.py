@@ -170,3 +170,30 @@ def test_an_admin_of_no_county_picks_the_county_and_its_townships_only(on_writab
     added = {u.username: u for u in list_users(engine)}
     assert (added["lxqingshi"].township_code, added["lxqingshi"].county_code) == ("990102101", "990102")
     assert "nobody" not in added
+
+
+def test_an_admin_of_no_county_can_open_a_prefecture_users_role_and_a_countys_manager_is_offered_county_roles_only(
+        on_writable_sample, monkeypatch):
+    import access.sessions
+    from access.users import add_user, list_users
+    from tests.signed_in import TEST_PASSWORD
+    from warehouse.engine import get_engine
+
+    engine = get_engine(on_writable_sample)
+    add_user(engine, username="aaa_shi", role="市级", password=TEST_PASSWORD, actor="测试")  # first in the list
+    county_app = open_app("users", role="管理员")  # a county's manager: no 市级 user listed, 4 roles offered
+    assert "aaa_shi" not in county_app.selectbox(key="users_chosen").options
+    assert county_app.selectbox(key="users_new_role").options == ["县领导", "纪委", "乡镇", "管理员"]
+
+    county_of = access.sessions.county_of
+    monkeypatch.setattr(access.sessions, "county_of", lambda user: None if user.role == "管理员" else county_of(user))
+    app = open_app("users", role="管理员")
+    assert not app.exception  # it raised on the 市级 user's role, absent from the county roles
+    app.selectbox(key="users_chosen").select("aaa_shi").run()
+    role = app.selectbox(key="users_new_role")
+    assert (role.options, role.value) == (["县领导", "纪委", "乡镇", "管理员", "市级"], "市级")
+    role.select("纪委").run()
+    app.button(key="users_change_role").click().run()
+    assert [s.value for s in app.success] == ["已调整 aaa_shi 的角色"]
+    changed = {u.username: u for u in list_users(engine)}["aaa_shi"]
+    assert (changed.role, changed.county_code) == ("纪委", "990101")

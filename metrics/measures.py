@@ -30,7 +30,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import Connection, Table, and_, case, func, not_, select
+from sqlalchemy import Connection, Table, and_, case, func, not_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from metrics.periods import Period
@@ -109,6 +109,17 @@ def done_as_of(as_of: date) -> ColumnElement:
     """已完成/已销号 with a completion date on or before ``as_of`` (never NULL, so NOT works)."""
     return and_(_r.rectification_status.in_(vocab.RECTIFICATION_DONE), _r.completed_date.is_not(None),
                 _r.completed_date <= as_of)
+
+
+def open_as_of(as_of: date) -> ColumnElement:
+    """``NOT done_as_of(as_of)`` as three ranges of ix_rect_status_completed, each status of the vocabulary (which
+    the ledger's enum holds a row to): no completion date, completed after ``as_of``, or completed but not done
+    (未启动/整改中). A prefecture's 6,000 open items among its 400,000 are found without judging every item."""
+    statuses = vocab.RECTIFICATION_STATUSES
+    still_open = [s for s in statuses if s not in vocab.RECTIFICATION_DONE]
+    return or_(and_(_r.rectification_status.in_(statuses), _r.completed_date.is_(None)),
+               and_(_r.rectification_status.in_(statuses), _r.completed_date > as_of),
+               and_(_r.rectification_status.in_(still_open), _r.completed_date <= as_of))
 
 
 def closed_off_as_of(as_of: date) -> ColumnElement:

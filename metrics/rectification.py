@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from config import settings
 from metrics.definitions import METRICS
-from metrics.measures import RED, closed_off_as_of, done_as_of, measure_table
+from metrics.measures import RED, closed_off_as_of, done_as_of, measure_table, open_as_of
 from metrics.periods import Period
 from metrics.scope import Scope
 from metrics.tables import (
@@ -174,7 +174,11 @@ def overdue_items(engine: Engine, scope: Scope, *, as_of: date, township_code: s
     r = rectification_items.c
     horizon = as_of + timedelta(days=int(settings.get("due_soon_days")))
     deadline_filter = r.deadline_date <= horizon if include_due_soon else r.deadline_date < as_of
-    where = [not_(done_as_of(as_of)), deadline_filter, *in_township(r.township_code, scope.narrowed_to(township_code))]
+    place = scope.narrowed_to(township_code)
+    # 全市: the open items' ranges of ix_rect_status_completed (walking every deadline in order, judging each item,
+    # read most of a prefecture's 370,000 due items: 75 → 42 ms); a county's townships' range is quicker as it was
+    still_open = open_as_of(as_of) if place is None else not_(done_as_of(as_of))
+    where = [still_open, deadline_filter, *in_township(r.township_code, place)]
     with engine.connect() as conn:
         # the earliest deadline is the most days overdue: the SQL order is the list's, so LIMIT keeps the worst
         table = _item_rows(conn, as_of, where, [r.deadline_date, r.item_id], first, across_counties=scope.every_county)

@@ -1,6 +1,6 @@
 """Summaries: the declared measures kept per township, so a page reads thousands of rows, not a million.
 
-Four tables (``warehouse.schema``), all derived from the facts and from nothing else:
+Six tables (``warehouse.schema``), all derived from the facts and from nothing else:
 
 - ``summary_periods``: every measure of a *dated* source (clues, cases, case_people, platform;
   ``metrics.measures.SOURCES``) per township and month, written by the same ``aggregate_column`` SQL
@@ -11,6 +11,9 @@ Four tables (``warehouse.schema``), all derived from the facts and from nothing 
   the township's latest row on or before D, one index seek per township.
 - ``summary_rectification_sources``: the same figures per township and 问题来源 (整改推进's 按问题来源:
   a seek per township and source of the vocabulary, summed in SQL, not an as-of scan of every item).
+- ``summary_rectification_counties`` and ``summary_rectification_county_sources``: both added up per county (the
+  items' days of change grouped by county), for what is read of whole counties and not per township: a county's
+  and a prefecture's tiles and 按问题来源 seek 100 rows at 100 counties, not 1,200 (by source 600, not 7,200).
 - ``summary_arrivals``: 报送情况's first load of each township's rows of each ledger per month (the
   survey: per quarter), written by ``metrics.reporting.rebuild_arrivals`` from the same SELECT its
   reading from the facts runs.
@@ -18,7 +21,7 @@ Four tables (``warehouse.schema``), all derived from the facts and from nothing 
 Who keeps them: every load rebuilds them for the counties it touched, inside the load's
 transaction (``data_pipeline.load``), and so does 撤销本批次 (``data_pipeline.batches``): a reader
 sees the facts and their summaries of one commit, never half a refresh. The last migration that
-changed them (0012) fills them; ``python -m warehouse rebuild-summaries`` rebuilds
+changed them (0013) fills them; ``python -m warehouse rebuild-summaries`` rebuilds
 everything after rows were changed by hand.
 
 Who reads them: ``metrics.measures.measure_table``, for the whole scope or per township (the
@@ -179,6 +182,8 @@ def _rebuild_rectification(conn: Connection, place: str | None) -> None:
     """The as-of figures per township, and per township and 问题来源, from the items' days of change."""
     conn.execute(schema.summary_rectification.delete().where(*in_township(_r.township_code, place)))
     conn.execute(schema.summary_rectification_sources.delete().where(*in_township(_s.township_code, place)))
+    for table in (schema.summary_rectification_counties, schema.summary_rectification_county_sources):
+        conn.execute(table.delete().where(*in_township(table.c.county_code, place)))
     r = schema.rectification_items.c
     items = rows_of(conn, select(r.township_code, r.issue_source, r.feedback_date, r.deadline_date, r.completed_date,
                                  r.closed_off_date, r.rectification_status, r.is_recurring)
@@ -197,8 +202,11 @@ def _rebuild_rectification(conn: Connection, place: str | None) -> None:
             changes.append(pd.DataFrame({"township_code": chosen["township_code"], "issue_source": chosen["issue_source"],
                                          "day": event.day(chosen), "measure": name, "delta": event.delta}))
     changes = pd.concat(changes, ignore_index=True)
+    changes["county_code"] = changes["township_code"].str[:6]
     for table, keys in ((schema.summary_rectification, ["township_code"]),
-                        (schema.summary_rectification_sources, ["township_code", "issue_source"])):
+                        (schema.summary_rectification_sources, ["township_code", "issue_source"]),
+                        (schema.summary_rectification_counties, ["county_code"]),
+                        (schema.summary_rectification_county_sources, ["county_code", "issue_source"])):
         deltas = (changes.pivot_table(index=[*keys, "day"], columns="measure", values="delta", aggfunc="sum",
                                       fill_value=0)
                   .reindex(columns=list(AS_OF_EVENTS), fill_value=0).sort_index())
@@ -262,23 +270,45 @@ def dated_totals(conn: Connection, measures: Sequence[Measure], periods: Sequenc
     return totals
 
 
+def _of_whole_counties(township) -> bool:
+    """Whether a place (``Scope.narrowed_to``) is made of whole counties: every county (None), one county's 6 digits,
+    or a tuple of counties (the ranking's look-back); a township's 9 digits is not."""
+    return township is None or isinstance(township, tuple) or len(township) == 6
+
+
+def _counties_of_townships(township):
+    """The places a per-county summary is read for: the counties of the townships within ``township`` (a township's
+    ``county_code`` is its code's first 6 digits; PostgreSQL's statistics of the column know there are 100, where
+    it took the 6 digits cut from 1,200 codes for 1,200 and joined the summary by hashing all of it)."""
+    t = schema.townships.c
+    return select(t.county_code).where(*in_township(t.township_code, township)).distinct().subquery("counties_in_scope")
+
+
 def as_of_totals(conn: Connection, measures: Sequence[Measure], periods: Sequence[Period], township: str | None,
                  by: Sequence[str], as_of_of: Callable[[Period], date]) -> Totals:
     """``metrics.measures``' as-of totals, from ``summary_rectification``: each township's latest row on or
     before the period's as-of date (by 问题来源: from ``summary_rectification_sources``, each township's and
-    source's latest row, summed per source). A group with nothing to count by then is not a row of it."""
+    source's latest row, summed per source). A group with nothing to count by then is not a row of it.
+    Whole counties not grouped by township (a county's tiles, a prefecture's) read the per-county summaries:
+    a row per county (and source), not per township (1,200 of a prefecture, 7,200 by source)."""
     if list(by) == ["issue_source"]:
         return _as_of_totals_by_source(conn, measures, periods, township, as_of_of)
     t = schema.townships.c
+    per_county = not by and _of_whole_counties(township)
+    if per_county:
+        summary, places = schema.summary_rectification_counties, _counties_of_townships(township)
+        keys = {"county_code": places.c.county_code}
+    else:
+        summary, places, keys = schema.summary_rectification, schema.townships, {"township_code": t.township_code}
+    c = summary.c
     totals: Totals = {}
     for period in dict.fromkeys(periods):
-        latest = _latest_rows(schema.summary_rectification, {"township_code": t.township_code}, schema.townships,
-                              as_of_of(period), township)
-        if not by:  # summed in SQL: one row, not one per township (1,200 of a prefecture, for each tile's date)
-            [row] = conn.execute(select(*(func.sum(_r[m.name]) for m in measures)).select_from(latest)).all()
+        latest = _latest_rows(summary, keys, places, as_of_of(period), None if per_county else township)
+        if not by:  # summed in SQL: one row, not one per place (each tile's date)
+            [row] = conn.execute(select(*(func.sum(c[m.name]) for m in measures)).select_from(latest)).all()
             totals[(period.code, ())] = [int(value or 0) for value in row]
             continue
-        for row in conn.execute(select(_r.township_code, *(_r[m.name] for m in measures)).select_from(latest)).all():
+        for row in conn.execute(select(c.township_code, *(c[m.name] for m in measures)).select_from(latest)).all():
             values = [value or 0 for value in row[1:]]
             if any(values):  # one row per township and day: nothing to add up
                 totals[(period.code, (row[0],))] = values
@@ -287,35 +317,45 @@ def as_of_totals(conn: Connection, measures: Sequence[Measure], periods: Sequenc
 
 def _as_of_totals_by_source(conn: Connection, measures: Sequence[Measure], periods: Sequence[Period],
                             township: str | None, as_of_of: Callable[[Period], date]) -> Totals:
-    """The as-of totals per 问题来源: each township's and source's latest row on or before the day (a seek of the
-    primary key per township and source of the vocabulary, which the rebuild checks every item's is in)."""
+    """The as-of totals per 问题来源: each township's (whole counties: each county's) and source's latest row on or
+    before the day (a seek of the primary key per place and source of the vocabulary, which the rebuild checks
+    every item's is in)."""
     t = schema.townships.c
     sources = union_all(*(select(literal(source, String).label("issue_source"))
                           for source in vocab.ISSUE_SOURCES)).subquery("sources")
-    keys = {"township_code": t.township_code, "issue_source": sources.c.issue_source}
+    per_county = _of_whole_counties(township)
+    if per_county:
+        summary, counties = schema.summary_rectification_county_sources, _counties_of_townships(township)
+        keys, places = {"county_code": counties.c.county_code}, counties.join(sources, true())
+    else:
+        summary, places = schema.summary_rectification_sources, schema.townships.join(sources, true())
+        keys = {"township_code": t.township_code}
+    keys["issue_source"] = sources.c.issue_source
+    c = summary.c
     totals: Totals = {}
     for period in dict.fromkeys(periods):
-        latest = _latest_rows(schema.summary_rectification_sources, keys, schema.townships.join(sources, true()),
-                              as_of_of(period), township)
-        statement = (select(_s.issue_source, *(func.sum(_s[m.name]) for m in measures)).select_from(latest)
-                     .group_by(_s.issue_source))  # summed in SQL: six rows, not one per township and source
+        latest = _latest_rows(summary, keys, places, as_of_of(period), None if per_county else township)
+        statement = (select(c.issue_source, *(func.sum(c[m.name]) for m in measures)).select_from(latest)
+                     .group_by(c.issue_source))  # summed in SQL: six rows, not one per place and source
         for row in conn.execute(statement):
             figures = [int(value or 0) for value in row[1:]]
-            if any(figures):  # the counts are never negative: a source is a group when a township has one
+            if any(figures):  # the counts are never negative: a source is a group when a place has one
                 totals[(period.code, (row[0],))] = figures
     return totals
 
 
 def _latest_rows(summary, keys: dict, places, day: date, township: str | None):
-    """``summary`` joined to its latest row on or before ``day`` for each of ``places``' rows (a township, or a
-    township and source): ``keys`` maps the summary's key columns to ``places``' columns.
+    """``summary`` joined to its latest row on or before ``day`` for each of ``places``' rows (a township, a county,
+    with or without a source): ``keys`` maps the summary's key columns to ``places``' columns, the place's first;
+    ``township`` narrows a township's places (``in_township``).
 
     Each key's latest day is one seek of the primary key, then its row one more: not a seek per key and
     measure (9,600 at 100 counties, which PostgreSQL ran as as many subplans)."""
     c = summary.c
     latest_day = (select(func.max(c.day)).where(*(c[name] == column for name, column in keys.items()), c.day <= day)
                   .scalar_subquery())
+    place = next(iter(keys.values()))
     latest = (select(*(column.label(name) for name, column in keys.items()), latest_day.label("day"))
-              .select_from(places).where(*in_township(keys["township_code"], township))
+              .select_from(places).where(*in_township(place, township))
               .cte(f"latest_{summary.name}").prefix_with("MATERIALIZED"))  # SQLite would flatten it into a scan
     return latest.join(summary, and_(*(c[name] == latest.c[name] for name in [*keys, "day"])))

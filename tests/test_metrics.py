@@ -492,3 +492,34 @@ def test_every_column_a_data_function_returns_has_a_chinese_header_and_rates_rea
     assert {"rectification_completion_rate", "on_time_completion_rate"} <= RATE_COLUMNS
     assert COLUMN_LABELS["clue_to_case_rate"] == "初核转立案率(%)" and "clue_to_case_rate" in RATE_COLUMNS
     assert COLUMN_LABELS["recovered_funds_wan_yuan"] == "追缴资金(万元)"
+
+
+def test_the_open_items_ranges_are_every_item_not_done_on_each_day(engine, sample_engine):
+    """``open_as_of`` (the prefecture's overdue list reads it as index ranges) is ``NOT done_as_of`` on every day,
+    for the sample's items and for two a ledger allows: 整改中 with a completion date, 已完成 without one."""
+    from datetime import timedelta
+
+    from sqlalchemy import insert, not_, select
+
+    from metrics.measures import done_as_of, open_as_of
+    from warehouse import schema
+
+    r = schema.rectification_items.c
+    odd = [("R90", "整改中", date(2024, 6, 1)), ("R91", "已完成", None)]
+    with engine.begin() as conn:
+        conn.execute(insert(schema.rectification_items), [
+            {"item_id": item, "issue_source": "县委巡察", "feedback_date": date(2024, 3, 1), "township_code": A,
+             "problem_category": "其他", "deadline_date": date(2024, 5, 31), "rectification_status": status,
+             "completed_date": completed, "is_recurring": False} for item, status, completed in odd])
+    compared = 0
+    for warehouse in (engine, sample_engine):
+        with warehouse.connect() as conn:
+            for day in [date(2024, 6, 1), *(date(2023, 12, 31) + timedelta(days=30 * step) for step in range(26))]:
+                both = [set(conn.execute(select(r.item_id).where(condition)).scalars())
+                        for condition in (open_as_of(day), not_(done_as_of(day)))]
+                assert both[0] == both[1], day
+                compared += len(both[0])
+    with engine.connect() as conn:
+        still_open = set(conn.execute(select(r.item_id).where(open_as_of(date(2024, 9, 30)))).scalars())
+    assert {"R90", "R91", "R03", "R04", "R06", "R07", "R08", "R11"} == still_open  # R08 is fed back later: a row
+    assert compared > 10000

@@ -148,6 +148,8 @@ rectification_items = Table(
     # the overdue list walks deadlines in order and judges each item from the index alone
     Index("ix_rect_deadline_open", "deadline_date", "rectification_status", "completed_date", "feedback_date"),
     Index("ix_rect_source", "issue_source", "feedback_date", "rectification_status", "completed_date"),  # by 问题来源
+    # the open items as of a day, as ranges (metrics.measures.open_as_of): a prefecture's overdue list
+    Index("ix_rect_status_completed", "rectification_status", "completed_date", "deadline_date", "feedback_date"),
     Index("ix_rect_feedback", "feedback_date"),  # the data's first and last day (metrics.freshness)
     Index("ix_rect_completed", "completed_date"),
 )
@@ -384,6 +386,29 @@ summary_rectification_sources = Table(
     sqlite_with_rowid=False,  # the row is found by its key's seek, not the key's then the rowid's
 )
 
+summary_rectification_counties = Table(
+    "summary_rectification_counties",
+    metadata,
+    Column("county_code", String(6), primary_key=True, comment="the first 6 digits of its townships' codes"),
+    Column("day", Date, primary_key=True, comment="a day on which one of the county's figures changes"),
+    *[Column(name, Integer, nullable=False) for name in RECTIFICATION_AS_OF_MEASURES],
+    comment="summary_rectification added up per county: a county's or the prefecture's tiles seek a row per county, "
+            "not per township; rebuilt with the loads",
+    sqlite_with_rowid=False,
+)
+
+summary_rectification_county_sources = Table(
+    "summary_rectification_county_sources",
+    metadata,
+    Column("county_code", String(6), primary_key=True, comment="the first 6 digits of its townships' codes"),
+    Column("issue_source", String(16), primary_key=True, comment="问题来源 (vocabulary.ISSUE_SOURCES)"),
+    Column("day", Date, primary_key=True, comment="a day on which one of the figures of the county's items of this source changes"),
+    *[Column(name, Integer, nullable=False) for name in RECTIFICATION_AS_OF_MEASURES],
+    comment="summary_rectification_sources added up per county (按问题来源 of a county or the prefecture); rebuilt "
+            "with the loads",
+    sqlite_with_rowid=False,
+)
+
 summary_arrivals = Table(
     "summary_arrivals",
     metadata,
@@ -397,4 +422,5 @@ summary_arrivals = Table(
     sqlite_with_rowid=False,  # a period's rows are one range of the key, not 18,000 lookups of a rowid
 )
 
-SUMMARY_TABLES = (summary_periods, summary_rectification, summary_rectification_sources, summary_arrivals)
+SUMMARY_TABLES = (summary_periods, summary_rectification, summary_rectification_sources, summary_rectification_counties,
+                  summary_rectification_county_sources, summary_arrivals)

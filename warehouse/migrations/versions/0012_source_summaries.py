@@ -3,8 +3,8 @@
 整改推进's 按问题来源 read them from the facts: an as-of scan of every item (0.18-0.28 s for a 市级 user's
 397,800 items at 100 counties, cold), the last page breakdown that did. The table holds the same rows as
 ``summary_rectification`` per source as well; this revision creates it and fills every summary from the
-facts with ``metrics.summaries.rebuild_summaries``, the code every load runs (this is now the last
-revision that changes them, so the fill moved here from 0011).
+facts with ``metrics.summaries.rebuild_summaries``, the code every load runs (it was then the last revision
+that changed them, so the fill moved here from 0011; it has moved on to 0013).
 
 Revision ID: 0012_source_summaries
 Revises: 0011_arrival_summaries
@@ -31,10 +31,7 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), primary_key=True),
         *[sa.Column(name, sa.Integer(), nullable=False) for name in MEASURES],
         sqlite_with_rowid=False,
-    )
-    from metrics.summaries import rebuild_summaries  # derived data: filled by the code the loads run
-
-    rebuild_summaries(op.get_bind())
+    )  # filled by 0013, the last revision that changes the summaries (rebuild_summaries writes its tables too)
 
 
 def downgrade() -> None:

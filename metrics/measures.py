@@ -252,14 +252,19 @@ def _running_totals(conn, source: Source, measures, periods: Sequence[Period], t
 
     totals: Totals = {}
     width = len(by)
+    cuts = {}  # period → (its whole months, the first day read from the facts)
     for period in dict.fromkeys(periods):
         cut_month = period.end.replace(day=1)
         months = [Period.containing("month", day) for day in _month_starts(period.start, cut_month)]
-        if period.start.day != 1:  # not made of months: every day from the facts
-            months, cut_month = [], period.start
-        whole = summaries.dated_totals(conn, measures, months, township, by) if months else {}
-        for (_month, key), values in whole.items():
-            add_into(totals, (period.code, key), values)
+        cuts[period] = ([], period.start) if period.start.day != 1 else (months, cut_month)  # not of months: days
+    # every period's whole months in one read of the summary (the tiles' period, 同比 and 环比: one, not three)
+    every_month = list(dict.fromkeys(month for months, _cut in cuts.values() for month in months))
+    whole = summaries.dated_totals(conn, measures, every_month, township, by) if every_month else {}
+    for period, (months, cut_month) in cuts.items():
+        codes = {month.code for month in months}
+        for (month, key), values in whole.items():
+            if month in codes:
+                add_into(totals, (period.code, key), values)
         for row in _dated_rows(conn, source, measures, cut_month, period.end, township, by):
             add_into(totals, (period.code, tuple(row[:width])), row[width:])
     return totals

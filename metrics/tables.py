@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, and_, false, or_, select
 
@@ -110,16 +111,38 @@ def zero_filled(table: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
 def categorised(table: pd.DataFrame, column: str, order: Iterable[str] | None, count_column: str, *,
                 label: str = "category") -> pd.DataFrame:
     """Zero-fill the vocabulary's categories in order (``column`` renamed ``label``); categories outside
-    it follow by count."""
-    table = table.rename(columns={column: label})
-    if order is not None:
+    it follow by count, most first (ties in the table's order). Numeric columns come back int64 when every
+    value is whole, else float64. In plain Python: the tables are a dozen rows, for which pandas' merge,
+    concat and fillna took 3 ms a breakdown, and a page draws several."""
+    numeric = [c for c in table.columns if c != column]
+    values = {c: table[c].tolist() for c in numeric}
+    rows = {key: [values[c][i] for c in numeric] for i, key in enumerate(table[column].tolist())}
+    if order is None:
+        keys = list(rows)
+    else:
         order = list(order)
-        known = pd.DataFrame({label: pd.Series(order, dtype="str")})
-        extra = table[~table[label].isin(order)].sort_values(count_column, ascending=False)
-        table = pd.concat([known.merge(table, on=label, how="left"), extra], ignore_index=True)
-    numeric = [c for c in table.columns if c != label]
-    table[numeric] = table[numeric].fillna(0)
-    return table
+        known = set(order)
+        counted = numeric.index(count_column)
+        extra = [key for key in rows if key not in known]
+        extra.sort(key=lambda key: -_number(rows[key][counted]))
+        keys = [*order, *extra]
+    zeros = [0] * len(numeric)
+    filled = [[_number(v) for v in rows.get(key, zeros)] for key in keys]
+    data = {label: pd.Series(keys, dtype="str")}
+    for position, name in enumerate(numeric):
+        column_values = [row[position] for row in filled]
+        whole = all(isinstance(v, int) for v in column_values)
+        data[name] = pd.Series(column_values, dtype="int64" if whole else "float64")
+    return pd.DataFrame(data)
+
+
+def _number(value):
+    """A count or an amount as Python's int or float; NULL and NaN read 0."""
+    if value is None or value != value:
+        return 0
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    return float(value)
 
 
 def share(counts: pd.Series) -> pd.Series:

@@ -523,3 +523,15 @@ def test_the_open_items_ranges_are_every_item_not_done_on_each_day(engine, sampl
         still_open = set(conn.execute(select(r.item_id).where(open_as_of(date(2024, 9, 30)))).scalars())
     assert {"R90", "R91", "R03", "R04", "R06", "R07", "R08", "R11"} == still_open  # R08 is fed back later: a row
     assert compared > 10000
+
+
+def test_a_breakdown_lists_the_vocabulary_in_order_zero_filled_then_other_categories_most_first():
+    from metrics.tables import categorised
+
+    table = pd.DataFrame({"problem_domain": pd.Series(["乙", "其他甲", "其他乙", "甲"], dtype="str"),
+                          "case_count": [2, 1, 5, 3], "recovered_funds_wan_yuan": [1.5, 0.0, 2.25, float("nan")]})
+    out = categorised(table, "problem_domain", ["甲", "乙", "丙"], "case_count")
+    assert out["category"].tolist() == ["甲", "乙", "丙", "其他乙", "其他甲"]
+    assert out["case_count"].tolist() == [3, 2, 0, 5, 1] and str(out["case_count"].dtype) == "int64"
+    assert out["recovered_funds_wan_yuan"].tolist() == [0.0, 1.5, 0.0, 2.25, 0.0]
+    assert list(out.columns) == ["category", "case_count", "recovered_funds_wan_yuan"]

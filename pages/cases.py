@@ -28,10 +28,10 @@ frame = current_frame()
 page_header(frame, "案件统计", "cases")
 period, township = frame.period, frame.township_code
 
-kpi_tiles(frame.query(kpis.kpi_tiles, period=period, township_code=township,
-                      metrics=("case_count", "people_handled", "recovered_funds", "proactive_discovery_rate",
-                               "clue_count", "clue_to_case_rate")),
-          per_row=4)  # the second row: the clues received and how many went to 立案审查
+tiles = frame.query(kpis.kpi_tiles, period=period, township_code=township,
+                    metrics=("case_count", "people_handled", "recovered_funds", "proactive_discovery_rate",
+                             "clue_count", "clue_to_case_rate"))
+kpi_tiles(tiles, per_row=4)  # the second row: the clues received and how many went to 立案审查
 
 # --- time: the selected period's children (click to drill in), and 上钻 --------------------------
 st.subheader("时间下钻")
@@ -70,7 +70,7 @@ with left:
 with right:
     methods = frame.query(cases.case_breakdown, dimension="discovery_method", period=period,
                           township_code=township)
-    proactive = frame.query(kpis.kpi, metric="proactive_discovery_rate", period=period, township_code=township)
+    proactive = next(tile for tile in tiles if tile.metric.name == "proactive_discovery_rate")  # the tile's figure
     title = f"按发现方式分布（主动发现率 {proactive.formatted_value}）"
     fig = frame.figure(category_bar, methods, "case_count", title, value_name="立案数", unit="件", color=None)
     show_chart(frame, fig, methods, title, "cases_by_method")

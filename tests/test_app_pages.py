@@ -45,6 +45,9 @@ def test_cases_page_shows_the_clue_to_case_rate_of_the_quarter():
     assert (shown["线索数"], shown["初核转立案率"]) == ("174件", "8.0%")
     tile = next(m for m in app.metric if m.label == "初核转立案率")
     assert tile.delta == "+3.0个百分点（同比）"
+    # the 发现方式 chart's title names the quarter's 主动发现率, the tile's own figure: 12 of 17 cases
+    assert shown["主动发现率"] == "70.6%"
+    assert figure_titled(app, "按发现方式分布（主动发现率 70.6%）")
 
 
 def test_the_two_years_summed_give_the_same_126_cases():

@@ -62,9 +62,12 @@ class Source:
         return self.tables[0]
 
     def column(self, name: str) -> ColumnElement:
-        """Return the grouping expression ``name``: "month" buckets the event date, else a table's column."""
+        """Return the grouping expression ``name``: "month" buckets the event date, "county_code" is the township
+        code's first 6 digits, else a table's column."""
         if name == "month" and self.date_column is not None:
             return year_month(self.date_column).label("month")
+        if name == "county_code":
+            return func.substr(self.township_column, 1, 6).label("county_code")
         for table in self.tables:
             if name in table.c:
                 return table.c[name].label(name)

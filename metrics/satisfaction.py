@@ -6,13 +6,14 @@ A month reads its quarter's survey and a year adds up its four quarters (``measu
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from metrics.definitions import METRICS
 from metrics.measures import measure_table
 from metrics.periods import Period
 from metrics.scope import Scope
-from metrics.tables import county_names, period_frame, summed_by_county, township_frame, zero_filled
+from metrics.tables import county_names, in_township, period_frame, township_frame, zero_filled
+from warehouse.schema import townships
 
 _SURVEY_MEASURES = ("sample_size", "valid_samples", "satisfied_total", "aware_of_platform")
 _RATES = (METRICS["satisfaction_rate"], METRICS["awareness_rate"])
@@ -60,11 +61,18 @@ def satisfaction_by_county(engine: Engine, scope: Scope, *, periods: list[Period
     sample_size]: one row per period and county in scope (a 市级 user's 全市), each weighted by its townships' valid
     samples (as a county's own 满意率 is), periods in order, counties in code order."""
     periods = list(periods)
+    place = scope.narrowed_to(None)
+    t = townships.c
     with engine.connect() as conn:
-        towns = _surveys_by_township(conn, scope, periods)
+        # summed per county in SQL: 800 rows for 8 quarters of 100 counties, not 9,600 townships' rows added up here
+        table = measure_table(conn, _SURVEY_MEASURES, periods, place, by=["county_code"])
+        codes = sorted(conn.execute(select(t.county_code).where(*in_township(t.township_code, place))
+                                    .distinct()).scalars())
         names = county_names(conn)
-    table = _with_rates(summed_by_county(towns, _SURVEY_MEASURES, names, keys=["period_code", "period_label"]))
-    order = {period.code: i for i, period in enumerate(periods)}  # counties stay in code order within a period
-    table = table.sort_values("period_code", key=lambda codes: codes.map(order), kind="stable")
+    counties = pd.DataFrame({"county_code": pd.Series(codes, dtype="str"),
+                             "county_name": pd.Series([names.get(code, code) for code in codes], dtype="str")})
+    grid = period_frame(periods).merge(counties, how="cross")  # periods in order, counties in code order
+    table = _with_rates(zero_filled(grid.merge(table, on=["period_code", "county_code"], how="left"),
+                                    _SURVEY_MEASURES))
     return table[["period_code", "period_label", "county_code", "county_name", "satisfaction_rate", "awareness_rate",
-                  "sample_size"]].reset_index(drop=True)
+                  "sample_size"]]

@@ -109,8 +109,14 @@ if everyone:
     with right:
         # a county's 管理员 never lists a 市级 user; an admin of no county does, and may make one
         role_choices = COUNTY_ROLES if county is not None else ROLES
-        new_role = st.selectbox("新角色", role_choices, index=role_choices.index(current.role), key="users_new_role")
-        new_township = st.selectbox("新所属乡镇（仅乡镇用户）", [None, *township_names], key="users_new_township",
+        # keyed by the chosen user: a key of its own kept the last user's role and township on screen
+        new_role = st.selectbox("新角色", role_choices, index=role_choices.index(current.role),
+                                key=f"users_new_role_{chosen}")
+        township_choices = [None, *township_names]
+        new_township = st.selectbox("新所属乡镇（仅乡镇用户）", township_choices,
+                                    index=township_choices.index(current.township_code)
+                                    if current.township_code in township_choices else 0,
+                                    key=f"users_new_township_{chosen}",
                                     format_func=lambda c: "—" if c is None else township_names[c])
         if st.button("调整角色", key="users_change_role"):
             _report(lambda: users.change_role(frame.engine, chosen, new_role, actor=frame.username,

@@ -180,18 +180,25 @@ def test_an_admin_of_no_county_can_open_a_prefecture_users_role_and_a_countys_ma
     from warehouse.engine import get_engine
 
     engine = get_engine(on_writable_sample)
-    add_user(engine, username="aaa_shi", role="市级", password=TEST_PASSWORD, actor="测试")  # first in the list
+    add_user(engine, username="aaa_shi", role="市级", password=TEST_PASSWORD, actor="测试")
+    add_user(engine, username="aab_qingshi", role="乡镇", township_code="990101101", password=TEST_PASSWORD,
+             actor="测试")
     county_app = open_app("users", role="管理员")  # a county's manager: no 市级 user listed, 4 roles offered
-    assert "aaa_shi" not in county_app.selectbox(key="users_chosen").options
-    assert county_app.selectbox(key="users_new_role").options == ["县领导", "纪委", "乡镇", "管理员"]
+    chosen = county_app.selectbox(key="users_chosen")
+    assert "aaa_shi" not in chosen.options
+    assert county_app.selectbox(key=f"users_new_role_{chosen.value}").options == ["县领导", "纪委", "乡镇", "管理员"]
 
     county_of = access.sessions.county_of
     monkeypatch.setattr(access.sessions, "county_of", lambda user: None if user.role == "管理员" else county_of(user))
     app = open_app("users", role="管理员")
-    assert not app.exception  # it raised on the 市级 user's role, absent from the county roles
-    app.selectbox(key="users_chosen").select("aaa_shi").run()
-    role = app.selectbox(key="users_new_role")
+    assert not app.exception  # it raised on a 市级 user's role, absent from the county roles
+    app.selectbox(key="users_chosen").select("aab_qingshi").run()  # another user: its own role and township shown
+    assert app.selectbox(key="users_new_role_aab_qingshi").value == "乡镇"
+    assert app.selectbox(key="users_new_township_aab_qingshi").value == "990101101"
+    app.selectbox(key="users_chosen").select("aaa_shi").run()  # and back: the 市级 user's, not the last one's
+    role = app.selectbox(key="users_new_role_aaa_shi")
     assert (role.options, role.value) == (["县领导", "纪委", "乡镇", "管理员", "市级"], "市级")
+    assert app.selectbox(key="users_new_township_aaa_shi").value is None
     role.select("纪委").run()
     app.button(key="users_change_role").click().run()
     assert [s.value for s in app.success] == ["已调整 aaa_shi 的角色"]

@@ -40,8 +40,8 @@ def _ranking_components(engine: Engine, scope: Scope, *, quarters: tuple[Period,
     """Return {quarter code: every township's four ranking rates (NaN where missing) and overdue items, as of
     the quarter's end} for each of ``quarters``, read together (one query per source for all of them).
 
-    Cached: the ranking page and the 建议约谈 check both read a quarter and the ones before it (both ask
-    ``_quarter_and_previous`` first: one key). Always every township of the
+    Cached: the ranking page and the 建议约谈 check both read a quarter and the ones before it (one key:
+    ``_quarter_and_previous``'s quarters, a county's whole look-back). Always every township of the
     scope's county, a 乡镇 user's included (the published ranking); a 市级 scope over every county reads
     the prefecture's townships, each named 县·乡镇 and with its ``county_code``, each county then ranked on
     its own (``_ranked``); ``counties`` narrows that to some counties (the 建议约谈 look-back's open runs)."""
@@ -72,11 +72,25 @@ def _ranking_components(engine: Engine, scope: Scope, *, quarters: tuple[Period,
             for step, quarter in enumerate(quarters)}
 
 
+COUNTY_LOOKBACK = 8  # quarters a county's 建议约谈 looks back over (a 全市 one: PREFECTURE_LOOKBACK)
+
+
+def _looked_back(quarter: Period, count: int) -> list[Period]:
+    """The quarter and the ``count`` - 1 before it, latest first."""
+    periods = [quarter]
+    while len(periods) < count:
+        periods.append(periods[-1].previous())
+    return periods
+
+
 def _quarter_and_previous(engine: Engine, scope: Scope, quarter: Period) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The ranking components of the quarter and of the one before, one read (the ranking's 本季 and 上季,
-    and the first two steps of the 建议约谈 look-back share it)."""
-    pair = _ranking_components(engine, scope, quarters=(quarter, quarter.previous()))
-    return pair[quarter.code], pair[quarter.previous().code]
+    """The ranking components of the quarter and of the one before, one read the ranking's 本季 and 上季 and the
+    建议约谈 look-back share: for 全市 the two quarters (the look-back reads on for its open runs only); for a
+    county its whole look-back (a dozen townships: one read of eight quarters costs less than two reads)."""
+    quarters = ((quarter, quarter.previous()) if scope.every_county
+                else tuple(_looked_back(quarter, COUNTY_LOOKBACK)))
+    read = _ranking_components(engine, scope, quarters=quarters)
+    return read[quarter.code], read[quarter.previous().code]
 
 
 def _score(table: pd.DataFrame) -> pd.Series:
@@ -165,7 +179,7 @@ def quarters_in_a_row(count: int) -> str:
 PREFECTURE_LOOKBACK = 4  # quarters a 全市 建议约谈 looks back over (a county's own: up to eight)
 
 
-def interview_flags(engine: Engine, scope: Scope, *, quarter: Period, lookback: int = 8) -> pd.DataFrame:
+def interview_flags(engine: Engine, scope: Scope, *, quarter: Period, lookback: int = COUNTY_LOOKBACK) -> pd.DataFrame:
     """Return DataFrame[township_code, township_name, quarters, quarter_count]: the township last in this quarter
     and the one(s) before (建议约谈); quarters lists that run's labels ("2024年第二季度、2024年第三季度").
 
@@ -175,11 +189,11 @@ def interview_flags(engine: Engine, scope: Scope, *, quarter: Period, lookback: 
     columns = ["township_code", "township_name", "quarters", "quarter_count"]
     if scope.every_county:
         lookback = min(lookback, PREFECTURE_LOOKBACK)
-    periods = [quarter]
-    while len(periods) < lookback:
-        periods.append(periods[-1].previous())
-    # the quarter and the one before: the ranking's own read; the rest only if a run is still open then
-    read = dict(zip((p.code for p in periods[:2]), _quarter_and_previous(engine, scope, quarter)))
+    periods = _looked_back(quarter, lookback)
+    if scope.every_county:  # the quarter and the one before: the ranking's own read; the rest for open runs only
+        read = dict(zip((p.code for p in periods[:2]), _quarter_and_previous(engine, scope, quarter)))
+    else:  # a county's dozen townships: the whole look-back in one read, the ranking's (the default look-back)
+        read = _ranking_components(engine, scope, quarters=tuple(periods))
     lasts = _last_townships(read, scope)
     runs: dict[str, list] = {}  # county (or "" for one county) → [township_code, township_name, quarters]
     open_runs: set[str] = set()  # the counties whose run goes on into the quarter before

@@ -37,7 +37,15 @@ from metrics.periods import Period
 from metrics.tables import in_township
 from warehouse import vocabulary as vocab
 from warehouse.engine import year_month
-from warehouse.schema import case_people, cases, clues, platform_usage, rectification_items, satisfaction_surveys
+from warehouse.schema import (
+    case_people,
+    cases,
+    clues,
+    platform_usage,
+    rectification_items,
+    satisfaction_surveys,
+    townships,
+)
 
 RED = "红"
 DATED, AS_OF, QUARTERS = "dated", "as_of", "quarters"
@@ -213,11 +221,21 @@ def add_into(totals: Totals, key: tuple, values: Sequence) -> None:
             stored[i] += value
 
 
+def _of_townships_on_days(source: Source, township) -> list:
+    """The WHERE condition of a dated read within ``township``: a county as its townships' codes, one index seek
+    (township, date range) each; as a range of codes the planner took the date index instead and judged every
+    county's rows of those days (a county's 15 days of clues at 100 counties: 3.5 ms, 0.1 ms by township)."""
+    if isinstance(township, str) and len(township) == 6:
+        return [source.township_column.in_(select(townships.c.township_code)
+                                           .where(townships.c.county_code == township))]
+    return in_township(source.township_column, township)
+
+
 def _dated_rows(conn, source: Source, measures, start: date, end: date, township, groups: Sequence[str]) -> list:
     columns = [source.column(name) for name in groups]
     statement = (select(*columns, *(aggregate_column(m, None, m.name) for m in measures))
                  .select_from(source.from_clause)
-                 .where(source.date_column >= start, source.date_column <= end, *in_township(source.township_column, township)))
+                 .where(source.date_column >= start, source.date_column <= end, *_of_townships_on_days(source, township)))
     if columns:
         statement = statement.group_by(*columns)
     return conn.execute(statement).all()

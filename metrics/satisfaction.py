@@ -6,14 +6,13 @@ A month reads its quarter's survey and a year adds up its four quarters (``measu
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from metrics.definitions import METRICS
 from metrics.measures import measure_table
 from metrics.periods import Period
 from metrics.scope import Scope
-from metrics.tables import county_names, in_township, period_frame, township_frame, zero_filled
-from warehouse.schema import townships
+from metrics.tables import counties_within, county_names, period_frame, township_frame, zero_filled
 
 _SURVEY_MEASURES = ("sample_size", "valid_samples", "satisfied_total", "aware_of_platform")
 _RATES = (METRICS["satisfaction_rate"], METRICS["awareness_rate"])
@@ -62,12 +61,10 @@ def satisfaction_by_county(engine: Engine, scope: Scope, *, periods: list[Period
     samples (as a county's own 满意率 is), periods in order, counties in code order."""
     periods = list(periods)
     place = scope.narrowed_to(None)
-    t = townships.c
     with engine.connect() as conn:
         # summed per county in SQL: 800 rows for 8 quarters of 100 counties, not 9,600 townships' rows added up here
         table = measure_table(conn, _SURVEY_MEASURES, periods, place, by=["county_code"])
-        codes = sorted(conn.execute(select(t.county_code).where(*in_township(t.township_code, place))
-                                    .distinct()).scalars())
+        codes = sorted(conn.execute(counties_within(place)).scalars())
         names = county_names(conn)
     counties = pd.DataFrame({"county_code": pd.Series(codes, dtype="str"),
                              "county_name": pd.Series([names.get(code, code) for code in codes], dtype="str")})

@@ -56,7 +56,7 @@ from sqlalchemy import (
 from metrics.measures import AS_OF, DATED, MEASURES, SOURCES, Measure, Source, Totals, aggregate_column
 from metrics.periods import Period
 from metrics.reporting import MONTHLY_LEDGERS, rebuild_arrivals
-from metrics.tables import in_township, rows_of
+from metrics.tables import counties_within, in_township, rows_of
 from warehouse import schema
 from warehouse import vocabulary as vocab
 from warehouse.engine import insert_columns
@@ -276,14 +276,6 @@ def _of_whole_counties(township) -> bool:
     return township is None or isinstance(township, tuple) or len(township) == 6
 
 
-def _counties_of_townships(township):
-    """The places a per-county summary is read for: the counties of the townships within ``township`` (a township's
-    ``county_code`` is its code's first 6 digits; PostgreSQL's statistics of the column know there are 100, where
-    it took the 6 digits cut from 1,200 codes for 1,200 and joined the summary by hashing all of it)."""
-    t = schema.townships.c
-    return select(t.county_code).where(*in_township(t.township_code, township)).distinct().subquery("counties_in_scope")
-
-
 def as_of_totals(conn: Connection, measures: Sequence[Measure], periods: Sequence[Period], township: str | None,
                  by: Sequence[str], as_of_of: Callable[[Period], date]) -> Totals:
     """``metrics.measures``' as-of totals, from ``summary_rectification``: each township's latest row on or
@@ -296,7 +288,8 @@ def as_of_totals(conn: Connection, measures: Sequence[Measure], periods: Sequenc
     t = schema.townships.c
     per_county = not by and _of_whole_counties(township)
     if per_county:
-        summary, places = schema.summary_rectification_counties, _counties_of_townships(township)
+        summary = schema.summary_rectification_counties
+        places = counties_within(township).subquery("counties_in_scope")
         keys = {"county_code": places.c.county_code}
     else:
         summary, places, keys = schema.summary_rectification, schema.townships, {"township_code": t.township_code}
@@ -325,7 +318,8 @@ def _as_of_totals_by_source(conn: Connection, measures: Sequence[Measure], perio
                           for source in vocab.ISSUE_SOURCES)).subquery("sources")
     per_county = _of_whole_counties(township)
     if per_county:
-        summary, counties = schema.summary_rectification_county_sources, _counties_of_townships(township)
+        summary = schema.summary_rectification_county_sources
+        counties = counties_within(township).subquery("counties_in_scope")
         keys, places = {"county_code": counties.c.county_code}, counties.join(sources, true())
     else:
         summary, places = schema.summary_rectification_sources, schema.townships.join(sources, true())

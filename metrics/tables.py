@@ -71,6 +71,13 @@ def in_township(column, place: str | tuple[str, ...] | None) -> list:
     return [column == place]
 
 
+def counties_within(place: str | tuple[str, ...] | None):
+    """SELECT the county codes of the townships within ``place`` (``in_township``'s places), each once: a township's
+    ``county_code`` is its code's first 6 digits, and PostgreSQL's statistics of the column know how many there
+    are (the 6 digits cut from 1,200 codes it took for 1,200 places, and hashed a whole per-county summary)."""
+    return select(townships.c.county_code).where(*in_township(townships.c.township_code, place)).distinct()
+
+
 def codes_under(column, prefix: str) -> list:
     """The WHERE condition for the division codes ``prefix`` begins (a county's 6 digits: its townships; a
     township's 9: itself and its villages), as a range ``prefix ≤ column < the next prefix``: unlike

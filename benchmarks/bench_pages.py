@@ -102,6 +102,12 @@ def check_page_drawn(app, title: str) -> None:
         raise PageNotDrawn(f"page {title!r} drew no chart and no metric: {_what_was_drawn(app)}")
 
 
+def check_floor_drawn(app) -> None:
+    """Raise PageNotDrawn if the floor's run raised."""
+    if app.exception:
+        raise PageNotDrawn(f"the floor failed: {[e.value for e in app.exception]}")
+
+
 def check_frame_drawn(app) -> None:
     """Raise PageNotDrawn unless the app's last run drew the frame's filters (not the sign-in refusal)."""
     titles = [t.value for t in app.title]
@@ -183,8 +189,7 @@ def _cold_and_warm(make_app, repeat: int, check, floor=None) -> tuple[float, flo
             _clear_result_caches()
             floor_app = floor()
             floor_cold.append(_timed(floor_app.run))
-            if floor_app.exception:
-                raise PageNotDrawn(f"the floor failed: {[e.value for e in floor_app.exception]}")
+            check_floor_drawn(floor_app)
         _clear_result_caches()
         app = make_app()
         cold.append(_timed(app.run))
@@ -217,14 +222,10 @@ def measure(url: str, repeat: int, users=USERS["sample"]) -> list[tuple[str, str
     dispose_all()
     get_engine(url)  # connected once, as the app's cached engine would be
 
-    def no_exception(app):
-        if app.exception:
-            raise PageNotDrawn(f"the floor failed: {[e.value for e in app.exception]}")
-
     def floor():
         return AppTest.from_string(FLOOR_SCRIPT, default_timeout=600)
 
-    floor_cold, floor_warm, _ = _cold_and_warm(floor, repeat, no_exception)
+    floor_cold, floor_warm, _ = _cold_and_warm(floor, repeat, check_floor_drawn)
     results = [("—", FLOOR_NAME, floor_cold, floor_warm, floor_cold)]
     for label, role in users:
         token = session_token(url, role)

@@ -127,14 +127,22 @@ def test_the_offline_map_download_opens_from_disk_with_no_network(map_app, map_w
     document = saved.read_text(encoding="utf-8")
     assert "<script src=" not in document and "内部资料 注意保密" in document
 
+    assert "/app/static/" not in document
+
+    # A context of its own: the app's page stays open in the first one and may fetch its own
+    # static files again (a rerun after the download), which are not the offline file's requests.
     requested_outside: list[str] = []
-    offline = page.context.new_page()
-    offline.context.route("**/*", lambda route: (
-        route.continue_() if route.request.url.startswith("file://")
-        else (requested_outside.append(route.request.url), route.abort())))
-    offline.goto(saved.as_uri())
-    expect(offline.locator("canvas.leaflet-heatmap-layer")).to_have_count(1, timeout=30_000)
-    expect(offline.locator("path.leaflet-interactive")).to_have_count(8)
+    offline_context = page.context.browser.new_context()
+    try:
+        offline_context.route("**/*", lambda route: (
+            route.continue_() if route.request.url.startswith("file://")
+            else (requested_outside.append(route.request.url), route.abort())))
+        offline = offline_context.new_page()
+        offline.goto(saved.as_uri())
+        expect(offline.locator("canvas.leaflet-heatmap-layer")).to_have_count(1, timeout=30_000)
+        expect(offline.locator("path.leaflet-interactive")).to_have_count(8)
+    finally:
+        offline_context.close()
     assert requested_outside == []
 
     engine = create_engine(map_warehouse_url)

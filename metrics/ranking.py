@@ -199,7 +199,9 @@ def interview_flags(engine: Engine, scope: Scope, *, quarter: Period, lookback: 
     open_runs: set[str] = set()  # the counties whose run goes on into the quarter before
     for step, period in enumerate(periods):
         if period.code not in lasts:  # the rest in one read; for 全市 of the counties still open (15 of 100)
-            counties = tuple(sorted(open_runs)) if scope.every_county else None
+            # every county still open: read them all, which is the same rows without a hundred ranges to build
+            every_open = scope.every_county and open_runs == set(lasts[periods[0].code] or ())
+            counties = tuple(sorted(open_runs)) if scope.every_county and not every_open else None
             lasts |= _last_townships(
                 _ranking_components(engine, scope, quarters=tuple(periods[step:]), counties=counties), scope)
         last = lasts[period.code]

@@ -89,6 +89,9 @@ clues = Table(
     # the open 红 and 挂牌督办 clues (总览): four index ranges, not a scan of every clue (metrics.clues)
     Index("ix_clues_level_open", "management_level", "handling_status", "closed_date"),
     Index("ix_clues_supervised_open", "is_supervised", "handling_status", "closed_date"),
+    # the same of one county or township: a range of its own red clues, not every county's (migration 0014)
+    Index("ix_clues_level_township", "management_level", "township_code", "handling_status", "closed_date"),
+    Index("ix_clues_supervised_township", "is_supervised", "township_code", "handling_status", "closed_date"),
 )
 
 cases = Table(

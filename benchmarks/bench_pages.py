@@ -124,7 +124,7 @@ def _frame_only_app(folder: Path):
     script.write_text(FRAME_ONLY_SCRIPT, encoding="utf-8")
     if not (folder / "pages").exists():
         (folder / "pages").symlink_to(PROJECT_ROOT / "pages", target_is_directory=True)
-    return AppTest.from_file(str(script), default_timeout=600)
+    return one_component_registry(AppTest.from_file(str(script), default_timeout=600))
 
 
 def page_app(page: str, token: str | None):
@@ -133,7 +133,7 @@ def page_app(page: str, token: str | None):
 
     from ui.frame import SESSION_TOKEN_STATE
 
-    app = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=600)
+    app = one_component_registry(AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=600))
     if token is not None:
         app.session_state[SESSION_TOKEN_STATE] = token
     app.query_params["granularity"] = "quarter"
@@ -156,6 +156,29 @@ def discovery_off() -> None:
 
     init._discovery_off = True
     PagesManager.__init__ = init
+
+
+_COMPONENT_REGISTRY = []  # the one registry of this process's AppTests, as a server has one
+
+
+def one_component_registry(app):
+    """Return ``app`` (an AppTest) sharing this process's one component registry.
+
+    A new AppTest scans every installed package's metadata for Streamlit components on its first run (80-90 ms
+    on this machine, 323 metadata files): a server does it once at start. Every cold run here is a new AppTest,
+    the floor's too, so without this each cold figure held those 85 ms, which is most of the floor's 0.13-0.20 s
+    and made every ratio look smaller than a server's. Raises if Streamlit renamed what it keeps it in (the
+    figures would silently regain the scan)."""
+    from streamlit.components.v2.component_manager import BidiComponentManager
+
+    if not hasattr(app, "_bidi_component_manager"):
+        raise RuntimeError("AppTest no longer keeps _bidi_component_manager: see one_component_registry")
+    if not _COMPONENT_REGISTRY:
+        registry = BidiComponentManager()
+        registry.discover_and_register_components(start_file_watching=False)
+        _COMPONENT_REGISTRY.append(registry)
+    app._bidi_component_manager = _COMPONENT_REGISTRY[0]
+    return app
 
 
 def _clear_result_caches() -> None:
@@ -223,7 +246,7 @@ def measure(url: str, repeat: int, users=USERS["sample"]) -> list[tuple[str, str
     get_engine(url)  # connected once, as the app's cached engine would be
 
     def floor():
-        return AppTest.from_string(FLOOR_SCRIPT, default_timeout=600)
+        return one_component_registry(AppTest.from_string(FLOOR_SCRIPT, default_timeout=600))
 
     floor_cold, floor_warm, _ = _cold_and_warm(floor, repeat, check_floor_drawn)
     results = [("—", FLOOR_NAME, floor_cold, floor_warm, floor_cold)]

@@ -16,7 +16,7 @@ from metrics.cache import remembered
 from metrics.periods import Period
 from metrics.scope import Scope
 from metrics.tables import as_date
-from warehouse.engine import data_version
+from warehouse.engine import data_version_columns, version_of
 from warehouse.schema import cases, clues, load_batches, rectification_items, satisfaction_surveys
 
 
@@ -26,9 +26,10 @@ def data_as_of(conn: Connection) -> date | None:
     Remembered per database and data version (and the clues' and cases' maxima, so rows written
     without a load batch are seen too); every maximum here is an index seek.
     """
-    received = conn.execute(select(func.max(clues.c.received_date))).scalar()
-    filed = conn.execute(select(func.max(cases.c.filed_date))).scalar()
-    key = ("data_as_of", str(conn.engine.url), data_version(conn), received, filed)
+    row = conn.execute(select(*data_version_columns(), select(func.max(clues.c.received_date)).scalar_subquery(),
+                              select(func.max(cases.c.filed_date)).scalar_subquery())).one()  # one round trip
+    received, filed = row[6], row[7]
+    key = ("data_as_of", str(conn.engine.url), version_of(row), received, filed)
 
     def latest_event_date() -> date | None:
         dates = [received, filed]

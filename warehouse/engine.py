@@ -146,12 +146,20 @@ def data_version(bind: Engine | Connection) -> tuple[int, str, int, str, int, in
     if isinstance(bind, Engine):
         with bind.connect() as conn:
             return data_version(conn)
+    return version_of(bind.execute(select(*data_version_columns())).one())
+
+
+def data_version_columns() -> list:
+    """The columns ``data_version`` reads, in one row (a caller may read more beside them in the same statement)."""
     boundary_count = select(func.count()).select_from(boundaries).scalar_subquery()
     boundary_last = select(func.max(boundaries.c.loaded_at)).scalar_subquery()
     undone = select(func.count()).select_from(batch_undos).scalar_subquery()
     zero = select(func.count()).select_from(zero_reports).scalar_subquery()
-    count, last, shapes, shapes_last, undos, zeros = bind.execute(
-        select(func.count(load_batches.c.batch_id), func.max(load_batches.c.loaded_at), boundary_count, boundary_last,
-               undone, zero)
-    ).one()
+    loads = select(func.count(load_batches.c.batch_id), func.max(load_batches.c.loaded_at)).subquery()
+    return [loads.c[0], loads.c[1], boundary_count, boundary_last, undone, zero]
+
+
+def version_of(row) -> tuple[int, str, int, str, int, int]:
+    """The data version from the first six values of a row of ``data_version_columns()``."""
+    count, last, shapes, shapes_last, undos, zeros = row[:6]
     return int(count), str(last), int(shapes), str(shapes_last), int(undos), int(zeros)

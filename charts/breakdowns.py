@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.theme import LEVEL_COLORS, PRIMARY_COLOR, WARNING_COLORS, apply_theme, empty_figure
+from charts.theme import LEVEL_COLORS, PRIMARY_COLOR, WARNING_COLORS, apply_theme, empty_figure, figure, trace
 
 # enough distinct colours for 10 categories of a donut; warning-like categories use their own colours
 CATEGORY_PALETTE = ("#C0392B", "#1F4E79", "#E1812C", "#3A923A", "#9372B2", "#845B53", "#D684BD",
@@ -50,22 +50,20 @@ def category_bar(df: pd.DataFrame, value_column: str, title: str, *, value_name:
     colors = color if color else [category_color(c, i) for i, c in enumerate(df[category_column])]
     axis_title = f"{value_name}（{unit}）" if unit else value_name
     if horizontal:
-        bar = go.Bar(y=df[category_column], x=values, orientation="h", marker_color=colors, text=text,
-                     textposition="outside", cliponaxis=False, customdata=shares,
-                     hovertemplate=_hover(value_name, unit, has_share, "x"))
+        bar = trace(go.Bar, y=df[category_column], x=values, orientation="h", marker={"color": colors}, text=text,
+                    textposition="outside", cliponaxis=False, customdata=shares,
+                    hovertemplate=_hover(value_name, unit, has_share, "x"))
     else:
-        bar = go.Bar(x=df[category_column], y=values, marker_color=colors, text=text, textposition="outside",
-                     cliponaxis=False, customdata=shares, hovertemplate=_hover(value_name, unit, has_share, "y"))
-    fig = go.Figure(bar)
+        bar = trace(go.Bar, x=df[category_column], y=values, marker={"color": colors}, text=text,
+                    textposition="outside", cliponaxis=False, customdata=shares,
+                    hovertemplate=_hover(value_name, unit, has_share, "y"))
     height = max(300, 40 + 34 * len(df)) if horizontal else 420
     if horizontal:
-        apply_theme(fig, title, x_title=axis_title, y_title="", legend=False, height=height,
-                    yaxis={"autorange": "reversed", "type": "category"},
-                    xaxis={"range": [0, float(values.max()) * 1.3 or 1]})
-    else:
-        apply_theme(fig, title, x_title="", y_title=axis_title, legend=False, height=height,
-                    xaxis={"type": "category"})
-    return fig
+        return apply_theme(figure(bar), title, x_title=axis_title, y_title="", legend=False, height=height,
+                           yaxis={"autorange": "reversed", "type": "category"},
+                           xaxis={"range": [0, float(values.max()) * 1.3 or 1]})
+    return apply_theme(figure(bar), title, x_title="", y_title=axis_title, legend=False, height=height,
+                       xaxis={"type": "category"})
 
 
 def share_donut(df: pd.DataFrame, value_column: str, title: str, *, value_name: str, unit: str,
@@ -75,13 +73,12 @@ def share_donut(df: pd.DataFrame, value_column: str, title: str, *, value_name: 
         return empty_figure(title)
     categories = list(df[category_column])
     values = df[value_column].fillna(0).astype(float)
-    fig = go.Figure(go.Pie(
-        labels=categories, values=values, hole=0.45, sort=False,
+    fig = figure(trace(
+        go.Pie, labels=categories, values=values, hole=0.45, sort=False,
         marker={"colors": [category_color(c, i) for i, c in enumerate(categories)]},
         # an empty category stays in the legend but gets no "0.0%" label sticking out of the ring
         textinfo="label+percent", texttemplate=["%{label}<br>%{percent:.1%}" if v > 0 else "" for v in values],
         hovertemplate=f"%{{label}}<br>{value_name}：%{{value}}{unit}<br>占比：%{{percent:.1%}}<extra></extra>",
     ))
-    apply_theme(fig, title, legend=True, height=380)
-    fig.update_layout(legend={"orientation": "v", "x": 1.0, "xanchor": "left", "y": 0.5, "yanchor": "middle"})
-    return fig
+    return apply_theme(fig, title, legend=True, height=380, layout={
+        "legend": {"orientation": "v", "x": 1.0, "xanchor": "left", "y": 0.5, "yanchor": "middle"}})

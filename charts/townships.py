@@ -16,8 +16,10 @@ from charts.theme import (
     WARNING_COLORS,
     apply_theme,
     empty_figure,
+    figure,
     format_percent,
     township_colors,
+    trace,
 )
 
 
@@ -53,9 +55,9 @@ def township_bar(df: pd.DataFrame, value_column: str, title: str, *, value_name:
         hover = f"%{{y}}<br>{value_name}：%{{x:.2f}}万元<extra></extra>"
     else:
         hover = f"%{{y}}<br>{value_name}：%{{x}}{unit}<extra></extra>"
-    fig = go.Figure(go.Bar(
-        y=data["township_name"], x=values, orientation="h", customdata=data["township_code"],
-        marker_color=township_colors(data["township_code"]), text=_text(values, unit, percent),
+    fig = figure(trace(
+        go.Bar, y=data["township_name"], x=values, orientation="h", customdata=data["township_code"],
+        marker={"color": township_colors(data["township_code"])}, text=_text(values, unit, percent),
         textposition="outside", cliponaxis=False, hovertemplate=hover,
     ))
     if target is not None:
@@ -64,10 +66,10 @@ def township_bar(df: pd.DataFrame, value_column: str, title: str, *, value_name:
                       annotation_font_color=TARGET_LINE_COLOR)
     axis_title = value_name if percent or not unit else f"{value_name}（{unit}）"
     top = float(values.max()) if len(values) else 1.0
-    apply_theme(fig, title, x_title=axis_title, y_title="", legend=False, height=max(320, 60 + 30 * len(data)),
-                percent_axis="x" if percent else None, yaxis={"autorange": "reversed", "type": "category"},
-                xaxis={"range": [0, 1.12 if percent else (top * 1.2 or 1)]})
-    return fig
+    return apply_theme(fig, title, x_title=axis_title, y_title="", legend=False,
+                       height=max(320, 60 + 30 * len(data)), percent_axis="x" if percent else None,
+                       yaxis={"autorange": "reversed", "type": "category"},
+                       xaxis={"range": [0, 1.12 if percent else (top * 1.2 or 1)]})
 
 
 def township_rate_pair(df: pd.DataFrame, rates: dict[str, str], title: str) -> go.Figure:
@@ -77,19 +79,19 @@ def township_rate_pair(df: pd.DataFrame, rates: dict[str, str], title: str) -> g
     """
     if df is None or df.empty:
         return empty_figure(title)
-    fig = go.Figure()
     colors = (PRIMARY_COLOR, SECONDARY_COLOR, "#E1812C", "#3A923A")
+    bars = []
     for i, (column, name) in enumerate(rates.items()):
         values = df[column].astype(float)
-        fig.add_trace(go.Bar(
-            y=df["township_name"], x=values, orientation="h", name=name, marker_color=colors[i % len(colors)],
-            text=[format_percent(v) for v in values], textposition="outside", cliponaxis=False,
-            customdata=df["township_code"], hovertemplate=f"%{{y}}<br>{name}：%{{x:.1%}}<extra></extra>",
+        bars.append(trace(
+            go.Bar, y=df["township_name"], x=values, orientation="h", name=name,
+            marker={"color": colors[i % len(colors)]}, text=[format_percent(v) for v in values],
+            textposition="outside", cliponaxis=False, customdata=df["township_code"],
+            hovertemplate=f"%{{y}}<br>{name}：%{{x:.1%}}<extra></extra>",
         ))
-    fig.update_layout(barmode="group", bargap=0.25)
-    apply_theme(fig, title, x_title="比率", y_title="", height=max(360, 60 + 46 * len(df)), percent_axis="x",
-                yaxis={"autorange": "reversed", "type": "category"}, xaxis={"range": [0, 1.15]})
-    return fig
+    return apply_theme(figure(*bars), title, x_title="比率", y_title="", height=max(360, 60 + 46 * len(df)),
+                       percent_axis="x", yaxis={"autorange": "reversed", "type": "category"},
+                       xaxis={"range": [0, 1.15]}, layout={"barmode": "group", "bargap": 0.25})
 
 
 def township_heat_table(df: pd.DataFrame, value_column: str, title: str, *, value_name: str,
@@ -108,15 +110,15 @@ def township_heat_table(df: pd.DataFrame, value_column: str, title: str, *, valu
     values = grid.astype(float).to_numpy()
     text = [[format_percent(v) for v in row] for row in values]
     mid = target if target is not None else float(pd.Series(values.ravel()).median())
-    fig = go.Figure(go.Heatmap(
-        z=values, x=periods, y=names, text=text, texttemplate="%{text}", textfont={"size": 11},
+    fig = figure(trace(
+        go.Heatmap, z=values, x=periods, y=names, text=text, texttemplate="%{text}", textfont={"size": 11},
         colorscale=[[0, WARNING_COLORS["红"]], [0.5, "#FFF3C4"], [1, WARNING_COLORS["绿"]]],
         zmid=mid, xgap=2, ygap=2, colorbar={"title": {"text": value_name}, "tickformat": ".0%"},
         hovertemplate=f"%{{y}} %{{x}}<br>{value_name}：%{{z:.1%}}<extra></extra>",
     ))
-    apply_theme(fig, title, x_title="测评期间", y_title="", legend=False, height=max(360, 90 + 30 * len(names)),
-                xaxis={"type": "category", "side": "bottom"}, yaxis={"autorange": "reversed", "type": "category"})
-    return fig
+    return apply_theme(fig, title, x_title="测评期间", y_title="", legend=False,
+                       height=max(360, 90 + 30 * len(names)), xaxis={"type": "category", "side": "bottom"},
+                       yaxis={"autorange": "reversed", "type": "category"})
 
 
 def ranking_score_bar(df: pd.DataFrame, title: str) -> go.Figure:
@@ -132,14 +134,14 @@ def ranking_score_bar(df: pd.DataFrame, title: str) -> go.Figure:
               for r, n, flag in zip(data["rank"], data["township_name"], data["suggest_interview"])]
     changes = [("—" if pd.isna(c) else ("持平" if int(c) == 0 else (f"上升{int(c)}位" if c > 0 else f"下降{-int(c)}位")))
                for c in data["rank_change"]]
-    fig = go.Figure(go.Bar(
-        y=labels, x=data["score"].astype(float), orientation="h",
-        marker_color=township_colors(data["township_code"]),
-        marker_line={"color": [WARNING_COLORS["红"] if f else "rgba(0,0,0,0)" for f in data["suggest_interview"]],
-                     "width": 3},
+    fig = figure(trace(
+        go.Bar, y=labels, x=data["score"].astype(float), orientation="h",
+        marker={"color": township_colors(data["township_code"]),
+                "line": {"color": [WARNING_COLORS["红"] if f else "rgba(0,0,0,0)" for f in data["suggest_interview"]],
+                         "width": 3}},
         text=[f"{s:.1f}分" for s in data["score"].astype(float)], textposition="outside", cliponaxis=False,
         customdata=changes, hovertemplate="%{y}<br>综合得分：%{x:.1f}分<br>较上季度：%{customdata}<extra></extra>",
     ))
-    apply_theme(fig, title, x_title="综合得分（分）", y_title="", legend=False, height=max(360, 60 + 32 * len(data)),
-                yaxis={"autorange": "reversed", "type": "category"}, xaxis={"range": [0, 110]})
-    return fig
+    return apply_theme(fig, title, x_title="综合得分（分）", y_title="", legend=False,
+                       height=max(360, 60 + 32 * len(data)), yaxis={"autorange": "reversed", "type": "category"},
+                       xaxis={"range": [0, 110]})

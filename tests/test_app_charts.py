@@ -146,3 +146,64 @@ def test_a_prefectures_counts_are_written_out_on_the_axis_not_as_50k():
     ticks = re.findall(r'class="xtick"[^>]*>.*?>([^<]*)</text>', svg)
     assert ticks and not [t for t in ticks if t.rstrip().endswith(("k", "M"))], ticks
     assert any(t.replace(",", "").isdigit() and int(t.replace(",", "")) >= 50_000 for t in ticks), ticks
+
+
+def _every_builders_figures() -> dict[str, object]:
+    """One figure of each builder and each of its kinds (horizontal and vertical, a target line, a second axis,
+    empty), from the inputs the pages give them."""
+    import numpy as np
+
+    towns = pd.DataFrame({"township_code": ["990101001", "990101101", "990101201"],
+                          "township_name": ["城关街道", "青石镇", "柳溪乡"], "overdue_items": np.array([4, 1, 0]),
+                          "money": [12.5, 3.25, 0.0], "completion_rate": [0.9, 0.75, np.nan],
+                          "on_time_rate": [0.8, 0.5, 1.0]})
+    trend = pd.DataFrame({"period_code": ["2024Q1", "2024Q2"], "period_label": ["2024年第一季度", "2024年第二季度"],
+                          "case_count": [3, 40], "proactive_rate": [0.5, 0.25], "funds": [12.5, 30.25],
+                          "satisfaction_rate": [0.823, 0.936], "completion_rate": [0.7, 0.8]})
+    shares = pd.DataFrame({"category": ["群众信访", "监督检查", "巡察移交"], "count": [5, 0, 12],
+                           "share": [5 / 17, 0.0, 12 / 17]})
+    heat = pd.DataFrame({"township_name": ["城关街道", "城关街道", "青石镇"],
+                         "period_label": ["2024年第一季度", "2024年第二季度", "2024年第一季度"],
+                         "satisfaction_rate": [0.9, 0.92, 0.8]})
+    ranking = pd.DataFrame({"rank": [1, 2], "township_code": ["990101201", "990101001"],
+                            "township_name": ["柳溪乡", "城关街道"], "score": [88.0, 61.5],
+                            "rank_change": [np.nan, -1], "suggest_interview": [False, True]})
+    return {
+        "category_bar horizontal": category_bar(shares, "count", "线索来源", value_name="线索数", unit="件"),
+        "category_bar vertical, money, colours": category_bar(shares.assign(count=[1.5, 0.25, 3.0]), "count", "追缴",
+                                                              value_name="追缴资金", unit="万元", horizontal=False,
+                                                              color=None),
+        "share_donut": share_donut(shares, "count", "线索来源占比", value_name="线索数", unit="件"),
+        "period_bar": period_bar(trend, "case_count", "立案数", value_name="立案数", unit="件", selected_code="2024Q2"),
+        "period_bar percent": period_bar(trend, "completion_rate", "整改完成率", value_name="整改完成率", unit="",
+                                         percent=True),
+        "period_lines target": period_lines(trend, {"satisfaction_rate": "满意率"}, "满意率", y_title="满意率",
+                                            percent=True, target=0.9),
+        "period_lines two": period_lines(trend, {"case_count": "立案数", "funds": "追缴"}, "趋势", y_title="数量",
+                                         unit="件"),
+        "bar_with_rate": bar_with_rate(trend, "case_count", "proactive_rate", "立案数与主动发现率", count_name="立案数",
+                                       count_unit="件", rate_name="主动发现率"),
+        "township_bar few": township_bar(towns, "overdue_items", "逾期", value_name="逾期事项", unit="件"),
+        "township_bar money": township_bar(towns, "money", "追缴", value_name="追缴资金", unit="万元"),
+        "township_bar percent target": township_bar(towns, "completion_rate", "完成率", value_name="整改完成率",
+                                                    percent=True, target=0.85),
+        "township_rate_pair": township_rate_pair(towns, {"completion_rate": "整改完成率", "on_time_rate": "按期完成率"},
+                                                 "完成率与按期率"),
+        "township_heat_table": township_heat_table(heat, "satisfaction_rate", "满意率", value_name="满意率", target=0.9),
+        "ranking_score_bar": ranking_score_bar(ranking, "综合排名"),
+        "empty": township_bar(towns.iloc[0:0], "overdue_items", "逾期", value_name="逾期事项", unit="件"),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_every_builders_figures()))
+def test_every_figure_is_one_plotly_validates_unchanged(kind):
+    """The builders skip plotly's validation (theme.trace, a page's charts 2-4x faster): what they give must be
+    what validation would accept and leave as it is, a property misspelt or of the wrong type fails here."""
+    import json
+
+    import plotly.graph_objects as go
+
+    fig = _every_builders_figures()[kind]
+    validated = go.Figure(fig.to_dict())  # raises on a property plotly does not know or a value it refuses
+    assert json.loads(validated.to_json()) == json.loads(fig.to_json())
+    assert fig.layout.title.text and fig.layout.font.family == theme.font_family()

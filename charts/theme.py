@@ -1,7 +1,7 @@
 """The one chart theme: CJK fonts, a colour per township, the warning colours, Chinese number formats.
 
-Every builder in ``charts/`` makes its traces with ``trace`` and ends with ``apply_theme``; nothing here calls ``st.*``, so the same
-figure serves the page, the PNG export and the Word bulletin. No trace here uses topojson and no
+Every builder in ``charts/`` makes its traces with ``trace`` and ends with ``apply_theme``; nothing here
+calls ``st.*``, so the same figure serves the page, the PNG export and the Word bulletin. No trace here uses topojson and no
 text uses LaTeX, so plotly never reaches for a CDN (MathJax, topojson) when a figure is drawn.
 """
 
@@ -152,11 +152,11 @@ def format_change(change, digits: int = 1) -> str:
 def trace(kind: type, **properties):
     """A trace of ``kind`` (``go.Bar``, ``go.Scatter`` …) holding ``properties`` as given, not validated.
 
-    Plotly checks each property a figure is given against its schema, and each check walks its property tree:
-    a bar chart's traces and layout were 3-4 ms of its 5-6, ten charts a page. The builders give what the checks
-    pass unchanged (strings, numbers, lists, pandas Series, nested dicts, no ``marker_color``-style paths beyond
-    what plotly resolves without them), and tests/test_app_charts.py compares the JSON of every chart with what
-    the validated build gave."""
+    Plotly checks each property a figure is given against its schema, walking its property tree for each: a bar
+    chart's trace and layout were 3-4 ms of its 4-6, ten charts a page. The builders give values the checks pass
+    unchanged (strings, numbers, lists, pandas Series, nested dicts rather than ``marker_color`` paths);
+    ``test_every_figure_is_one_plotly_validates_unchanged`` builds each kind of every builder's figure and checks
+    that plotly's validation accepts it and leaves its JSON as it is."""
     return kind(_validate=False, **properties)
 
 
@@ -173,8 +173,9 @@ def apply_theme(fig: go.Figure, title: str, *, x_title: str | None = None, y_tit
 
     ``percent_axis`` ('x' or 'y') formats that axis as 82.3% (values are rates between 0 and 1); ``xaxis`` and
     ``yaxis`` are the builder's own settings of the x or y axis (a category axis, a range), ``layout`` its other
-    layout settings (nested dicts, no ``title_text`` paths; a second y axis's too). The figure is made from the finished layout at once,
-    unvalidated (``trace``): each ``update_layout`` walked plotly's property tree per key, 3 ms of a bar chart.
+    layout settings (nested dicts, no ``title_text`` paths; a second y axis's too). The figure is made from the
+    finished layout at once, unvalidated (``trace``): ``update_layout`` walked plotly's property tree per key,
+    3 ms of a bar chart.
     """
     family = font_family()
     axes: dict[str, dict] = {"x": {}, "y": {}}

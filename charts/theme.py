@@ -8,6 +8,7 @@ text uses LaTeX, so plotly never reaches for a CDN (MathJax, topojson) when a fi
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import numbers
 from collections.abc import Iterable
@@ -34,6 +35,7 @@ TARGET_LINE_COLOR = "#2CA02C"
 NEUTRAL_COLOR = "#9E9E9E"
 
 _township_order: dict[str, int] = {}
+_township_order_key = [hashlib.blake2b(b"", digest_size=16).hexdigest()]  # of the codes registered (none yet)
 
 # The house template: the parts of plotly_white that a 2-D bar, line, pie or heatmap uses. The whole
 # plotly_white (polar, ternary, 3-D scenes, maps, 24 trace types) is 7 KB of JSON copied into every
@@ -74,13 +76,22 @@ def font_family() -> str:
 def register_townships(township_codes: Iterable[str]) -> None:
     """Fix each township's colour by its place among the county's township codes (sorted)."""
     codes = sorted({str(c) for c in township_codes if c})
+    if codes == list(_township_order):  # every run registers the same list: nothing to redo
+        return
     _township_order.clear()
     _township_order.update({code: i for i, code in enumerate(codes)})
+    _township_order_key[0] = hashlib.blake2b("\n".join(codes).encode(), digest_size=16).hexdigest()
 
 
 def township_order() -> tuple[str, ...]:
-    """Return the registered township codes in colour order (a cache key of built figures)."""
+    """Return the registered township codes in colour order."""
     return tuple(_township_order)
+
+
+def township_order_key() -> str:
+    """A digest of the registered township codes in colour order: the cache key of built figures (1,200 codes at
+    100 counties were frozen into every figure's key, 0.3 ms a figure)."""
+    return _township_order_key[0]
 
 
 def township_color(township_code: str | None) -> str:

@@ -74,6 +74,16 @@ def township_options(engine: Engine, scope: Scope) -> pd.DataFrame:
         return township_frame(conn, scope, across_counties=scope.every_county)
 
 
+def township_codes(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Return DataFrame[township_code] of the townships in scope, in code order: the codes alone (the charts' colour
+    of each township, ``charts.theme.register_townships``), without the names the selectors need."""
+    t = townships.c
+    with engine.connect() as conn:
+        frame = rows_of(conn, select(t.township_code).where(*in_township(t.township_code, scope.narrowed_to(None)))
+                        .order_by(t.township_code))
+    return frame.astype({"township_code": "str"})
+
+
 def village_table(engine: Engine, scope: Scope, *, township_code: str, period: Period) -> pd.DataFrame:
     """Return DataFrame[village_code, village_name, village_kind, clue_count, case_count, rectification_items,
     overdue_items] for every village of the township: clues received and cases filed in the period,

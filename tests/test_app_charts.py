@@ -207,3 +207,15 @@ def test_every_figure_is_one_plotly_validates_unchanged(kind):
     validated = go.Figure(fig.to_dict())  # raises on a property plotly does not know or a value it refuses
     assert json.loads(validated.to_json()) == json.loads(fig.to_json())
     assert fig.layout.title.text and fig.layout.font.family == theme.font_family()
+
+
+def test_the_figures_cache_key_names_the_registered_township_order():
+    """A built figure is reused while the townships' colours are the same (ui.frame.figure_context): the key is a
+    digest of the registered codes in order, which changes with them and not when the same list comes again."""
+    theme.register_townships(["990101201", "990101001"])
+    first = theme.township_order_key()
+    theme.register_townships(["990101001", "990101201", "990101001"])  # the same codes: the same order, same key
+    assert theme.township_order_key() == first
+    theme.register_townships(["990101001", "990101101", "990101201"])
+    assert theme.township_order_key() != first
+    assert theme.township_color("990101201") == theme.TOWNSHIP_PALETTE[2]

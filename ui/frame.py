@@ -82,7 +82,7 @@ def _engine_for(url: str) -> Engine:
 
 def figure_context() -> tuple:
     """What every chart builder reads besides its arguments: the house font and the townships' colours."""
-    return (theme.font_family(), theme.township_order())
+    return (theme.font_family(), theme.township_order_key())
 
 
 def current_engine() -> Engine:
@@ -385,8 +385,8 @@ def render_frame() -> Frame:
             scope = scope.in_county({v: k for k, v in county_names.items()}.get(chosen))
     townships = query(places.township_options)
     # colours come from the whole county's list, so a township keeps its colour whoever looks
-    county_townships = cached_call(places.township_options, engine, Scope.county(), version=version)
-    theme.register_townships(county_townships["township_code"] if len(county_townships) else [])
+    county_townships = cached_call(places.township_codes, engine, Scope.county(), version=version)
+    theme.register_townships(county_townships["township_code"])
     years = query(freshness.available_years)
     latest_by_granularity = {g: query(freshness.latest_period, granularity=g) for g in GRANULARITY_LABELS}
     st.session_state["_latest_by_granularity"] = latest_by_granularity

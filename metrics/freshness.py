@@ -96,10 +96,15 @@ def latest_period(engine: Engine, scope: Scope, *, granularity: str = "quarter")
 def available_years(engine: Engine, scope: Scope) -> list[int]:
     """Return the years from the first to the last that have data, ascending ([] when empty)."""
     with engine.connect() as conn:
-        last = data_as_of(conn)
-        firsts = [conn.execute(select(func.min(col))).scalar()
-                  for col in (clues.c.received_date, cases.c.filed_date, rectification_items.c.feedback_date)]
-        survey_first = conn.execute(select(func.min(satisfaction_surveys.c.survey_year))).scalar()
+        return data_years(conn)
+
+
+def data_years(conn: Connection) -> list[int]:
+    """The years from the first to the last that have data, ascending ([] when empty): the periods offered."""
+    last = data_as_of(conn)
+    firsts = [conn.execute(select(func.min(col))).scalar()
+              for col in (clues.c.received_date, cases.c.filed_date, rectification_items.c.feedback_date)]
+    survey_first = conn.execute(select(func.min(satisfaction_surveys.c.survey_year))).scalar()
     years = [as_date(d).year for d in firsts if d is not None]
     if survey_first is not None:
         years.append(int(survey_first))

@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from config import settings
+from metrics import summaries
 from metrics.cache import cached
 from metrics.definitions import METRICS, RANKING_METRICS
 from metrics.kpis import metric_table
@@ -36,7 +37,7 @@ def weights_text() -> str:
 
 @cached
 def _ranking_components(engine: Engine, scope: Scope, *, quarters: tuple[Period, ...],
-                        counties: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
+                        counties: tuple[str, ...] | None = None, from_summaries: bool = True) -> dict[str, pd.DataFrame]:
     """Return {quarter code: every township's four ranking rates (NaN where missing) and overdue items, as of
     the quarter's end} for each of ``quarters``, read together (one query per source for all of them).
 
@@ -44,7 +45,9 @@ def _ranking_components(engine: Engine, scope: Scope, *, quarters: tuple[Period,
     ``_quarter_and_previous``'s quarters, a county's whole look-back). Always every township of the
     scope's county, a 乡镇 user's included (the published ranking); a 市级 scope over every county reads
     the prefecture's townships, each named 县·乡镇 and with its ``county_code``, each county then ranked on
-    its own (``_ranked``); ``counties`` narrows that to some counties (the 建议约谈 look-back's open runs)."""
+    its own (``_ranked``); ``counties`` narrows that to some counties (the 建议约谈 look-back's open runs).
+    Complete quarters come from ``summary_ranking`` (a row per township and quarter), any other from the summaries
+    of the measures (``from_summaries=False``: always from those, which the summaries' test compares with)."""
     county = scope.county_code
     if counties is not None and not scope.every_county:
         raise ValueError("只有全市范围可以指定县")
@@ -52,7 +55,9 @@ def _ranking_components(engine: Engine, scope: Scope, *, quarters: tuple[Period,
         towns = township_frame(conn, Scope.county(county_code=county), across_counties=scope.every_county)
         towns = towns[["township_code", "township_name"]]
         place = county if counties is None else counties
-        table = metric_table(conn, [*RANKING_METRICS, "overdue_count"], quarters, place, by=["township_code"])
+        table = summaries.ranking_table(conn, quarters, place) if from_summaries else None
+        if table is None:
+            table = metric_table(conn, summaries.RANKED, quarters, place, by=["township_code"])
     if counties is not None:
         towns = towns[towns["township_code"].str[:6].isin(counties)].reset_index(drop=True)
     if scope.every_county:
@@ -62,7 +67,7 @@ def _ranking_components(engine: Engine, scope: Scope, *, quarters: tuple[Period,
     # quarter by quarter in blocks of the townships' order
     every = pd.DataFrame({"period_code": [q.code for q in quarters]}).merge(towns, how="cross")
     every = every.merge(table, on=["period_code", "township_code"], how="left")
-    every[measures] = every[measures].fillna(0)
+    every[measures] = every[measures].fillna(0).astype("int64")  # counts, read either way
     for name in RANKING_METRICS:
         every[name] = METRICS[name].column_of(every)
     every["overdue_items"] = every["overdue_items"].astype("int64")

@@ -1,6 +1,6 @@
 """Summaries: the declared measures kept per township, so a page reads thousands of rows, not a million.
 
-Six tables (``warehouse.schema``), all derived from the facts and from nothing else:
+Seven tables (``warehouse.schema``), all derived from the facts and from nothing else:
 
 - ``summary_periods``: every measure of a *dated* source (clues, cases, case_people, platform;
   ``metrics.measures.SOURCES``) per township and month, written by the same ``aggregate_column`` SQL
@@ -17,16 +17,21 @@ Six tables (``warehouse.schema``), all derived from the facts and from nothing e
 - ``summary_arrivals``: 报送情况's first load of each township's rows of each ledger per month (the
   survey: per quarter), written by ``metrics.reporting.rebuild_arrivals`` from the same SELECT its
   reading from the facts runs.
+- ``summary_ranking``: the quarterly ranking's components (``RANKED``'s measures) of every township in every
+  quarter that ends by the data's last day, read from the tables above: 建议约谈 and 季度排名 read a row per
+  township and quarter. Which quarters are complete depends on every county's data, so a county's rebuild also
+  writes every township's rows of a quarter its load completed, and drops a quarter an undo reopened.
 
 Who keeps them: every load rebuilds them for the counties it touched, inside the load's
 transaction (``data_pipeline.load``), and so does 撤销本批次 (``data_pipeline.batches``): a reader
 sees the facts and their summaries of one commit, never half a refresh. The last migration that
-changed them (0013) fills them; ``python -m warehouse rebuild-summaries`` rebuilds
+changed them (0015) fills them; ``python -m warehouse rebuild-summaries`` rebuilds
 everything after rows were changed by hand.
 
 Who reads them: ``metrics.measures.measure_table``, for the whole scope or per township (the
-pages' tiles, trends and township tables, the ranking, the 整改状态分布; a running period's whole
-months), and the as-of measures by 问题来源; any other grouping (village, category…) reads the facts. ``tests/test_summaries.py``
+pages' tiles, trends and township tables, the 整改状态分布; a running period's whole months), and the
+as-of measures by 问题来源; ``metrics.ranking`` the ranking's components of complete quarters
+(``ranking_table``); any other grouping (village, category…) reads the facts. ``tests/test_summaries.py``
 compares both ways for every measure, township and period of the sample.
 """
 
@@ -53,6 +58,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from metrics.definitions import RANKING_METRICS, get_metric
 from metrics.measures import AS_OF, DATED, MEASURES, SOURCES, Measure, Source, Totals, aggregate_column
 from metrics.periods import Period
 from metrics.reporting import MONTHLY_LEDGERS, rebuild_arrivals
@@ -148,6 +154,7 @@ def rebuild_summaries(conn: Connection, county_codes: Iterable[str] | None = Non
             _rebuild_rectification(conn, place)
         if changed is None or changed & ARRIVAL_TABLES:
             rebuild_arrivals(conn, place)
+        _rebuild_ranking(conn, place)  # last: it reads the summaries above (and any load may move the data's last day)
 
 
 def _rebuild_periods(conn: Connection, place: str | None, measures: Sequence[Measure]) -> None:
@@ -214,6 +221,72 @@ def _rebuild_rectification(conn: Connection, place: str | None) -> None:
         insert_columns(conn, table, {
             **{key: figures[key].tolist() for key in keys}, "day": figures["day"].dt.date.tolist(),
             **{name: figures[name].astype(int).tolist() for name in AS_OF_EVENTS}})
+
+
+# --- the ranking's components per township and complete quarter ------------------------------------
+
+RANKED = (*RANKING_METRICS, "overdue_count")  # the ranking's four rates and its tie-break (metrics.ranking)
+if tuple(dict.fromkeys(m for name in RANKED for m in get_metric(name).measures)) != schema.RANKING_MEASURES:
+    raise RuntimeError("summary_ranking 的列必须是排名各指标的度量")
+_k = schema.summary_ranking.c
+
+
+def complete_quarters(conn: Connection) -> list[Period]:
+    """The quarters of the years offered (``freshness.data_years``) that end by the data's last day: their
+    as-of figures are as of their own last day, whatever is loaded after (a later quarter's rows aside)."""
+    from metrics.freshness import data_as_of, data_years
+
+    latest = data_as_of(conn)
+    return [Period("quarter", year, q) for year in data_years(conn) for q in range(1, 5)
+            if latest is not None and Period("quarter", year, q).end <= latest]
+
+
+def _rebuild_ranking(conn: Connection, place: str | None) -> None:
+    """Every township's ranking components (``RANKED``'s measures, as ``metrics.kpis.metric_table`` reads them from
+    the summaries above) in every complete quarter: the place's townships, then any quarter that some other
+    township lacks (another county's load moved the data's last day past its end); a quarter no longer complete
+    (an undo moved the day back) keeps nobody's. So the table holds every township in each quarter it holds."""
+    quarters = complete_quarters(conn)
+    codes = [q.code for q in quarters]
+    conn.execute(schema.summary_ranking.delete().where(_k.period_code.not_in(codes)))
+    conn.execute(schema.summary_ranking.delete().where(*in_township(_k.township_code, place)))
+    _write_ranking(conn, quarters, place)
+    if place is None:
+        return
+    townships = conn.execute(select(func.count()).select_from(schema.townships)).scalar()
+    held = dict(conn.execute(select(_k.period_code, func.count()).group_by(_k.period_code)).all())
+    short = [q for q in quarters if held.get(q.code, 0) < townships]
+    if short:
+        conn.execute(schema.summary_ranking.delete().where(_k.period_code.in_([q.code for q in short])))
+        _write_ranking(conn, short, None)
+
+
+def _write_ranking(conn: Connection, quarters: Sequence[Period], place: str | None) -> None:
+    from metrics.kpis import metric_table
+
+    t = schema.townships.c
+    towns = [row[0] for row in conn.execute(select(t.township_code).where(*in_township(t.township_code, place)))]
+    if not quarters or not towns:
+        return
+    table = metric_table(conn, RANKED, quarters, place, by=["township_code"])
+    every = (pd.DataFrame({"period_code": [q.code for q in quarters]})
+             .merge(pd.DataFrame({"township_code": towns}), how="cross")
+             .merge(table, on=["period_code", "township_code"], how="left"))
+    insert_columns(conn, schema.summary_ranking, {
+        "period_code": every["period_code"].tolist(), "township_code": every["township_code"].tolist(),
+        **{name: every[name].fillna(0).astype("int64").tolist() for name in schema.RANKING_MEASURES}})
+
+
+def ranking_table(conn: Connection, quarters: Sequence[Period], place) -> pd.DataFrame | None:
+    """DataFrame[period_code, township_code, *schema.RANKING_MEASURES] of ``place``'s townships (``in_township``'s
+    places) in ``quarters``, from ``summary_ranking``; None when it does not hold one of the quarters (one not yet
+    complete, or before the data), which the caller reads from the other summaries."""
+    statement = (select(_k.period_code, _k.township_code, *(_k[name] for name in schema.RANKING_MEASURES))
+                 .where(_k.period_code.in_([q.code for q in quarters]), *in_township(_k.township_code, place)))
+    table = rows_of(conn, statement, whole_numbers=schema.RANKING_MEASURES)
+    if set(table["period_code"]) != {q.code for q in quarters}:
+        return None
+    return table.astype({"period_code": "str", "township_code": "str"})
 
 
 def counties_of_batch(conn: Connection, batch_id: int) -> set[str]:

@@ -72,7 +72,38 @@ def assert_summaries_match_the_facts(engine) -> int:
                 pd.testing.assert_frame_equal(summaries, facts, obj=f"{place or '全部'} by 问题来源 "
                                                                     f"{[p.code for p in periods][:3]}…")
                 compared += facts[AS_OF_SUMMARISED].size
-    return compared + assert_arrivals_match_the_facts(engine)
+    return compared + assert_arrivals_match_the_facts(engine) + assert_ranking_matches_the_measures(engine)
+
+
+def assert_ranking_matches_the_measures(engine) -> int:
+    """The ranking's components from ``summary_ranking`` equal those read from the other summaries, for every
+    county and the prefecture (and its counties as a tuple, the 建议约谈 look-back's), each complete quarter alone
+    and all of them at once, and the running quarter (never in the table) beside them; return how many figures."""
+    from metrics.ranking import _ranking_components
+    from metrics.scope import Scope
+    from metrics.summaries import complete_quarters
+
+    read = _ranking_components.uncached
+    with engine.connect() as conn:
+        quarters = complete_quarters(conn)
+        counties = sorted(conn.execute(select(schema.counties.c.county_code)).scalars())
+        held = {code for code in conn.execute(select(schema.summary_ranking.c.period_code).distinct()).scalars()}
+        townships = conn.execute(select(func.count()).select_from(schema.townships)).scalar()
+        rows = conn.execute(select(func.count()).select_from(schema.summary_ranking)).scalar()
+        running = Period.containing("quarter", data_as_of(conn)) if data_as_of(conn) else None
+    assert held == {q.code for q in quarters} and rows == townships * len(quarters)  # every township, each quarter
+    scopes = [(Scope.county(county_code=code), None) for code in counties] + [
+        (Scope(role="市级"), None), (Scope(role="市级"), tuple(counties[-1:]))]
+    compared = 0
+    for scope, within in scopes:
+        for asked in [(q,) for q in quarters] + [tuple(quarters)] + ([(running, *quarters[-1:])] if running else []):
+            both = [read(engine, scope, quarters=asked, counties=within, from_summaries=flag) for flag in (True, False)]
+            assert both[0].keys() == both[1].keys()
+            for code in both[0]:
+                pd.testing.assert_frame_equal(both[0][code], both[1][code], obj=f"{scope.county_code} {code}")
+                compared += both[0][code].size
+    assert not quarters or compared > 0
+    return compared
 
 
 def assert_arrivals_match_the_facts(engine) -> int:
@@ -205,3 +236,35 @@ def test_a_source_outside_the_vocabulary_stops_the_rebuild_and_leaves_the_summar
             rebuild_summaries(conn, ["990101"])
     with engine.connect() as conn:
         assert sorted(map(tuple, conn.execute(select(schema.summary_rectification_sources)).all())) == before
+
+
+def test_another_countys_later_load_completes_the_quarters_of_every_county_and_its_undo_takes_them_back(empty_engine):
+    """summary_ranking holds the quarters that end by the data's last day, which any county's load moves: a load of
+    the second county with a clue a year on completes four more quarters for the first county too (its rows written
+    in that load, though none of its own rows changed), and taking the clue back leaves them nobody's again."""
+    from sqlalchemy import delete, insert
+
+    from metrics.summaries import complete_quarters, rebuild_summaries
+    from tests.metrics_fixture import add_second_county, build_metrics_warehouse
+
+    engine = add_second_county(build_metrics_warehouse(empty_engine))
+    with engine.connect() as conn:
+        before = [q.code for q in complete_quarters(conn)]
+        clue = dict(conn.execute(select(schema.clues).where(schema.clues.c.township_code.startswith("990102"))
+                                 .order_by(schema.clues.c.received_date.desc()).limit(1)).mappings().one())
+    later = clue["received_date"].replace(year=clue["received_date"].year + 1)
+    with engine.begin() as conn:
+        conn.execute(insert(schema.clues).values({**clue, "clue_id": "LATER-1", "received_date": later}))
+        rebuild_summaries(conn, ["990102"], tables=[schema.clues.name])
+    with engine.connect() as conn:
+        after = [q.code for q in complete_quarters(conn)]
+        first_county = set(conn.execute(select(schema.summary_ranking.c.period_code)
+                                        .where(schema.summary_ranking.c.township_code.startswith("990101"))).scalars())
+    assert len(after) == len(before) + 4 and first_county == set(after)
+    assert assert_ranking_matches_the_measures(engine) > 0
+    with engine.begin() as conn:
+        conn.execute(delete(schema.clues).where(schema.clues.c.clue_id == "LATER-1"))
+        rebuild_summaries(conn, ["990102"], tables=[schema.clues.name])
+    with engine.connect() as conn:
+        assert set(conn.execute(select(schema.summary_ranking.c.period_code)).scalars()) == set(before)
+    assert assert_ranking_matches_the_measures(engine) > 0

@@ -17,7 +17,7 @@ from warehouse import schema
 from warehouse.migrate import SchemaOutOfDate, current_revision, head_revision, upgrade
 
 BASELINE = "0001_baseline"
-HEAD = "0014_priority_clue_indexes"
+HEAD = "0015_ranking_summary"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -108,7 +108,7 @@ def test_a_warehouse_at_the_previous_revision_with_data_upgrades_losing_nothing(
     assert {name for name in after if name not in before} == {
         "alembic_version", "batch_undos", "zero_reports", "header_mappings", *(f"replaced_{t.name}" for t in schema.LOADED_TABLES),
         "summary_periods", "summary_rectification", "summary_rectification_sources", "summary_rectification_counties",
-        "summary_rectification_county_sources", "summary_arrivals"}
+        "summary_rectification_county_sources", "summary_arrivals", "summary_ranking"}
     # the summaries were filled from the copied rows: the pages read the same figures as the facts
     from tests.test_summaries import assert_summaries_match_the_facts
 
@@ -150,14 +150,14 @@ def test_a_process_refuses_a_warehouse_behind_this_release_and_the_cli_upgrades_
     engine.dispose()
     with pytest.raises(SchemaOutOfDate) as refused:
         get_engine(empty_url)
-    assert str(refused.value) == ("数据库结构版本（0001_baseline）与本程序（0014_priority_clue_indexes）不一致，"
+    assert str(refused.value) == ("数据库结构版本（0001_baseline）与本程序（0015_ranking_summary）不一致，"
                                   "请先运行 python -m warehouse upgrade")
     from config.settings import PROJECT_ROOT
 
     done = subprocess.run([sys.executable, "-m", "warehouse", "upgrade"], capture_output=True, text=True,
                           env={"DASHBOARD_DB_URL": empty_url, "PATH": "/usr/bin:/bin"}, cwd=PROJECT_ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"仓库结构已从 0001_baseline 升级到 0014_priority_clue_indexes：{redacted_url(empty_url)}"
+    assert done.stdout.strip() == f"仓库结构已从 0001_baseline 升级到 0015_ranking_summary：{redacted_url(empty_url)}"
     assert current_revision(get_engine(empty_url)) == HEAD
 
 

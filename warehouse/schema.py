@@ -425,5 +425,20 @@ summary_arrivals = Table(
     sqlite_with_rowid=False,  # a period's rows are one range of the key, not 18,000 lookups of a rowid
 )
 
+# the measures of the ranking's components (metrics.ranking: RANKING_METRICS and overdue_count), checked there
+RANKING_MEASURES = ("completed_items", "rectification_items", "on_time_items", "due_items", "satisfied_total",
+                    "valid_samples", "proactive_count", "case_count", "overdue_items")
+
+summary_ranking = Table(
+    "summary_ranking",
+    metadata,
+    Column("period_code", String(6), primary_key=True, comment="a quarter complete by the data's last day: 2024Q3"),
+    Column("township_code", String(9), primary_key=True),
+    *[Column(name, Integer, nullable=False) for name in RANKING_MEASURES],
+    comment="the quarterly ranking's components of every township in every complete quarter (as of its last day), "
+            "so 建议约谈 and 季度排名 read a row per township, not their three sources; rebuilt with the loads",
+    sqlite_with_rowid=False,
+)
+
 SUMMARY_TABLES = (summary_periods, summary_rectification, summary_rectification_sources, summary_rectification_counties,
-                  summary_rectification_county_sources, summary_arrivals)
+                  summary_rectification_county_sources, summary_arrivals, summary_ranking)

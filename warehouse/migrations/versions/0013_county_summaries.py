@@ -9,8 +9,8 @@
   them open, so it read most of them. ``metrics.measures.open_as_of`` writes "not done on the day" as three
   ranges of this index (no completion date; completed after the day; completed but 未启动/整改中): 75 → 42 ms.
 
-This revision fills every summary from the facts with ``metrics.summaries.rebuild_summaries``, the code every
-load runs (it is now the last revision that changes them, so the fill moved here from 0012).
+This revision filled every summary from the facts with ``metrics.summaries.rebuild_summaries``, the code every
+load runs, while it was the last revision that changed them (the fill moved here from 0012, and on to 0015).
 
 Revision ID: 0013_county_summaries
 Revises: 0012_source_summaries
@@ -47,9 +47,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_rect_status_completed", "rectification_items",
                     ["rectification_status", "completed_date", "deadline_date", "feedback_date"])
-    from metrics.summaries import rebuild_summaries  # derived data: filled by the code the loads run
-
-    rebuild_summaries(op.get_bind())
+    # filled by 0015, the last revision that changes the summaries (rebuild_summaries writes its table too)
 
 
 def downgrade() -> None:

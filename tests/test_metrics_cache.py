@@ -27,8 +27,9 @@ COUNTY = Scope.county()
 
 @pytest.fixture
 def engine(empty_engine):
-    clear_cache()
-    yield build_metrics_warehouse(empty_engine)
+    built = build_metrics_warehouse(empty_engine)
+    clear_cache()  # after the build: its rebuild of the summaries remembers the data's last day (summary_ranking)
+    yield built
     clear_cache()
 
 

@@ -16,7 +16,7 @@ from metrics.freshness import as_of_rule, data_as_of
 from metrics.measures import RED, measure_table
 from metrics.periods import Period
 from metrics.scope import Scope, apply_small_number_rule, mask_name
-from metrics.tables import codes_under, in_township, rows_of, township_frame, zero_filled
+from metrics.tables import as_text, codes_under, in_township, rows_of, township_frame, zero_filled
 from warehouse import vocabulary as vocab
 from warehouse.engine import year_month
 from warehouse.schema import boundaries, clues, counties, townships, villages
@@ -63,7 +63,7 @@ def county_options(engine: Engine, scope: Scope) -> pd.DataFrame:
     if scope.county_code:
         statement = statement.where(c.county_code == scope.county_code)
     with engine.connect() as conn:
-        return rows_of(conn, statement).astype({"county_code": "str", "county_name": "str"})
+        return as_text(rows_of(conn, statement), ["county_code", "county_name"])
 
 
 def township_options(engine: Engine, scope: Scope) -> pd.DataFrame:
@@ -81,7 +81,7 @@ def township_codes(engine: Engine, scope: Scope) -> pd.DataFrame:
     with engine.connect() as conn:
         frame = rows_of(conn, select(t.township_code).where(*in_township(t.township_code, scope.narrowed_to(None)))
                         .order_by(t.township_code))
-    return frame.astype({"township_code": "str"})
+    return as_text(frame, ["township_code"])
 
 
 def village_table(engine: Engine, scope: Scope, *, township_code: str, period: Period) -> pd.DataFrame:

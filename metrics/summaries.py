@@ -62,7 +62,7 @@ from metrics.definitions import RANKING_METRICS, get_metric
 from metrics.measures import AS_OF, DATED, MEASURES, SOURCES, Measure, Source, Totals, aggregate_column
 from metrics.periods import Period
 from metrics.reporting import MONTHLY_LEDGERS, rebuild_arrivals
-from metrics.tables import counties_within, in_township, rows_of
+from metrics.tables import as_text, counties_within, in_township, rows_of
 from warehouse import schema
 from warehouse import vocabulary as vocab
 from warehouse.engine import insert_columns
@@ -286,7 +286,7 @@ def ranking_table(conn: Connection, quarters: Sequence[Period], place) -> pd.Dat
     table = rows_of(conn, statement, whole_numbers=schema.RANKING_MEASURES)
     if set(table["period_code"]) != {q.code for q in quarters}:
         return None
-    return table.astype({"period_code": "str", "township_code": "str"})
+    return as_text(table, ["period_code", "township_code"])
 
 
 def counties_of_batch(conn: Connection, batch_id: int) -> set[str]:

@@ -19,6 +19,7 @@ from metrics.tables import (
     rows_of,
     township_frame,
     township_label,
+    village_name_of,
     with_county,
     with_share,
 )
@@ -126,12 +127,12 @@ def case_rows(conn: Connection, where: list, order_by, first: int | None = None,
               across_counties: bool = False) -> pd.DataFrame:
     """Cases meeting ``where`` (the first ``first`` in ``order_by``; None: all): case_id, filed_date, township_name, village_name, problem_domain,
     discovery_method, violation_type, people_count, recovered_funds_wan_yuan."""
-    k, t, v = cases.c, townships.c, villages.c
+    k, t = cases.c, townships.c
     statement = (
-        select(k.case_id, k.filed_date, township_label(across_counties), v.village_name, k.problem_domain, k.discovery_method,
-               k.violation_type, _people_per_case().label("people_count"), k.recovered_funds_wan_yuan)
-        .select_from(with_county(cases.outerjoin(townships, t.township_code == k.township_code)
-                                 .outerjoin(villages, v.village_code == k.village_code), across_counties))
+        select(k.case_id, k.filed_date, township_label(across_counties), village_name_of(k.village_code),
+               k.problem_domain, k.discovery_method, k.violation_type, _people_per_case().label("people_count"),
+               k.recovered_funds_wan_yuan)
+        .select_from(with_county(cases.outerjoin(townships, t.township_code == k.township_code), across_counties))
         .where(*where)
         .order_by(*order_by)
         .limit(first)

@@ -23,11 +23,12 @@ from metrics.tables import (
     rows_of,
     township_frame,
     township_label,
+    village_name_of,
     with_county,
     with_share,
 )
 from warehouse import vocabulary as vocab
-from warehouse.schema import cases, clues, townships, villages
+from warehouse.schema import cases, clues, townships
 
 CLUE_DIMENSIONS = {
     "clue_source": vocab.CLUE_SOURCES,
@@ -74,13 +75,12 @@ def clue_breakdown(engine: Engine, scope: Scope, *, dimension: str, period: Peri
 
 def _clue_rows(conn: Connection, where: list, order_by, first: int | None = None, *,
                across_counties: bool = False) -> pd.DataFrame:
-    c, t, v = clues.c, townships.c, villages.c
+    c, t = clues.c, townships.c
     statement = (
-        select(c.clue_id, c.received_date, township_label(across_counties), v.village_name, c.clue_source, c.problem_domain,
-               c.management_level, c.is_supervised, c.handling_status, c.closed_date, c.reported_person_name,
-               c.summary)
-        .select_from(with_county(clues.outerjoin(townships, t.township_code == c.township_code)
-                                 .outerjoin(villages, v.village_code == c.village_code), across_counties))
+        select(c.clue_id, c.received_date, township_label(across_counties), village_name_of(c.village_code),
+               c.clue_source, c.problem_domain, c.management_level, c.is_supervised, c.handling_status, c.closed_date,
+               c.reported_person_name, c.summary)
+        .select_from(with_county(clues.outerjoin(townships, t.township_code == c.township_code), across_counties))
         .where(*where)
         .order_by(*order_by)
         .limit(first)

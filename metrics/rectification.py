@@ -29,11 +29,12 @@ from metrics.tables import (
     summed_by_county,
     township_frame,
     township_label,
+    village_name_of,
     with_county,
     with_share,
 )
 from warehouse import vocabulary as vocab
-from warehouse.schema import rectification_items, townships, villages
+from warehouse.schema import rectification_items, townships
 
 YELLOW, GREEN = "黄", "绿"
 _BY_TOWNSHIP = ("rectification_items", "completed_items", "due_items", "on_time_items", "overdue_items",
@@ -136,17 +137,18 @@ def _warning(days_overdue: int | None, due_soon_days: int) -> str:
 
 def _item_rows(conn: Connection, as_of: date, where: list, order_by, first: int | None = None, *,
                across_counties: bool = False) -> pd.DataFrame:
-    r, t, v = rectification_items.c, townships.c, villages.c
+    r, t = rectification_items.c, townships.c
     done = done_as_of(as_of)
     statement = (
-        select(r.item_id, r.feedback_date, township_label(across_counties), v.village_name, r.issue_source, r.problem_category,
+        select(r.item_id, r.feedback_date, township_label(across_counties), village_name_of(r.village_code),
+               r.issue_source, r.problem_category,
                r.description, r.measures, r.responsible_person, r.deadline_date,
                _status_as_of(as_of).label("status"),
                case((done, r.completed_date), else_=None).label("completed_date"),
                case((done, 1), else_=0).label("is_done"),
                r.is_recurring, r.related_clue_id, r.related_case_id)
-        .select_from(with_county(rectification_items.outerjoin(townships, t.township_code == r.township_code)
-                                 .outerjoin(villages, v.village_code == r.village_code), across_counties))
+        .select_from(with_county(rectification_items.outerjoin(townships, t.township_code == r.township_code),
+                                 across_counties))
         .where(r.feedback_date <= as_of, *where)
         .order_by(*order_by)
         .limit(first)

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, and_, false, or_, select
 
 from metrics.periods import Period
 from metrics.scope import Scope, mask_name
-from warehouse.schema import counties, townships
+from warehouse.schema import counties, townships, villages
 
 NO_VILLAGE = "乡镇本级/未明确到村"
 
@@ -58,6 +58,14 @@ def township_label(across_counties: bool):
     counties (a prefecture has a 城关镇 in many of them). Select it from ``with_county(...)``."""
     name = townships.c.township_name
     return (counties.c.county_name + "·" + name if across_counties else name).label("township_name")
+
+
+def village_name_of(village_code):
+    """The ``village_name`` column of an item list: each listed row's village by its key (NULL without one), not a
+    join: PostgreSQL hashed all 23,300 villages of 100 counties for a county's 118 open priority clues (5.9 ms of
+    the list's 6.7); a lookup per listed row is what a list of at most ``list_rows_shown`` rows needs."""
+    return (select(villages.c.village_name).where(villages.c.village_code == village_code).scalar_subquery()
+            .label("village_name"))
 
 
 def with_county(joined, across_counties: bool):

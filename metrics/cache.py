@@ -29,6 +29,7 @@ same functions), and its per-function caches have no common bound or data-versio
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
 import pickle
@@ -155,18 +156,35 @@ def result_key(function: Callable, engine: Engine, scope, arguments: dict, versi
             data_version(engine) if version is None else version, scope, freeze(arguments))
 
 
+# (engine URL, data version) of the data function running under ``cached_call`` in this thread, if any
+_CALL_VERSION: contextvars.ContextVar[tuple | None] = contextvars.ContextVar("cached_call_version", default=None)
+
+
 def cached_call(function: Callable, engine: Engine, scope, *, version: tuple | None = None, **arguments) -> Any:
     """Return ``function(engine, scope, **arguments)`` through the cache.
 
     ``version`` is the data version when the caller has just read it (the dashboard's frame reads
-    it once per run); without it it is read here, one small query.
+    it once per run); without it it is read here, one small query. While the function runs, what it reads
+    under that version may be remembered under it too (``version_in_use``): its result is stored under it.
     """
     key = result_key(function, engine, scope, arguments, version)
     stored = _STORE.get(key, _MISSING)
     if stored is _MISSING:
-        stored = _shared(function(engine, scope, **arguments))
+        running = _CALL_VERSION.set((str(engine.url), key[2]))
+        try:
+            stored = _shared(function(engine, scope, **arguments))
+        finally:
+            _CALL_VERSION.reset(running)
         _STORE.put(key, stored)
     return _shared(stored, ("result", key))
+
+
+def version_in_use(engine_url: str) -> tuple | None:
+    """The data version the data function running under ``cached_call`` on ``engine_url`` is cached under, or None
+    outside one (a load's rebuild, the CLI): a value derived only from the data may be remembered under it without
+    reading the version again, as the function's result will be."""
+    running = _CALL_VERSION.get()
+    return running[1] if running is not None and running[0] == engine_url else None
 
 
 def cached(function: Callable) -> Callable:

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
-from metrics.cache import remembered
+from metrics.cache import remembered, version_in_use
 from metrics.periods import Period
 from metrics.scope import Scope
 from metrics.tables import as_date
@@ -24,21 +24,27 @@ def data_as_of(conn: Connection) -> date | None:
     """Return the latest event date in the facts, None when there are none.
 
     Remembered per database and data version (and the clues' and cases' maxima, so rows written
-    without a load batch are seen too); every maximum here is an index seek.
+    without a load batch are seen too); every maximum here is an index seek. Under ``cached_call`` the version its
+    result is stored under names it (``version_in_use``): a page's nine reads of it were nine statements.
     """
+    url = str(conn.engine.url)
+    known = version_in_use(url)
+    if known is not None:
+        return remembered(("data_as_of", url, known), lambda: _latest_event_date(conn))
     row = conn.execute(select(*data_version_columns(), select(func.max(clues.c.received_date)).scalar_subquery(),
                               select(func.max(cases.c.filed_date)).scalar_subquery())).one()  # one round trip
     received, filed = row[6], row[7]
-    key = ("data_as_of", str(conn.engine.url), version_of(row), received, filed)
+    key = ("data_as_of", url, version_of(row), received, filed)
+    return remembered(key, lambda: _latest_event_date(conn, (received, filed)))
 
-    def latest_event_date() -> date | None:
-        dates = [received, filed]
-        for column in (rectification_items.c.feedback_date, rectification_items.c.completed_date):
-            dates.append(conn.execute(select(func.max(column))).scalar())
-        dates = [as_date(d) for d in dates if d is not None]
-        return max(dates) if dates else None
 
-    return remembered(key, latest_event_date)
+def _latest_event_date(conn: Connection, known: tuple = ()) -> date | None:
+    """The latest received, filed, fed-back or completed date in the facts (``known``: maxima already read)."""
+    columns = (clues.c.received_date, cases.c.filed_date, rectification_items.c.feedback_date,
+               rectification_items.c.completed_date)
+    dates = list(known) + [conn.execute(select(func.max(column))).scalar() for column in columns[len(known):]]
+    dates = [as_date(d) for d in dates if d is not None]
+    return max(dates) if dates else None
 
 
 def effective_as_of(conn: Connection, period: Period, as_of: date | None = None) -> date:

@@ -166,3 +166,31 @@ def test_the_ranking_read_twice_is_read_once_and_a_new_load_changes_it(engine):
     assert proactive() == 0.0
     add_batch(engine, "补报案件.xlsx", datetime(2024, 11, 17, 10, 0))
     assert proactive() == 0.5
+
+
+def test_under_cached_call_the_datas_last_day_is_remembered_under_the_calls_version(engine):
+    """A data function running under cached_call reads the data's last day without reading the data version again
+    (a page's nine reads of it were nine statements): under the version its result is stored with."""
+    from sqlalchemy import event
+
+    from metrics.freshness import data_as_of
+    from warehouse.engine import data_version
+
+    def last_days(engine, scope):
+        with engine.connect() as conn:
+            return [data_as_of(conn), data_as_of(conn)]
+
+    ran: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        ran.append(statement)
+
+    version = data_version(engine)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        cached = cached_call(last_days, engine, COUNTY, version=version)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    with engine.connect() as conn:
+        assert cached == [data_as_of(conn)] * 2 and cached[0] is not None  # the same day as read outside it
+    assert ran and not [statement for statement in ran if "load_batches" in statement]

@@ -29,6 +29,7 @@ The warehouses are built by ``benchmarks/warehouses.py`` (the 100 counties from
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import statistics
 import sys
@@ -158,7 +159,14 @@ def discovery_off() -> None:
     PagesManager.__init__ = init
 
 
-_COMPONENT_REGISTRY = []  # the one registry of this process's AppTests, as a server has one
+@functools.lru_cache(maxsize=1)
+def _component_registry():
+    """The one component registry of this process's AppTests, as a server has one."""
+    from streamlit.components.v2.component_manager import BidiComponentManager
+
+    registry = BidiComponentManager()
+    registry.discover_and_register_components(start_file_watching=False)
+    return registry
 
 
 def one_component_registry(app):
@@ -169,15 +177,9 @@ def one_component_registry(app):
     the floor's too, so without this each cold figure held those 85 ms, which is most of the floor's 0.13-0.20 s
     and made every ratio look smaller than a server's. Raises if Streamlit renamed what it keeps it in (the
     figures would silently regain the scan)."""
-    from streamlit.components.v2.component_manager import BidiComponentManager
-
     if not hasattr(app, "_bidi_component_manager"):
         raise RuntimeError("AppTest no longer keeps _bidi_component_manager: see one_component_registry")
-    if not _COMPONENT_REGISTRY:
-        registry = BidiComponentManager()
-        registry.discover_and_register_components(start_file_watching=False)
-        _COMPONENT_REGISTRY.append(registry)
-    app._bidi_component_manager = _COMPONENT_REGISTRY[0]
+    app._bidi_component_manager = _component_registry()
     return app
 
 

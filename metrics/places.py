@@ -16,7 +16,7 @@ from metrics.freshness import as_of_rule, data_as_of
 from metrics.measures import RED, measure_table
 from metrics.periods import Period
 from metrics.scope import Scope, apply_small_number_rule, mask_name
-from metrics.tables import as_text, codes_under, in_township, rows_of, township_frame, zero_filled
+from metrics.tables import as_text, codes_under, in_township, rows_of, township_codes_in, township_frame, zero_filled
 from warehouse import vocabulary as vocab
 from warehouse.engine import year_month
 from warehouse.schema import boundaries, clues, counties, townships, villages
@@ -77,11 +77,9 @@ def township_options(engine: Engine, scope: Scope) -> pd.DataFrame:
 def township_codes(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Return DataFrame[township_code] of the townships in scope, in code order: the codes alone (the charts' colour
     of each township, ``charts.theme.register_townships``), without the names the selectors need."""
-    t = townships.c
     with engine.connect() as conn:
-        frame = rows_of(conn, select(t.township_code).where(*in_township(t.township_code, scope.narrowed_to(None)))
-                        .order_by(t.township_code))
-    return as_text(frame, ["township_code"])
+        codes = township_codes_in(conn, scope.narrowed_to(None))
+    return pd.DataFrame({"township_code": pd.array(codes, dtype="str")})
 
 
 def village_table(engine: Engine, scope: Scope, *, township_code: str, period: Period) -> pd.DataFrame:

@@ -67,10 +67,9 @@ def _ranking_components(engine: Engine, scope: Scope, *, quarters: tuple[Period,
     # quarter by quarter in blocks of the townships' order
     every = pd.DataFrame({"period_code": [q.code for q in quarters]}).merge(towns, how="cross")
     every = every.merge(table, on=["period_code", "township_code"], how="left")
-    every[measures] = every[measures].fillna(0).astype("int64")  # counts, read either way
+    every[measures] = every[measures].fillna(0).astype("int64")  # counts (overdue_items too), read either way
     for name in RANKING_METRICS:
         every[name] = METRICS[name].column_of(every)
-    every["overdue_items"] = every["overdue_items"].astype("int64")
     every = every.drop(columns="period_code")
     size = len(towns)
     return {quarter.code: every.iloc[step * size:(step + 1) * size].reset_index(drop=True)

@@ -62,7 +62,7 @@ from metrics.definitions import RANKING_METRICS, get_metric
 from metrics.measures import AS_OF, DATED, MEASURES, SOURCES, Measure, Source, Totals, aggregate_column
 from metrics.periods import Period
 from metrics.reporting import MONTHLY_LEDGERS, rebuild_arrivals
-from metrics.tables import as_text, counties_within, in_township, rows_of
+from metrics.tables import as_text, counties_within, in_township, rows_of, township_codes_in
 from warehouse import schema
 from warehouse import vocabulary as vocab
 from warehouse.engine import insert_columns
@@ -264,8 +264,7 @@ def _rebuild_ranking(conn: Connection, place: str | None) -> None:
 def _write_ranking(conn: Connection, quarters: Sequence[Period], place: str | None) -> None:
     from metrics.kpis import metric_table
 
-    t = schema.townships.c
-    towns = [row[0] for row in conn.execute(select(t.township_code).where(*in_township(t.township_code, place)))]
+    towns = township_codes_in(conn, place)
     if not quarters or not towns:
         return
     table = metric_table(conn, RANKED, quarters, place, by=["township_code"])

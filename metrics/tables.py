@@ -118,6 +118,13 @@ def township_frame(conn: Connection, scope: Scope, township_code: str | None = N
          "township_kind": pd.Series([], dtype="str")})
 
 
+def township_codes_in(conn: Connection, place) -> list[str]:
+    """The codes of the townships within ``place`` (``in_township``'s places), in code order."""
+    t = townships.c
+    return list(conn.execute(select(t.township_code).where(*in_township(t.township_code, place))
+                             .order_by(t.township_code)).scalars())
+
+
 def period_frame(periods: Sequence[Period]) -> pd.DataFrame:
     return pd.DataFrame({"period_code": [p.code for p in periods], "period_label": [p.label for p in periods]},
                         dtype="str")

@@ -26,17 +26,21 @@ page_header(frame, "总览", "overview")
 
 kpi_tiles(frame.query(kpis.kpi_tiles, period=frame.period, township_code=frame.township_code))
 
-recent = frame.query(clues.recent_activity, township_code=frame.township_code, days=7, first=list_rows_shown())
+recent = frame.query(clues.recent_activity, township_code=frame.township_code, days=7, first=0)  # the counts
 as_of = recent.get("as_of")
 st.subheader(f"近7天新增（截至 {as_of.isoformat() if as_of else '—'}）")
 left, right = st.columns(2)
 left.metric("新增线索", f"{recent['new_clues']}件", border=True)
 right.metric("新增立案", f"{recent['new_cases']}件", border=True)
-with st.expander("查看近7天新增线索与案件明细"):
-    show_table(frame, recent["clues"], "近7天新增线索", "overview_recent_clues",
-               warning_column="management_level", bool_columns=("is_supervised",), listed_first="最新受理的")
-    show_table(frame, recent["cases"], "近7天新增案件", "overview_recent_cases",
-               money_columns=("recovered_funds_wan_yuan",), listed_first="最新立案的")
+# the lists are read and drawn only once opened: the meeting's first screen is the numbers
+with st.expander("查看近7天新增线索与案件明细", key="overview_recent_details", on_change="rerun") as details:
+    if details.open:
+        listed = frame.query(clues.recent_activity, township_code=frame.township_code, days=7,
+                             first=list_rows_shown())
+        show_table(frame, listed["clues"], "近7天新增线索", "overview_recent_clues",
+                   warning_column="management_level", bool_columns=("is_supervised",), listed_first="最新受理的")
+        show_table(frame, listed["cases"], "近7天新增案件", "overview_recent_cases",
+                   money_columns=("recovered_funds_wan_yuan",), listed_first="最新立案的")
 
 st.subheader("红色及挂牌督办线索（在办）")
 priority = frame.query(clues.priority_clues, period=frame.period, township_code=frame.township_code,

@@ -87,6 +87,22 @@ def test_overview_shows_tiles_with_year_on_year_and_the_interview_flag():
     assert figure_titled(app, "各乡镇逾期整改事项").data[0].type == "bar"
 
 
+def test_overview_lists_the_weeks_new_clues_and_cases_only_once_their_details_are_opened():
+    app = open_app("overview")
+    shown = metrics_shown(app)
+    assert (shown["新增线索"], shown["新增立案"]) == ("19件", "3件")  # the sample's 2026-11-09..15
+    assert not any("案件编号" in d.value.columns or "线索来源" in d.value.columns for d in app.dataframe)
+    assert app.session_state["overview_recent_details"] is False
+    app.session_state["overview_recent_details"] = True  # the user opens 查看近7天新增线索与案件明细
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    listed_clues = next(d.value for d in app.dataframe if "线索来源" in d.value.columns)
+    listed_cases = next(d.value for d in app.dataframe if "案件编号" in d.value.columns)
+    assert len(listed_clues) == 19 and len(listed_cases) == 3
+    assert listed_clues["线索编号"].iloc[0] == "990101-XS-2026-00760"  # the newest first
+    assert listed_cases["案件编号"].tolist() == ["990101-AJ-2026-0090", "990101-AJ-2026-0089", "990101-AJ-2026-0088"]
+
+
 def test_rectification_overdue_list_carries_red_warnings_and_days_overdue():
     app = open_app("rectification", granularity="季", period="2024年第三季度")
     overdue = next(d.value for d in app.dataframe if "预警" in d.value.columns and "逾期天数(天)" in d.value.columns)

@@ -312,6 +312,15 @@ def test_recent_activity_counts_every_new_clue_and_lists_the_first(engine):
     assert len(first["cases"]) == 1
 
 
+def test_recent_activity_of_no_rows_counts_without_listing(engine):
+    every = clues.recent_activity(engine, COUNTY, days=400)
+    counted = clues.recent_activity(engine, COUNTY, days=400, first=0)  # 总览's closed 明细
+    assert (counted["as_of"], counted["new_clues"], counted["new_cases"]) == (
+        every["as_of"], every["new_clues"], every["new_cases"])
+    assert counted["clues"].empty and counted["cases"].empty
+    assert list(counted["clues"].columns) == list(every["clues"].columns)
+
+
 def test_rectification_by_source(engine):
     table = rectification.rectification_by_source(engine, COUNTY, as_of=AS_OF).set_index("issue_source")
     assert len(table) == 6

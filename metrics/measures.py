@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Table, and_, case, func, not_, or_, select
+from sqlalchemy import Connection, Integer, Table, and_, case, func, literal, not_, or_, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from metrics.periods import Period
@@ -51,7 +51,7 @@ from warehouse.schema import (
 
 RED = "红"
 DATED, AS_OF, QUARTERS = "dated", "as_of", "quarters"
-_DIRECT_PERIODS = 3  # up to this many distinct periods are queried one by one; more share one month-bucket query
+_DIRECT_PERIODS = 3  # up to this many distinct periods are read as spans of one statement; more share one month-bucket query
 _AS_OF_PER_SCAN = 12  # as-of dates computed in one scan of the rectification items
 
 
@@ -233,14 +233,30 @@ def _of_townships_on_days(source: Source, township) -> list:
     return in_township(source.township_column, township)
 
 
-def _dated_rows(conn, source: Source, measures, start: date, end: date, township, groups: Sequence[str]) -> list:
+def _dated_select(source: Source, measures, start: date, end: date, township, groups: Sequence[str], *head):
     columns = [source.column(name) for name in groups]
-    statement = (select(*columns, *(aggregate_column(m, None, m.name) for m in measures))
+    statement = (select(*head, *columns, *(aggregate_column(m, None, m.name) for m in measures))
                  .select_from(source.from_clause)
                  .where(source.date_column >= start, source.date_column <= end, *_of_townships_on_days(source, township)))
-    if columns:
-        statement = statement.group_by(*columns)
-    return conn.execute(statement).all()
+    return statement.group_by(*columns) if columns else statement
+
+
+def _dated_rows(conn, source: Source, measures, start: date, end: date, township, groups: Sequence[str]) -> list:
+    return conn.execute(_dated_select(source, measures, start, end, township, groups)).all()
+
+
+def _dated_rows_of_spans(conn, source: Source, measures, spans: Sequence[tuple[date, date]], township,
+                         groups: Sequence[str]) -> list[list]:
+    """``_dated_rows`` of each (start, end) span, read in one statement (a UNION ALL, each part its own index
+    ranges): a period with its 同比 and 环比 bases is one round trip, not three (about 1 ms each on PostgreSQL)."""
+    if len(spans) == 1:
+        return [_dated_rows(conn, source, measures, *spans[0], township, groups)]
+    parts = [_dated_select(source, measures, start, end, township, groups, literal(step, Integer).label("span"))
+             for step, (start, end) in enumerate(spans)]
+    found: list[list] = [[] for _ in spans]
+    for row in conn.execute(union_all(*parts)):
+        found[row[0]].append(row[1:])
+    return found
 
 
 def _dated_totals(conn, source: Source, measures, periods: Sequence[Period], township, by: list[str]) -> Totals:
@@ -248,9 +264,10 @@ def _dated_totals(conn, source: Source, measures, periods: Sequence[Period], tow
     width = len(by)
     distinct = list(dict.fromkeys(periods))
     if len(distinct) <= _DIRECT_PERIODS:
-        # a few periods (a KPI with its 同比/环比 bases): one plain range query each, no month buckets
-        for period in distinct:
-            for row in _dated_rows(conn, source, measures, period.start, period.end, township, by):
+        # a few periods (a KPI with its 同比/环比 bases): a plain range read each, no month buckets
+        spans = [(period.start, period.end) for period in distinct]
+        for period, rows in zip(distinct, _dated_rows_of_spans(conn, source, measures, spans, township, by)):
+            for row in rows:
                 add_into(totals, (period.code, tuple(row[:width])), row[width:])
         return totals
     # a series: month buckets over the whole span in one query, added up into each period
@@ -283,12 +300,14 @@ def _running_totals(conn, source: Source, measures, periods: Sequence[Period], t
     # every period's whole months in one read of the summary (the tiles' period, 同比 and 环比: one, not three)
     every_month = list(dict.fromkeys(month for months, _cut in cuts.values() for month in months))
     whole = summaries.dated_totals(conn, measures, every_month, township, by) if every_month else {}
-    for period, (months, cut_month) in cuts.items():
+    days = _dated_rows_of_spans(conn, source, measures, [(cut_month, period.end) for period, (_months, cut_month)
+                                                         in cuts.items()], township, by)
+    for (period, (months, _cut_month)), rows in zip(cuts.items(), days):
         codes = {month.code for month in months}
         for (month, key), values in whole.items():
             if month in codes:
                 add_into(totals, (period.code, key), values)
-        for row in _dated_rows(conn, source, measures, cut_month, period.end, township, by):
+        for row in rows:
             add_into(totals, (period.code, tuple(row[:width])), row[width:])
     return totals
 

@@ -42,7 +42,8 @@ def _latest_event_date(conn: Connection, known: tuple = ()) -> date | None:
     """The latest received, filed, fed-back or completed date in the facts (``known``: maxima already read)."""
     columns = (clues.c.received_date, cases.c.filed_date, rectification_items.c.feedback_date,
                rectification_items.c.completed_date)
-    dates = list(known) + [conn.execute(select(func.max(column))).scalar() for column in columns[len(known):]]
+    dates = list(known) + list(conn.execute(select(*(select(func.max(column)).scalar_subquery()
+                                                     for column in columns[len(known):]))).one())  # one round trip
     dates = [as_date(d) for d in dates if d is not None]
     return max(dates) if dates else None
 
@@ -85,11 +86,12 @@ def data_freshness(engine: Engine, scope: Scope) -> dict[str, Any]:
     b = load_batches.c
     with engine.connect() as conn:
         as_of = data_as_of(conn)
-        batches = conn.execute(select(func.count(b.batch_id))).scalar() or 0
-        last = conn.execute(select(b.batch_id, b.loaded_at, b.file_name).order_by(b.batch_id.desc()).limit(1)).first()
+        counted = select(func.count(b.batch_id)).scalar_subquery().label("batches")
+        last = conn.execute(select(b.batch_id, b.loaded_at, b.file_name, counted)
+                            .order_by(b.batch_id.desc()).limit(1)).first()  # no row: no batch
     return {"data_as_of": as_of, "last_batch_id": last.batch_id if last else None,
             "last_loaded_at": last.loaded_at if last else None, "last_file_name": last.file_name if last else None,
-            "batches": int(batches)}
+            "batches": int(last.batches) if last else 0}
 
 
 def latest_period(engine: Engine, scope: Scope, *, granularity: str = "quarter") -> Period:
@@ -108,9 +110,9 @@ def available_years(engine: Engine, scope: Scope) -> list[int]:
 def data_years(conn: Connection) -> list[int]:
     """The years from the first to the last that have data, ascending ([] when empty): the periods offered."""
     last = data_as_of(conn)
-    firsts = [conn.execute(select(func.min(col))).scalar()
-              for col in (clues.c.received_date, cases.c.filed_date, rectification_items.c.feedback_date)]
-    survey_first = conn.execute(select(func.min(satisfaction_surveys.c.survey_year))).scalar()
+    *firsts, survey_first = conn.execute(select(*(select(func.min(column)).scalar_subquery() for column in (
+        clues.c.received_date, cases.c.filed_date, rectification_items.c.feedback_date,
+        satisfaction_surveys.c.survey_year)))).one()  # each an index seek, in one round trip
     years = [as_date(d).year for d in firsts if d is not None]
     if survey_first is not None:
         years.append(int(survey_first))

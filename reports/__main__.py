@@ -21,9 +21,16 @@ logger = logging.getLogger(__spec__.name if __spec__ else __name__)
 
 
 def _engine(url: str | None):
+    """The warehouse at ``url`` (None: the configured one), its townships' chart colours registered as the app
+    registers them (``ui.frame``): a bulletin made here draws each township in the colour it has on the pages."""
+    from charts import theme
+    from metrics.places import township_codes
+    from metrics.scope import Scope
     from warehouse.engine import get_engine
 
-    return get_engine(url or None)
+    engine = get_engine(url or None)
+    theme.register_townships(township_codes(engine, Scope.county())["township_code"])
+    return engine
 
 
 def _scope(user: str, county_code: str | None = None):

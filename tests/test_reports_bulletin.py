@@ -280,6 +280,39 @@ def test_the_command_line_writes_the_same_kind_of_bulletin_and_archives_it(writa
     assert archived_bytes(engine, Scope.county(), bulletin_id=newest.bulletin_id) == out.read_bytes()
 
 
+def test_a_bulletin_made_on_the_command_line_draws_each_township_in_its_colour_on_the_ranking_page(
+        writable_sample_url, tmp_path, monkeypatch, pages_registered_by_navigation):
+    import reports.png
+    from charts import theme
+    from reports.__main__ import main
+    from tests.app_helpers import figure_titled, open_app
+
+    drawn = []  # the bulletin's own figures, as it hands them to the real renderer (imported where it draws)
+    real_png = reports.png.chart_png
+
+    def recording_chart_png(figure, **options):
+        drawn.append(figure)
+        return real_png(figure, **options)
+
+    monkeypatch.setattr(reports.png, "chart_png", recording_chart_png)
+    theme.register_townships([])  # a fresh process: nothing registered
+    out = tmp_path / "通报.docx"
+    assert main(["bulletin", "--quarter", "2024Q3", "--out", str(out), "--db", writable_sample_url]) == 0
+    (bulletin_chart,) = [f for f in drawn if "各乡镇综合得分排名" in f.layout.title.text]
+
+    def colour_of_each_township(fig):
+        return {label.split(". ")[1].removesuffix("（建议约谈）"): colour
+                for label, colour in zip(fig.data[0].y, fig.data[0].marker.color)}
+
+    in_bulletin = colour_of_each_township(bulletin_chart)
+    theme.register_townships([])
+    monkeypatch.setenv("DASHBOARD_DB_URL", writable_sample_url)
+    on_the_page = colour_of_each_township(figure_titled(open_app("ranking", granularity="季", period="2024年第三季度"),
+                                                        "2024年第三季度乡镇综合排名"))
+    assert len(in_bulletin) == 12 and in_bulletin == on_the_page
+    assert len(set(in_bulletin.values())) == 12  # twelve townships, twelve colours
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _stop_browser_after_module():
     yield

@@ -74,6 +74,21 @@ def test_clicking_a_month_of_the_quarter_drills_into_it(page, app_server):
     assert_only_own_host(page, app_server)
 
 
+def test_the_weeks_new_clues_and_cases_are_listed_once_their_details_are_opened(page, app_server):
+    page.goto(f"{app_server}/?granularity=季&period=2024年第三季度")
+    wait_for_page(page, "总览")
+    expect()(page.get_by_text("红色及挂牌督办线索（在办）")).to_be_visible(timeout=TIMEOUT)
+    tables = page.locator("[data-testid=stDataFrame]")
+    expect()(tables).to_have_count(2, timeout=TIMEOUT)  # the open priority clues and 报送情况: the lists wait
+    details = page.locator("[data-testid=stExpander]")
+    expect()(details.locator("[data-testid=stDataFrame]")).to_have_count(0)
+    page.get_by_text("查看近7天新增线索与案件明细").click()  # the expander reruns the page, which reads them
+    expect()(details.locator("[data-testid=stDataFrame]")).to_have_count(2, timeout=TIMEOUT)
+    expect()(tables).to_have_count(4)
+    expect()(details.get_by_text("990101-XS-2026-00760")).to_be_attached(timeout=TIMEOUT)  # the newest clue (a canvas grid)
+    expect()(page.locator("[data-testid=stException]")).to_have_count(0)
+
+
 def test_meeting_mode_hides_the_sidebar_and_steps_through_the_agenda_with_next(page, app_server):
     page.goto(f"{app_server}/?meeting=1&granularity=年&period=2024年")
     wait_for_page(page, "总览")

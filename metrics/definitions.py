@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from metrics.measures import AS_OF, MEASURES, SOURCES
@@ -82,8 +83,18 @@ class Metric:
         return self.value_from(row[self.numerator], row[self.denominator] if self.denominator else None)
 
     def column_of(self, table: pd.DataFrame) -> pd.Series:
-        """The metric for every row of a measure table: float64 for rates and sums (NaN without a base), else int64."""
-        denominators = table[self.denominator].tolist() if self.denominator else [None] * len(table)
+        """The metric for every row of a measure table: float64 for rates and sums (NaN without a base), else int64.
+
+        A rate is ``value_from``'s num/den as one array division (the same IEEE quotient per row: a 全市 ranking's
+        4,800 rows took 1.5 ms a rate row by row); sums keep Python's round, whose halves numpy's does not share."""
+        if self.denominator:
+            numerators = table[self.numerator].to_numpy(dtype="float64")
+            denominators = table[self.denominator].to_numpy(dtype="float64")
+            based = (denominators != 0) & ~np.isnan(denominators)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rates = np.where(based, numerators / np.where(based, denominators, 1.0), np.nan)
+            return pd.Series(rates, index=table.index, dtype="float64")
+        denominators = [None] * len(table)
         values = [self.value_from(n, d) for n, d in zip(table[self.numerator].tolist(), denominators)]
         dtype = "int64" if self.kind == "count" else "float64"
         return pd.Series([float("nan") if v is None else v for v in values], index=table.index, dtype=dtype)

@@ -24,7 +24,8 @@ def rows_of(conn: Connection, statement, *, whole_numbers: Sequence[str] = (), m
     # column by column: a list of Rows makes pandas look each row up as a mapping first (1 s for 30,000 rows)
     frame = pd.DataFrame(dict(zip(names, zip(*rows))) if rows else {name: [] for name in names}, columns=names)
     for column in whole_numbers:
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0).astype("int64")
+        if frame[column].dtype != np.int64:  # whole numbers and no NULL are int64 already (a summary's columns)
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0).astype("int64")
     for column in money:
         frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0.0).astype("float64")
     return frame

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 
+from metrics.cache import cached
 from metrics.definitions import METRICS
 from metrics.measures import measure_table
 from metrics.periods import Period
@@ -49,6 +50,11 @@ def case_breakdown(engine: Engine, scope: Scope, *, dimension: str, period: Peri
         raise ValueError(f"案件不能按“{dimension}”分类")
     township = scope.narrowed_to(township_code)
     column = {"township": "township_code", "village": "village_code"}.get(dimension, dimension)
+    if column in _KINDS:  # the three kinds share one read (the page draws all three)
+        table = (_cases_by_kind(engine, scope, period=period, township_code=township_code)
+                 .groupby(column, as_index=False, sort=True, dropna=False)[list(_CASE_MEASURES)].sum())
+        table = categorised(table, column, CASE_DIMENSIONS[dimension], "case_count")
+        return _with_share(table)
     with engine.connect() as conn:
         table = measure_table(conn, _CASE_MEASURES, [period], township, by=[column]).drop(columns="period_code")
         if dimension == "township":
@@ -58,8 +64,23 @@ def case_breakdown(engine: Engine, scope: Scope, *, dimension: str, period: Peri
         elif dimension == "village":
             table = _village_names(conn, table)
             table = table.sort_values(["case_count", "category"], ascending=[False, True], kind="stable")
-        else:
-            table = categorised(table, column, CASE_DIMENSIONS[dimension], "case_count")
+    return _with_share(table)
+
+
+_KINDS = ("problem_domain", "discovery_method", "violation_type")
+
+
+@cached
+def _cases_by_kind(engine: Engine, scope: Scope, *, period: Period, township_code: str | None = None) -> pd.DataFrame:
+    """DataFrame[problem_domain, discovery_method, violation_type, *_CASE_MEASURES]: the period's cases per
+    combination of the three kinds, which ``case_breakdown`` sums per kind (one read for the page's three charts,
+    not three; about 1 ms a statement on PostgreSQL)."""
+    with engine.connect() as conn:
+        return measure_table(conn, _CASE_MEASURES, [period], scope.narrowed_to(township_code),
+                             by=list(_KINDS)).drop(columns="period_code")
+
+
+def _with_share(table: pd.DataFrame) -> pd.DataFrame:
     table = table.fillna({"people_count": 0, "recovered_funds_wan_yuan": 0.0})
     table["people_count"] = table["people_count"].astype("int64")
     table["recovered_funds_wan_yuan"] = table["recovered_funds_wan_yuan"].astype("float64").round(2)

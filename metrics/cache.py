@@ -164,9 +164,12 @@ def cached_call(function: Callable, engine: Engine, scope, *, version: tuple | N
     """Return ``function(engine, scope, **arguments)`` through the cache.
 
     ``version`` is the data version when the caller has just read it (the dashboard's frame reads
-    it once per run); without it it is read here, one small query. While the function runs, what it reads
-    under that version may be remembered under it too (``version_in_use``): its result is stored under it.
+    it once per run); without it, the version of the cached call this one runs inside (on the same engine), else
+    it is read here, one small query. While the function runs, what it reads under that version may be remembered
+    under it too (``version_in_use``): its result is stored under it, and so is a cached call it makes.
     """
+    if version is None:
+        version = version_in_use(str(engine.url))
     key = result_key(function, engine, scope, arguments, version)
     stored = _STORE.get(key, _MISSING)
     if stored is _MISSING:

@@ -194,3 +194,34 @@ def test_under_cached_call_the_datas_last_day_is_remembered_under_the_calls_vers
     with engine.connect() as conn:
         assert cached == [data_as_of(conn)] * 2 and cached[0] is not None  # the same day as read outside it
     assert ran and not [statement for statement in ran if "load_batches" in statement]
+
+
+def test_a_cached_call_inside_another_is_stored_under_its_version_without_reading_it_again(engine):
+    """建议约谈's look-back and the breakdowns' shared read are cached calls inside cached calls: each read the data
+    version again, a statement each."""
+    from sqlalchemy import event
+
+    from warehouse.engine import data_version
+
+    inner_runs: list[int] = []
+
+    def inner(engine, scope, *, quarter):
+        inner_runs.append(1)
+        return kpis.metric_value(engine, scope, metric="clue_count", period=quarter)
+
+    def outer(engine, scope, *, quarter):
+        return cached_call(inner, engine, scope, quarter=quarter) + 1
+
+    ran: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        ran.append(statement)
+
+    version = data_version(engine)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert cached_call(outer, engine, COUNTY, version=version, quarter=Q3) == 10  # the 9 clues of Q3, + 1
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert ran and not [statement for statement in ran if "load_batches" in statement]
+    assert cached_call(inner, engine, COUNTY, version=version, quarter=Q3) == 9 and len(inner_runs) == 1  # stored

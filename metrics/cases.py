@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 
@@ -51,10 +52,7 @@ def case_breakdown(engine: Engine, scope: Scope, *, dimension: str, period: Peri
     township = scope.narrowed_to(township_code)
     column = {"township": "township_code", "village": "village_code"}.get(dimension, dimension)
     if column in _KINDS:  # the three kinds share one read (the page draws all three)
-        table = (_cases_by_kind(engine, scope, period=period, township_code=township_code)
-                 .groupby(column, as_index=False, sort=True, dropna=False)[list(_CASE_MEASURES)].sum())
-        table = categorised(table, column, CASE_DIMENSIONS[dimension], "case_count")
-        return _with_share(table)
+        return _kind_breakdown(_cases_by_kind(engine, scope, period=period, township_code=township_code), column)
     with engine.connect() as conn:
         table = measure_table(conn, _CASE_MEASURES, [period], township, by=[column]).drop(columns="period_code")
         if dimension == "township":
@@ -78,6 +76,32 @@ def _cases_by_kind(engine: Engine, scope: Scope, *, period: Period, township_cod
     with engine.connect() as conn:
         return measure_table(conn, _CASE_MEASURES, [period], scope.narrowed_to(township_code),
                              by=list(_KINDS)).drop(columns="period_code")
+
+
+def _kind_breakdown(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``case_breakdown``'s frame for one kind from ``_cases_by_kind``'s rows: summed per kind, the vocabulary's kinds
+    in order and zero-filled, any other after them by count (ties in the kind's order), with each kind's share of
+    the cases. In plain Python: a few dozen rows, for which pandas' groupby, fillna, astype and round took 4-5 ms a
+    breakdown; funds are rounded as pandas rounds (numpy's round, not Python's)."""
+    sums: dict = {}
+    for key, *values in zip(table[column].tolist(), *(table[name].tolist() for name in _CASE_MEASURES)):
+        summed = sums.setdefault(None if key is None or key != key else key, [0, 0, 0.0])
+        for position, value in enumerate(values):
+            summed[position] += 0 if value is None or value != value else value
+    known = CASE_DIMENSIONS[column]
+    extra = sorted((key for key in sums if key not in known), key=lambda key: (key is None, str(key)))
+    extra.sort(key=lambda key: -sums[key][0])  # stable: ties keep the kind's order
+    keys = [*known, *extra]
+    rows = [sums.get(key, [0, 0, 0.0]) for key in keys]
+    counts = [int(row[0]) for row in rows]
+    total = sum(counts)
+    return pd.DataFrame({
+        "category": pd.Series(keys, dtype="str"),
+        "case_count": np.array(counts, dtype="int64"),
+        "people_count": np.array([int(row[1]) for row in rows], dtype="int64"),
+        "recovered_funds_wan_yuan": np.round(np.array([float(row[2]) for row in rows], dtype="float64"), 2),
+        "share": (np.array(counts, dtype="float64") / total) if total else np.full(len(keys), np.nan),
+    })
 
 
 def _with_share(table: pd.DataFrame) -> pd.DataFrame:

@@ -86,7 +86,7 @@ class Metric:
         """The metric for every row of a measure table: float64 for rates and sums (NaN without a base), else int64.
 
         A rate is ``value_from``'s num/den as one array division (the same IEEE quotient per row: a 全市 ranking's
-        4,800 rows took 1.5 ms a rate row by row); sums keep Python's round, whose halves numpy's does not share."""
+        4,800 rows took 0.66 ms a rate row by row, 0.11 ms so); sums keep Python's round, whose halves numpy's does not share."""
         if self.denominator:
             numerators = table[self.numerator].to_numpy(dtype="float64")
             denominators = table[self.denominator].to_numpy(dtype="float64")

@@ -161,7 +161,8 @@ def priority_clues(engine: Engine, scope: Scope, *, period: Period, township_cod
         table = _clue_rows(conn, where, [c.is_supervised.desc(), c.received_date, c.clue_id], first,
                            across_counties=scope.every_county)
     table = masked(table, "reported_person_name", scope)
-    table["handling_status"] = [_clue_status_at(status, as_date(closed), period.end)
+    day = period.end  # a property that builds the next period: once, not per listed clue
+    table["handling_status"] = [_clue_status_at(status, as_date(closed), day)
                                 for status, closed in zip(table["handling_status"], table["closed_date"])]
     return table[["clue_id", "received_date", "township_name", "village_name", "problem_domain",
                   "management_level", "is_supervised", "handling_status", "reported_person_name", "summary"]]

@@ -31,28 +31,40 @@ def status_matrix(status: pd.DataFrame, ledger_kind: str | None = None) -> pd.Da
 
 def county_matrix(status: pd.DataFrame, county_names: dict[str, str]) -> pd.DataFrame:
     """Return one row per county and one column per period (all ledgers): 齐全, or how many of its townships
-    have a ledger 未报送 (未报送：3个乡镇), else 迟报, else 未到期: a prefecture's 1,200 townships as 100 rows."""
+    have a ledger 未报送 (未报送：3个乡镇), else 迟报, else 未到期: a prefecture's 1,200 townships as 100 rows.
+    One pass over the rows in plain Python, as ``_township_cells``: 15,600 rows took 23 ms of pandas steps."""
     if status.empty:
         return pd.DataFrame(columns=["县（市、区）"])
-    months = status[status["ledger_kind"] != reporting.QUARTERLY_LEDGER]
-    rank = months["reporting_status"].map(_WORST_RANK)  # NaN: arrived or zero
-    worst = (months.assign(rank=rank).groupby(["township_code", "period_code"], sort=False)["rank"].min()
-             .reset_index())  # each township's worst ledger that month
-    worst["county_code"] = worst["township_code"].str[:6]
-    counted = (worst.dropna(subset=["rank"]).groupby(["county_code", "period_code", "rank"]).size()
-               .rename("townships").reset_index().sort_values("rank").drop_duplicates(["county_code", "period_code"]))
-    every = worst[["county_code", "period_code"]].drop_duplicates().merge(
-        counted, on=["county_code", "period_code"], how="left")
-    named = every["rank"].notna()
-    every["cell"] = "齐全"
-    every.loc[named, "cell"] = [f"{_WORST_FIRST[int(r)]}：{int(n)}个乡镇" for r, n in zip(every.loc[named, "rank"],
-                                                                                       every.loc[named, "townships"])]
-    matrix = every.pivot(index="county_code", columns="period_code", values="cell")
-    matrix = matrix.reindex(sorted(set(every["county_code"])))  # counties in code order
-    matrix.index = [county_names.get(code, code) for code in matrix.index]
-    matrix = matrix.rename_axis("县（市、区）").reset_index()
-    matrix.columns.name = None
-    return matrix
+    worst: dict[tuple[str, str], int | None] = {}  # (township, month) → the rank of its worst ledger (None: none)
+    for code, kind, period, state in zip(*(status[c].tolist() for c in (
+            "township_code", "ledger_kind", "period_code", "reporting_status"))):
+        if kind == reporting.QUARTERLY_LEDGER:
+            continue
+        rank = _WORST_RANK.get(state)
+        if (code, period) not in worst:
+            worst[(code, period)] = rank
+        elif rank is not None and (worst[(code, period)] is None or rank < worst[(code, period)]):
+            worst[(code, period)] = rank
+    counted: dict[tuple[str, str], list] = {}  # (county, month) → [the worst rank of its townships, how many]
+    for (code, period), rank in worst.items():
+        cell = counted.setdefault((code[:6], period), [None, 0])
+        if rank is None:
+            continue
+        if cell[0] is None or rank < cell[0]:
+            cell[0], cell[1] = rank, 1
+        elif rank == cell[0]:
+            cell[1] += 1
+    periods = sorted({period for _county, period in counted})
+    counties = sorted({county for county, _period in counted})  # in code order
+
+    def text(cell):
+        if cell is None:
+            return None
+        return "齐全" if cell[0] is None else f"{_WORST_FIRST[cell[0]]}：{cell[1]}个乡镇"
+
+    rows = [[county_names.get(county, county), *(text(counted.get((county, period))) for period in periods)]
+            for county in counties]
+    return pd.DataFrame(rows, columns=["县（市、区）", *periods], dtype="str")
 
 
 def _township_cells(status: pd.DataFrame, ledger_kind: str | None) -> tuple[dict, list[tuple[str, str]]]:

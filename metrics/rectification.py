@@ -26,7 +26,7 @@ from metrics.tables import (
     in_township,
     masked,
     rows_of,
-    summed_by_county,
+    township_codes_in,
     township_frame,
     township_label,
     village_name_of,
@@ -78,10 +78,16 @@ def rectification_by_county(engine: Engine, scope: Scope, *, as_of: date) -> pd.
     rectification_completion_rate, due_items, on_time_items, on_time_completion_rate, overdue_items,
     recurring_items]: each county in scope as of the date, its townships' items summed (a 市级 user's
     全市 view: 100 counties side by side, not 1,200 townships), sorted like ``rectification_by_township``."""
-    towns = rectification_by_township(engine, scope, as_of=as_of)
+    place = scope.narrowed_to(None)
     with engine.connect() as conn:
         names = county_names(conn)
-    return _rated(summed_by_county(towns, list(_BY_TOWNSHIP), names), "county_code", "county_name")
+        counties = sorted({code[:6] for code in township_codes_in(conn, place)})  # every county with townships
+        table = _as_of_table(conn, _BY_TOWNSHIP, as_of, place, ["county_code"])  # the per-county summary's rows
+    table = pd.DataFrame({"county_code": pd.array(counties, dtype="str")}).merge(table, on="county_code", how="left")
+    for measure in _BY_TOWNSHIP:
+        table[measure] = table[measure].fillna(0).astype("int64")
+    table["county_name"] = table["county_code"].map(names).fillna(table["county_code"]).astype("str")
+    return _rated(table, "county_code", "county_name")
 
 
 def _status_as_of(as_of: date) -> ColumnElement:

@@ -59,7 +59,7 @@ from sqlalchemy import (
 )
 
 from metrics.definitions import RANKING_METRICS, get_metric
-from metrics.measures import AS_OF, DATED, MEASURES, SOURCES, Measure, Source, Totals, aggregate_column
+from metrics.measures import AS_OF, DATED, MEASURES, SOURCES, Measure, Source, Totals, add_into, aggregate_column
 from metrics.periods import Period
 from metrics.reporting import MONTHLY_LEDGERS, rebuild_arrivals
 from metrics.tables import as_text, counties_within, in_township, rows_of, township_codes_in
@@ -69,7 +69,8 @@ from warehouse.engine import insert_columns
 
 _m, _r, _s = schema.summary_periods.c, schema.summary_rectification.c, schema.summary_rectification_sources.c
 SUMMARISED_GROUPS = ({"township_code"}, set())  # the groupings the summaries answer
-AS_OF_ONLY_GROUPS = ({"issue_source"},)  # … and those the as-of ones answer too (summary_rectification_sources)
+AS_OF_ONLY_GROUPS = ({"issue_source"}, {"county_code"})  # … and those the as-of ones answer too
+# (summary_rectification_sources; the per-county summary, for whole counties: a prefecture's counties side by side)
 # the fact tables the arrivals summary reads (报送情况: every ledger a township reports)
 ARRIVAL_TABLES = frozenset(table.name for table, _date in MONTHLY_LEDGERS.values()) | {schema.satisfaction_surveys.name}
 # the fact tables the summaries read (a load of any other table leaves them as they are)
@@ -353,12 +354,14 @@ def as_of_totals(conn: Connection, measures: Sequence[Measure], periods: Sequenc
     """``metrics.measures``' as-of totals, from ``summary_rectification``: each township's latest row on or
     before the period's as-of date (by 问题来源: from ``summary_rectification_sources``, each township's and
     source's latest row, summed per source). A group with nothing to count by then is not a row of it.
-    Whole counties not grouped by township (a county's tiles, a prefecture's) read the per-county summaries:
-    a row per county (and source), not per township (1,200 of a prefecture, 7,200 by source)."""
+    Whole counties not grouped by township (a county's tiles, a prefecture's, its counties side by side) read the
+    per-county summaries: a row per county (and source), not per township (1,200 of a prefecture, 7,200 by
+    source)."""
     if list(by) == ["issue_source"]:
         return _as_of_totals_by_source(conn, measures, periods, township, as_of_of)
     t = schema.townships.c
-    per_county = not by and _of_whole_counties(township)
+    by_county = list(by) == ["county_code"]  # whole counties: their own rows; a township: its rows, named by county
+    per_county = (not by or by_county) and _of_whole_counties(township)
     if per_county:
         summary = schema.summary_rectification_counties
         places = counties_within(township).subquery("counties_in_scope")
@@ -373,10 +376,11 @@ def as_of_totals(conn: Connection, measures: Sequence[Measure], periods: Sequenc
             [row] = conn.execute(select(*(func.sum(c[m.name]) for m in measures)).select_from(latest)).all()
             totals[(period.code, ())] = [int(value or 0) for value in row]
             continue
-        for row in conn.execute(select(c.township_code, *(c[m.name] for m in measures)).select_from(latest)).all():
+        place_code = c.county_code if per_county else c.township_code
+        for row in conn.execute(select(place_code, *(c[m.name] for m in measures)).select_from(latest)).all():
             values = [value or 0 for value in row[1:]]
-            if any(values):  # one row per township and day: nothing to add up
-                totals[(period.code, (row[0],))] = values
+            if any(values):  # one row per place and day: nothing to add up (but a township's under its county)
+                add_into(totals, (period.code, (row[0][:6] if by_county else row[0],)), values)
     return totals
 
 

@@ -184,15 +184,17 @@ def test_a_correction_and_its_undo_rebuild_the_summaries(county, tmp_path):
 
 @pytest.mark.parametrize("measure", sorted(m for m in SUMMARISED if SOURCES[MEASURES[m].source].rule == AS_OF))
 def test_every_as_of_measure_is_summarised_on_each_of_its_days(sample_engine, measure):
-    """Every day of 2025 (not only period ends): the as-of figures per township and per 问题来源, both ways."""
+    """Every day of 2025 (not only period ends): the as-of figures per township, per 问题来源 and per county (the
+    county's own summary; a township's rows under its county), both ways."""
     with sample_engine.connect() as conn:
         days = pd.date_range("2025-01-01", "2025-12-31", freq="D").date
         months = [Period.containing("month", d) for d in days]
         for day, month in zip(days[::7], months[::7]):
-            for by in (["township_code"], ["issue_source"]):
-                both = [measure_table(conn, [measure], [month], "990101", by=by,
+            for by, place in ((["township_code"], "990101"), (["issue_source"], "990101"), (["county_code"], "990101"),
+                              (["county_code"], None), (["county_code"], "990101203")):
+                both = [measure_table(conn, [measure], [month], place, by=by,
                                       as_of_of=lambda _p, d=day: d, from_summaries=flag) for flag in (True, False)]
-                pd.testing.assert_frame_equal(*both, obj=f"{measure} by {by} as of {day}")
+                pd.testing.assert_frame_equal(*both, obj=f"{measure} by {by} in {place} as of {day}")
 
 
 def test_a_rebuild_of_every_county_at_once_and_of_one_give_the_same_summaries(empty_engine):

@@ -13,7 +13,7 @@ from metrics.freshness import as_of_rule, data_as_of
 from metrics.measures import measure_table
 from metrics.periods import Period
 from metrics.scope import Scope
-from metrics.tables import county_names, period_frame, summed_by_county, township_frame
+from metrics.tables import county_names, period_frame, township_codes_in, township_frame
 
 OVERVIEW_TILES = ("clue_count", "case_count", "people_handled", "recovered_funds", "rectification_completion_rate",
                   "satisfaction_rate")
@@ -118,9 +118,14 @@ def metric_by_county(engine: Engine, scope: Scope, *, metric: str, period: Perio
     1,200 townships make no chart), each from its townships' measures summed (a rate: the sums' ratio), in code
     order."""
     definition = get_metric(metric)
+    place = scope.narrowed_to(None)
     with engine.connect() as conn:
-        towns = _measures_by_township(conn, scope, metric, period)
+        counties = sorted({code[:6] for code in township_codes_in(conn, place)})  # every county with townships
+        table = metric_table(conn, [metric], [period], place, by=["county_code"]).drop(columns="period_code")
         names = county_names(conn)
-    table = summed_by_county(towns, list(definition.measures), names)
+    table = pd.DataFrame({"county_code": pd.array(counties, dtype="str")}).merge(table, on="county_code", how="left")
+    for measure in definition.measures:
+        table[measure] = table[measure].fillna(0)
+    table["county_name"] = table["county_code"].map(names).fillna(table["county_code"]).astype("str")
     table[metric] = definition.column_of(table)
     return table[["county_code", "county_name", metric]]

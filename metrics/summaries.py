@@ -68,9 +68,10 @@ from warehouse import vocabulary as vocab
 from warehouse.engine import insert_columns
 
 _m, _r, _s = schema.summary_periods.c, schema.summary_rectification.c, schema.summary_rectification_sources.c
-SUMMARISED_GROUPS = ({"township_code"}, set())  # the groupings the summaries answer
-AS_OF_ONLY_GROUPS = ({"issue_source"}, {"county_code"})  # … and those the as-of ones answer too
-# (summary_rectification_sources; the per-county summary, for whole counties: a prefecture's counties side by side)
+# the groupings the summaries answer (by county: a prefecture's counties side by side, the townships' rows added up
+# in SQL, or the per-county as-of summary's own rows)
+SUMMARISED_GROUPS = ({"township_code"}, set(), {"county_code"})
+AS_OF_ONLY_GROUPS = ({"issue_source"},)  # … and those the as-of ones answer too (summary_rectification_sources)
 # the fact tables the arrivals summary reads (报送情况: every ledger a township reports)
 ARRIVAL_TABLES = frozenset(table.name for table, _date in MONTHLY_LEDGERS.values()) | {schema.satisfaction_surveys.name}
 # the fact tables the summaries read (a load of any other table leaves them as they are)
@@ -326,7 +327,8 @@ def dated_totals(conn: Connection, measures: Sequence[Measure], periods: Sequenc
 
     The sums come back as floats (``_frame`` makes counts ints and money floats): a Decimal per row, which
     the ``Numeric`` column would give, is a third of the time of 3,600 rows (1,200 townships × 3 periods)."""
-    groups = [_m.township_code] if by else []
+    groups = {(): [], ("township_code",): [_m.township_code],
+              ("county_code",): [func.substr(_m.township_code, 1, 6)]}[tuple(by)]
     names = [m.name for m in measures]
     position = {name: i for i, name in enumerate(names)}
     statement = (select(_m.period_code, *groups, _m.measure, cast(func.sum(_m.value), Float))

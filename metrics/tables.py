@@ -43,17 +43,6 @@ def county_names(conn: Connection) -> dict[str, str]:
     return dict(conn.execute(select(counties.c.county_code, counties.c.county_name)).all())
 
 
-def summed_by_county(table: pd.DataFrame, columns: Sequence[str], names: dict[str, str], *,
-                     keys: Sequence[str] = ()) -> pd.DataFrame:
-    """DataFrame[*keys, county_code, county_name, *columns]: ``table``'s per-township ``columns`` (counts, never
-    rates) summed per county (the first six digits of ``township_code``) and ``keys``, in ``keys``' then county-code
-    order, each county named from ``names`` (``county_names``): a 市级 user's 全市, 100 counties, not 1,200 townships."""
-    table = table.assign(county_code=table["township_code"].str[:6].astype("str"))
-    summed = table.groupby([*keys, "county_code"], as_index=False, sort=True)[list(columns)].sum()
-    summed["county_name"] = summed["county_code"].map(names).fillna(summed["county_code"]).astype("str")
-    return summed[[*keys, "county_code", "county_name", *columns]]
-
-
 def township_label(across_counties: bool):
     """The 乡镇 column of an item list (``township_name``): the township's name, or 县·乡镇 when the list spans
     counties (a prefecture has a 城关镇 in many of them). Select it from ``with_county(...)``."""

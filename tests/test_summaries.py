@@ -53,9 +53,10 @@ def assert_summaries_match_the_facts(engine) -> int:
         rule = as_of_rule(last_day)
         period_sets = [_periods(), *[[p] for p in _running(last_day)]]
         places = _places(conn)
-        # per township for the whole warehouse and the county (every township's row), then each
+        # per township and per county for the whole warehouse and the county (every township's row), then each
         # township alone as its 乡镇 user reads it
-        cases = [(place, ["township_code"]) for place in places[:2]] + [(place, []) for place in places]
+        cases = ([(place, ["township_code"]) for place in places[:2]] + [(place, ["county_code"]) for place in places[:2]]
+                 + [(place, []) for place in places])
         for place, by in cases:
             for periods in period_sets:
                 facts = measure_table(conn, SUMMARISED, periods, place, by=by, as_of_of=rule, from_summaries=False)

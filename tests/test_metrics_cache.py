@@ -19,6 +19,7 @@ from metrics.ranking import quarterly_ranking
 from metrics.scope import Scope
 from metrics.summaries import rebuild_summaries
 from tests.metrics_fixture import A, B, C, add_batch, build_metrics_warehouse
+from tests.statements import statements_run
 from warehouse import schema
 
 Q3 = Period.quarter(2024, 3)
@@ -171,8 +172,6 @@ def test_the_ranking_read_twice_is_read_once_and_a_new_load_changes_it(engine):
 def test_under_cached_call_the_datas_last_day_is_remembered_under_the_calls_version(engine):
     """A data function running under cached_call reads the data's last day without reading the data version again
     (a page's nine reads of it were nine statements): under the version its result is stored with."""
-    from sqlalchemy import event
-
     from metrics.freshness import data_as_of
     from warehouse.engine import data_version
 
@@ -180,27 +179,17 @@ def test_under_cached_call_the_datas_last_day_is_remembered_under_the_calls_vers
         with engine.connect() as conn:
             return [data_as_of(conn), data_as_of(conn)]
 
-    ran: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        ran.append(statement)
-
     version = data_version(engine)
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_run(engine) as ran:
         cached = cached_call(last_days, engine, COUNTY, version=version)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     with engine.connect() as conn:
         assert cached == [data_as_of(conn)] * 2 and cached[0] is not None  # the same day as read outside it
-    assert ran and not [statement for statement in ran if "load_batches" in statement]
+    assert ran and not [statement for statement, _parameters in ran if "load_batches" in statement]
 
 
 def test_a_cached_call_inside_another_is_stored_under_its_version_without_reading_it_again(engine):
     """建议约谈's look-back and the breakdowns' shared read are cached calls inside cached calls: each read the data
     version again, a statement each."""
-    from sqlalchemy import event
-
     from warehouse.engine import data_version
 
     inner_runs: list[int] = []
@@ -212,16 +201,8 @@ def test_a_cached_call_inside_another_is_stored_under_its_version_without_readin
     def outer(engine, scope, *, quarter):
         return cached_call(inner, engine, scope, quarter=quarter) + 1
 
-    ran: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        ran.append(statement)
-
     version = data_version(engine)
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_run(engine) as ran:
         assert cached_call(outer, engine, COUNTY, version=version, quarter=Q3) == 10  # the 9 clues of Q3, + 1
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    assert ran and not [statement for statement in ran if "load_batches" in statement]
+    assert ran and not [statement for statement, _parameters in ran if "load_batches" in statement]
     assert cached_call(inner, engine, COUNTY, version=version, quarter=Q3) == 9 and len(inner_runs) == 1  # stored

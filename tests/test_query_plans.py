@@ -8,26 +8,17 @@ the small tables whatever the indexes, so its plans are checked in the benchmark
 
 from __future__ import annotations
 
-from sqlalchemy import event
-
 from metrics import clues
 from metrics.periods import Period
 from metrics.scope import Scope
+from tests.statements import statements_run
 
 
 def _plans_of(engine, call, marker: str) -> list[str]:
     """Run ``call()``; return the EXPLAIN QUERY PLAN lines of each statement it ran that contains ``marker``."""
-    ran: list[tuple[str, object]] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if marker in statement:
-            ran.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_run(engine) as every:
         call()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    ran = [(statement, parameters) for statement, parameters in every if marker in statement]
     assert ran, f"no statement with {marker!r} ran"
     with engine.connect() as conn:
         return ["\n".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))

@@ -18,9 +18,11 @@ from metrics.tables import (
     in_township,
     period_frame,
     rows_of,
+    share,
     township_frame,
     township_label,
     village_name_of,
+    vocabulary_first,
     with_county,
     with_share,
 )
@@ -82,25 +84,29 @@ def _kind_breakdown(table: pd.DataFrame, column: str) -> pd.DataFrame:
     in order and zero-filled, any other after them by count (ties in the kind's order), with each kind's share of
     the cases. In plain Python: a few dozen rows, for which pandas' groupby, fillna, astype and round took 4-5 ms a
     breakdown; funds are rounded as pandas rounds (numpy's round, not Python's)."""
-    sums: dict = {}
-    for key, *values in zip(table[column].tolist(), *(table[name].tolist() for name in _CASE_MEASURES)):
-        summed = sums.setdefault(None if key is None or key != key else key, [0, 0, 0.0])
-        for position, value in enumerate(values):
-            summed[position] += 0 if value is None or value != value else value
-    known = CASE_DIMENSIONS[column]
-    extra = sorted((key for key in sums if key not in known), key=lambda key: (key is None, str(key)))
-    extra.sort(key=lambda key: -sums[key][0])  # stable: ties keep the kind's order
-    keys = [*known, *extra]
+    sums = _summed_per(table, column, _CASE_MEASURES)
+    keys = vocabulary_first({key: values[0] for key, values in sums.items()}, CASE_DIMENSIONS[column])
     rows = [sums.get(key, [0, 0, 0.0]) for key in keys]
-    counts = [int(row[0]) for row in rows]
-    total = sum(counts)
+    counts = pd.Series([int(row[0]) for row in rows], dtype="int64")
     return pd.DataFrame({
         "category": pd.Series(keys, dtype="str"),
-        "case_count": np.array(counts, dtype="int64"),
+        "case_count": counts,
         "people_count": np.array([int(row[1]) for row in rows], dtype="int64"),
         "recovered_funds_wan_yuan": np.round(np.array([float(row[2]) for row in rows], dtype="float64"), 2),
-        "share": (np.array(counts, dtype="float64") / total) if total else np.full(len(keys), np.nan),
+        "share": share(counts),
     })
+
+
+def _summed_per(table: pd.DataFrame, column: str, measures) -> dict:
+    """{``column``'s value (None for none): [each of ``measures`` summed]} from a shared read's rows
+    (``_cases_by_kind``, ``_people_by_kind``), in the value's order (code order, none last); in plain Python, a few
+    dozen rows."""
+    sums: dict = {}
+    for key, *values in zip(table[column].tolist(), *(table[name].tolist() for name in measures)):
+        summed = sums.setdefault(None if key is None or key != key else key, [0] * len(measures))
+        for position, value in enumerate(values):
+            summed[position] += 0 if value is None or value != value else value
+    return dict(sorted(sums.items(), key=lambda item: (item[0] is None, str(item[0]))))
 
 
 def _with_share(table: pd.DataFrame) -> pd.DataFrame:
@@ -150,31 +156,20 @@ def _people_by_kind(engine: Engine, scope: Scope, *, period: Period, township_co
 
 
 def _people_per(table: pd.DataFrame, column: str) -> dict:
-    """{``column``'s value (None for none): people} summed from ``_people_by_kind``'s rows, in the value's order
-    (code order, none last), in plain Python (a few dozen rows)."""
-    people: dict = {}
-    for key, count in zip(table[column].tolist(), table["people_count"].tolist()):
-        key = None if key is None or key != key else key
-        people[key] = people.get(key, 0) + int(count)
-    return dict(sorted(people.items(), key=lambda item: (item[0] is None, str(item[0]))))
+    """{``column``'s value (None for none): people} from ``_people_by_kind``'s rows (``_summed_per``)."""
+    return {key: int(values[0]) for key, values in _summed_per(table, column, ["people_count"]).items()}
 
 
 def _with_people_share(column: str, keys: list, counts: list[int]) -> pd.DataFrame:
-    total = sum(counts)
-    return pd.DataFrame({
-        column: pd.Series(keys, dtype="str"),
-        "people_count": np.array(counts, dtype="int64"),
-        "share": (np.array(counts, dtype="float64") / total) if total else np.full(len(keys), np.nan),
-    })
+    people = pd.Series(counts, dtype="int64")
+    return pd.DataFrame({column: pd.Series(keys, dtype="str"), "people_count": people, "share": share(people)})
 
 
 def people_by_form(engine: Engine, scope: Scope, *, period: Period, township_code: str | None = None) -> pd.DataFrame:
     """Return DataFrame[discipline_form, people_count, share]: all four forms (四种形态) in order, zero-filled."""
     people = _people_per(_people_by_kind(engine, scope, period=period, township_code=township_code),
                          "discipline_form")
-    extra = [key for key in people if key not in vocab.DISCIPLINE_FORMS]
-    extra.sort(key=lambda key: -people[key])  # stable: ties in code order
-    keys = [*vocab.DISCIPLINE_FORMS, *extra]
+    keys = vocabulary_first(people, vocab.DISCIPLINE_FORMS)
     return _with_people_share("discipline_form", keys, [people.get(key, 0) for key in keys])
 
 

@@ -139,12 +139,8 @@ def categorised(table: pd.DataFrame, column: str, order: Iterable[str] | None, c
     if order is None:
         keys = list(rows)
     else:
-        order = list(order)
-        known = set(order)
         counted = numeric.index(count_column)
-        extra = [key for key in rows if key not in known]
-        extra.sort(key=lambda key: -_number(rows[key][counted]))
-        keys = [*order, *extra]
+        keys = vocabulary_first({key: row[counted] for key, row in rows.items()}, order)
     zeros = [0] * len(numeric)
     filled = [[_number(v) for v in rows.get(key, zeros)] for key in keys]
     data = {label: pd.Series(keys, dtype="str")}
@@ -153,6 +149,17 @@ def categorised(table: pd.DataFrame, column: str, order: Iterable[str] | None, c
         whole = all(isinstance(v, int) for v in column_values)
         data[name] = pd.Series(column_values, dtype="int64" if whole else "float64")
     return pd.DataFrame(data)
+
+
+def vocabulary_first(counts: dict, order: Iterable[str]) -> list:
+    """The categories a breakdown lists, from ``counts`` ({category: count}, in the table's order): every one of the
+    vocabulary's ``order`` first, in order (zero-filled by the caller), then the others by count, most first (ties
+    in the table's order)."""
+    known = list(order)
+    seen = set(known)
+    extra = [key for key in counts if key not in seen]
+    extra.sort(key=lambda key: -_number(counts[key]))
+    return [*known, *extra]
 
 
 def _number(value):

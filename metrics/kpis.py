@@ -13,7 +13,7 @@ from metrics.freshness import as_of_rule, data_as_of
 from metrics.measures import measure_table
 from metrics.periods import Period
 from metrics.scope import Scope
-from metrics.tables import county_names, period_frame, township_codes_in, township_frame
+from metrics.tables import every_county_of, period_frame, township_frame
 
 OVERVIEW_TILES = ("clue_count", "case_count", "people_handled", "recovered_funds", "rectification_completion_rate",
                   "satisfaction_rate")
@@ -120,12 +120,7 @@ def metric_by_county(engine: Engine, scope: Scope, *, metric: str, period: Perio
     definition = get_metric(metric)
     place = scope.narrowed_to(None)
     with engine.connect() as conn:
-        counties = sorted({code[:6] for code in township_codes_in(conn, place)})  # every county with townships
-        table = metric_table(conn, [metric], [period], place, by=["county_code"]).drop(columns="period_code")
-        names = county_names(conn)
-    table = pd.DataFrame({"county_code": pd.array(counties, dtype="str")}).merge(table, on="county_code", how="left")
-    for measure in definition.measures:
-        table[measure] = table[measure].fillna(0)
-    table["county_name"] = table["county_code"].map(names).fillna(table["county_code"]).astype("str")
+        table = every_county_of(conn, place, metric_table(conn, [metric], [period], place, by=["county_code"]),
+                                definition.measures)
     table[metric] = definition.column_of(table)
     return table[["county_code", "county_name", metric]]

@@ -22,11 +22,10 @@ from metrics.tables import (
     NO_VILLAGE,
     as_date,
     categorised,
-    county_names,
+    every_county_of,
     in_township,
     masked,
     rows_of,
-    township_codes_in,
     township_frame,
     township_label,
     village_name_of,
@@ -79,14 +78,10 @@ def rectification_by_county(engine: Engine, scope: Scope, *, as_of: date) -> pd.
     recurring_items]: each county in scope as of the date, its townships' items summed (a 市级 user's
     全市 view: 100 counties side by side, not 1,200 townships), sorted like ``rectification_by_township``."""
     place = scope.narrowed_to(None)
-    with engine.connect() as conn:
-        names = county_names(conn)
-        counties = sorted({code[:6] for code in township_codes_in(conn, place)})  # every county with townships
-        table = _as_of_table(conn, _BY_TOWNSHIP, as_of, place, ["county_code"])  # the per-county summary's rows
-    table = pd.DataFrame({"county_code": pd.array(counties, dtype="str")}).merge(table, on="county_code", how="left")
-    for measure in _BY_TOWNSHIP:
-        table[measure] = table[measure].fillna(0).astype("int64")
-    table["county_name"] = table["county_code"].map(names).fillna(table["county_code"]).astype("str")
+    with engine.connect() as conn:  # the per-county summary's rows
+        table = every_county_of(conn, place, _as_of_table(conn, _BY_TOWNSHIP, as_of, place, ["county_code"]),
+                                _BY_TOWNSHIP)
+    table = table.astype({measure: "int64" for measure in _BY_TOWNSHIP})
     return _rated(table, "county_code", "county_name")
 
 

@@ -43,6 +43,19 @@ def county_names(conn: Connection) -> dict[str, str]:
     return dict(conn.execute(select(counties.c.county_code, counties.c.county_name)).all())
 
 
+def every_county_of(conn: Connection, place, table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """DataFrame[county_code, county_name, *columns, …]: ``table``'s rows of a read ``by=["county_code"]`` for every
+    county with townships within ``place`` (``in_township``'s places), in code order, each named (``county_names``);
+    a county with no row reads 0 in ``columns``. A 市级 user's 全市: 100 counties side by side."""
+    counties = sorted({code[:6] for code in township_codes_in(conn, place)})
+    names = county_names(conn)
+    frame = pd.DataFrame({"county_code": pd.array(counties, dtype="str")}).merge(table, on="county_code", how="left")
+    for column in columns:
+        frame[column] = frame[column].fillna(0)
+    frame["county_name"] = frame["county_code"].map(names).fillna(frame["county_code"]).astype("str")
+    return frame
+
+
 def township_label(across_counties: bool):
     """The 乡镇 column of an item list (``township_name``): the township's name, or 县·乡镇 when the list spans
     counties (a prefecture has a 城关镇 in many of them). Select it from ``with_county(...)``."""

@@ -36,7 +36,7 @@ from sqlalchemy import Connection, Integer, Table, and_, case, func, literal, no
 from sqlalchemy.sql.elements import ColumnElement
 
 from metrics.periods import Period
-from metrics.tables import in_township
+from metrics.tables import county_of, in_township
 from warehouse import vocabulary as vocab
 from warehouse.engine import year_month
 from warehouse.schema import (
@@ -77,7 +77,7 @@ class Source:
         if name == "month" and self.date_column is not None:
             return year_month(self.date_column).label("month")
         if name == "county_code":
-            return func.substr(self.township_column, 1, 6).label("county_code")
+            return county_of(self.township_column).label("county_code")
         for table in self.tables:
             if name in table.c:
                 return table.c[name].label(name)

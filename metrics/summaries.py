@@ -62,7 +62,7 @@ from metrics.definitions import RANKING_METRICS, get_metric
 from metrics.measures import AS_OF, DATED, MEASURES, SOURCES, Measure, Source, Totals, add_into, aggregate_column
 from metrics.periods import Period
 from metrics.reporting import MONTHLY_LEDGERS, rebuild_arrivals
-from metrics.tables import as_text, counties_within, in_township, rows_of, township_codes_in
+from metrics.tables import as_text, counties_within, county_of, in_township, rows_of, township_codes_in
 from warehouse import schema
 from warehouse import vocabulary as vocab
 from warehouse.engine import insert_columns
@@ -292,7 +292,7 @@ def ranking_table(conn: Connection, quarters: Sequence[Period], place) -> pd.Dat
 
 def counties_of_batch(conn: Connection, batch_id: int) -> set[str]:
     """The counties whose summarised rows ``batch_id`` wrote or replaced (to rebuild after it, or after its undo)."""
-    county = lambda column: func.substr(column, 1, 6).label("county")  # noqa: E731
+    county = lambda column: county_of(column).label("county")  # noqa: E731
     parts = []
     for table in (schema.clues, schema.cases, schema.rectification_items, schema.platform_usage,
                   schema.satisfaction_surveys):
@@ -328,7 +328,7 @@ def dated_totals(conn: Connection, measures: Sequence[Measure], periods: Sequenc
     The sums come back as floats (``_frame`` makes counts ints and money floats): a Decimal per row, which
     the ``Numeric`` column would give, is a third of the time of 3,600 rows (1,200 townships × 3 periods)."""
     groups = {(): [], ("township_code",): [_m.township_code],
-              ("county_code",): [func.substr(_m.township_code, 1, 6)]}[tuple(by)]
+              ("county_code",): [county_of(_m.township_code)]}[tuple(by)]
     names = [m.name for m in measures]
     position = {name: i for i, name in enumerate(names)}
     statement = (select(_m.period_code, *groups, _m.measure, cast(func.sum(_m.value), Float))

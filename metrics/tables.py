@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, false, or_, select
+from sqlalchemy import Connection, and_, false, func, or_, select
 
 from metrics.periods import Period
 from metrics.scope import Scope, mask_name
@@ -87,6 +87,11 @@ def in_township(column, place: str | tuple[str, ...] | None) -> list:
     if len(place) == 6:
         return codes_under(column, place)
     return [column == place]
+
+
+def county_of(township_code):
+    """The SQL expression of the county a township code column is in: the code's first 6 digits."""
+    return func.substr(township_code, 1, 6)
 
 
 def counties_within(place: str | tuple[str, ...] | None):

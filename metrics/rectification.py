@@ -137,9 +137,20 @@ def _warning(days_overdue: int | None, due_soon_days: int) -> str:
 
 
 def _item_rows(conn: Connection, as_of: date, where: list, order_by, first: int | None = None, *,
-               across_counties: bool = False) -> pd.DataFrame:
+               across_counties: bool = False, ids_first: bool = False) -> pd.DataFrame:
+    """The items fed back by ``as_of`` that meet ``where``, in ``order_by``, the first ``first`` of them (None: all),
+    with their status on the day and their places' names. ``ids_first`` (with ``first``): the items are chosen by
+    their ids first, and only those listed have their rows and names read, for a list an index answers alone (a
+    prefecture's overdue list sorts its 6,000 open items from ix_rect_status_completed: SQLite 30 → 20 ms; a
+    county's reads its townships' rows once, 6 → 8 ms with ids first)."""
     r, t = rectification_items.c, townships.c
     done = done_as_of(as_of)
+    places = rectification_items.outerjoin(townships, t.township_code == r.township_code)
+    where = [r.feedback_date <= as_of, *where]
+    if first is not None and ids_first:
+        listed = select(r.item_id).where(*where).order_by(*order_by).limit(first).subquery("listed")
+        places = places.join(listed, listed.c.item_id == r.item_id)
+        where, first = [], None  # the subquery has limited them
     statement = (
         select(r.item_id, r.feedback_date, township_label(across_counties), village_name_of(r.village_code),
                r.issue_source, r.problem_category,
@@ -148,9 +159,8 @@ def _item_rows(conn: Connection, as_of: date, where: list, order_by, first: int 
                case((done, r.completed_date), else_=None).label("completed_date"),
                case((done, 1), else_=0).label("is_done"),
                r.is_recurring, r.related_clue_id, r.related_case_id)
-        .select_from(with_county(rectification_items.outerjoin(townships, t.township_code == r.township_code),
-                                 across_counties))
-        .where(r.feedback_date <= as_of, *where)
+        .select_from(with_county(places, across_counties))
+        .where(*where)
         .order_by(*order_by)
         .limit(first)
     )
@@ -184,7 +194,8 @@ def overdue_items(engine: Engine, scope: Scope, *, as_of: date, township_code: s
     where = [still_open, deadline_filter, *in_township(r.township_code, place)]
     with engine.connect() as conn:
         # the earliest deadline is the most days overdue: the SQL order is the list's, so LIMIT keeps the worst
-        table = _item_rows(conn, as_of, where, [r.deadline_date, r.item_id], first, across_counties=scope.every_county)
+        table = _item_rows(conn, as_of, where, [r.deadline_date, r.item_id], first, across_counties=scope.every_county,
+                           ids_first=place is None)
     table = masked(table, "responsible_person", scope)
     table = table.sort_values(["days_overdue", "item_id"], ascending=[False, True], kind="stable")
     return table[["item_id", "township_name", "village_name", "issue_source", "problem_category", "description",

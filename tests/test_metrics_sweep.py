@@ -349,6 +349,25 @@ def test_a_prefecture_users_lists_name_each_townships_county_and_its_table_sums_
         / by_county["rectification_items"].iloc[0])
 
 
+@pytest.mark.parametrize("first", [1, 2, 3, 5])
+def test_a_prefecture_users_first_listed_are_the_first_of_the_whole_list(two_counties, first):
+    """全市's 重点线索 and 逾期事项 choose their first ids from the indexes and then read those rows
+    (``ids_first``); the whole list is read in one statement: the first ``first`` are the same rows, in order."""
+    from metrics.clues import priority_clues
+    from metrics.rectification import overdue_items
+
+    prefecture = Scope(user_name="市纪委", role="市级")
+    for period in (Period.quarter(2024, 3), Period.quarter(2024, 4), Period.whole_year(2024)):
+        whole = priority_clues(two_counties, prefecture, period=period)
+        assert len(whole) > first
+        pd.testing.assert_frame_equal(priority_clues(two_counties, prefecture, period=period, first=first),
+                                      whole.head(first))
+        whole = overdue_items(two_counties, prefecture, as_of=period.end)
+        assert len(whole) > first
+        pd.testing.assert_frame_equal(overdue_items(two_counties, prefecture, as_of=period.end, first=first),
+                                      whole.head(first))
+
+
 def test_a_prefecture_user_sees_each_countys_own_interview_flag(two_counties):
     from metrics.ranking import interview_flags
 

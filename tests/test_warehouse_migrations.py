@@ -17,7 +17,7 @@ from warehouse import schema
 from warehouse.migrate import SchemaOutOfDate, current_revision, head_revision, upgrade
 
 BASELINE = "0001_baseline"
-HEAD = "0015_ranking_summary"
+HEAD = "0016_list_covering_indexes"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -150,14 +150,14 @@ def test_a_process_refuses_a_warehouse_behind_this_release_and_the_cli_upgrades_
     engine.dispose()
     with pytest.raises(SchemaOutOfDate) as refused:
         get_engine(empty_url)
-    assert str(refused.value) == ("数据库结构版本（0001_baseline）与本程序（0015_ranking_summary）不一致，"
+    assert str(refused.value) == ("数据库结构版本（0001_baseline）与本程序（0016_list_covering_indexes）不一致，"
                                   "请先运行 python -m warehouse upgrade")
     from config.settings import PROJECT_ROOT
 
     done = subprocess.run([sys.executable, "-m", "warehouse", "upgrade"], capture_output=True, text=True,
                           env={"DASHBOARD_DB_URL": empty_url, "PATH": "/usr/bin:/bin"}, cwd=PROJECT_ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"仓库结构已从 0001_baseline 升级到 0015_ranking_summary：{redacted_url(empty_url)}"
+    assert done.stdout.strip() == f"仓库结构已从 0001_baseline 升级到 0016_list_covering_indexes：{redacted_url(empty_url)}"
     assert current_revision(get_engine(empty_url)) == HEAD
 
 

@@ -86,9 +86,12 @@ clues = Table(
     Index("ix_clues_received", "received_date"),
     Index("ix_clues_township_received", "township_code", "received_date"),
     Index("ix_clues_village", "village_code"),
-    # the open 红 and 挂牌督办 clues (总览): four index ranges, not a scan of every clue (metrics.clues)
-    Index("ix_clues_level_open", "management_level", "handling_status", "closed_date"),
-    Index("ix_clues_supervised_open", "is_supervised", "handling_status", "closed_date"),
+    # the open 红 and 挂牌督办 clues (总览): four index ranges, not a scan of every clue (metrics.clues), each
+    # holding what the list is ordered by, so a prefecture's first clues are chosen from the indexes (migration 0016)
+    Index("ix_clues_level_open", "management_level", "handling_status", "closed_date", "is_supervised",
+          "received_date", "clue_id"),
+    Index("ix_clues_supervised_open", "is_supervised", "handling_status", "closed_date", "management_level",
+          "received_date", "clue_id"),
     # the same of one county or township: a range of its own red clues, not every county's (migration 0014)
     Index("ix_clues_level_township", "management_level", "township_code", "handling_status", "closed_date"),
     Index("ix_clues_supervised_township", "is_supervised", "township_code", "handling_status", "closed_date"),
@@ -148,11 +151,11 @@ rectification_items = Table(
     Column("related_case_id", String(64)),
     Column("batch_id", Integer),
     Index("ix_rect_township_feedback", "township_code", "feedback_date"),
-    # the overdue list walks deadlines in order and judges each item from the index alone
-    Index("ix_rect_deadline_open", "deadline_date", "rectification_status", "completed_date", "feedback_date"),
     Index("ix_rect_source", "issue_source", "feedback_date", "rectification_status", "completed_date"),  # by 问题来源
-    # the open items as of a day, as ranges (metrics.measures.open_as_of): a prefecture's overdue list
-    Index("ix_rect_status_completed", "rectification_status", "completed_date", "deadline_date", "feedback_date"),
+    # the open items as of a day, as ranges (metrics.measures.open_as_of): a prefecture's overdue list; no index
+    # starts with the deadline, which PostgreSQL walked in order for the list's LIMIT (migration 0016)
+    Index("ix_rect_status_completed", "rectification_status", "completed_date", "deadline_date", "feedback_date",
+          "item_id"),
     Index("ix_rect_feedback", "feedback_date"),  # the data's first and last day (metrics.freshness)
     Index("ix_rect_completed", "completed_date"),
 )

@@ -8,8 +8,9 @@
 - ``ix_rect_deadline_open`` is dropped. PostgreSQL estimated ten times the open items due by the horizon (the
   items not yet completed are mostly the recent ones, due later) and walked this index in deadline order for the
   overdue list's LIMIT, reading 217,000 items to list 1,000: a prefecture's 整改推进 spent 160 ms there. Without
-  it the open items are the ranges of ``ix_rect_status_completed`` (migration 0013), sorted, and the list read in 37 ms. A county's or
-  a township's list reads its own townships' range (``ix_rect_township_feedback``) on both databases, as before.
+  it the open items are the ranges of ``ix_rect_status_completed`` (migration 0013), sorted: the list in 37 ms.
+  A county's or a township's list reads its own townships' range (``ix_rect_township_feedback``) on both
+  databases, as before.
 - ``ix_rect_status_completed`` holds the item id after the deadline: on SQLite the overdue list's first items are
   chosen from its ranges alone and only those listed are read (a prefecture's list 30 → 20 ms).
 

@@ -9,6 +9,7 @@ user's 全市 reads each county's own ranking, never the prefecture's townships 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -98,11 +99,18 @@ def _quarter_and_previous(engine: Engine, scope: Scope, quarter: Period) -> tupl
 
 
 def _score(table: pd.DataFrame) -> pd.Series:
-    """Σ weight × rate over ``RANKING_METRICS`` per row, a missing rate counting as 0 (a township's or a county's)."""
-    score = pd.Series(0.0, index=table.index)
+    """Σ weight × rate over ``RANKING_METRICS`` per row, a missing rate counting as 0 (a township's or a county's),
+    rounded to 4 places. Added up rate by rate in the weights' order on the columns' arrays (the same sums as
+    pandas' Series arithmetic, without a Series built per step: a county's 建议约谈 look-back scored 8 quarters)."""
+    score = np.zeros(len(table))
     for name, weight in ranking_weights().items():
-        score = score + weight * table[name].fillna(0.0)
-    return score.round(4)
+        score = score + weight * np.nan_to_num(table[name].to_numpy(dtype="float64", na_value=np.nan), nan=0.0)
+    return pd.Series(score.round(4), index=table.index)
+
+
+def _has_data(table: pd.DataFrame) -> np.ndarray:
+    """Per row: whether any of the ranking's rates is known (a township or county with no data that quarter: none)."""
+    return ~np.isnan(table[list(RANKING_METRICS)].to_numpy(dtype="float64", na_value=np.nan)).all(axis=1)
 
 
 def _best_first(table: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
@@ -227,23 +235,25 @@ def interview_flags(engine: Engine, scope: Scope, *, quarter: Period, lookback: 
 def _last_townships(components: dict[str, pd.DataFrame], scope: Scope) -> dict[str, dict[str, tuple[str, str]] | None]:
     """{quarter code: {county: (code, name) of its last township}} for each quarter's components ("" keys one
     county's own), or None for a quarter with no data at all; every county of a 市级 scope is ranked on its
-    own, and a county with no data that quarter has nobody last. All the quarters are ranked as one table
-    (``_best_first``, ``_ranked``'s order), as per quarter pandas' overhead was most of the look-back."""
-    if not components:
-        return {}
-    table = pd.concat(components.values(), keys=list(components), names=["period_code", None]).reset_index(level=0)
-    table["score"] = _score(table)
-    if not scope.every_county:
-        table["county_code"] = ""
-    has_data = table[list(RANKING_METRICS)].notna().any(axis=1)
-    with_data = has_data.groupby([table["period_code"], table["county_code"]]).transform("any")
-    last = _best_first(table[with_data], ["period_code", "county_code"]).groupby(
-        ["period_code", "county_code"], sort=False).tail(1)
-    found: dict[str, dict] = {}
-    for period_code, county, code, name in zip(last["period_code"], last["county_code"], last["township_code"],
-                                               last["township_name"]):
-        found.setdefault(period_code, {})[county] = (code, name)
-    return {period_code: found.get(period_code) for period_code in components}
+    own, and a county with no data that quarter has nobody last. The last is the end of ``_best_first``'s order
+    (the lowest score, then the most overdue items, then the highest code), found in one pass over the rows: the
+    prefecture's two quarters (2,400 rows) as sorted and grouped frames took 11 ms, a county's look-back 8 ms."""
+    found: dict[str, dict[str, tuple[str, str]] | None] = {}
+    for period_code, table in components.items():
+        counties = table["county_code"].tolist() if scope.every_county else [""] * len(table)
+        worst: dict[str, tuple[tuple, str, str]] = {}  # county → (sort key, code, name) of the last so far
+        with_data: set[str] = set()
+        for county, score, overdue, code, name, any_data in zip(
+                counties, _score(table).tolist(), table["overdue_items"].tolist(), table["township_code"].tolist(),
+                table["township_name"].tolist(), _has_data(table).tolist()):
+            if any_data:
+                with_data.add(county)
+            key = (-score, overdue, code)
+            if county not in worst or key > worst[county][0]:
+                worst[county] = (key, code, name)
+        lasts = {county: (code, name) for county, (_key, code, name) in sorted(worst.items()) if county in with_data}
+        found[period_code] = lasts or None
+    return found
 
 
 def county_comparison(engine: Engine, scope: Scope, *, quarter: Period) -> pd.DataFrame:

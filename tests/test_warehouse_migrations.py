@@ -17,7 +17,7 @@ from warehouse import schema
 from warehouse.migrate import SchemaOutOfDate, current_revision, head_revision, upgrade
 
 BASELINE = "0001_baseline"
-HEAD = "0016_list_covering_indexes"
+HEAD = "0017_summary_periods_covering"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -90,6 +90,38 @@ def test_an_empty_database_gets_todays_schema_stamped_at_the_head_and_it_equals_
         assert compare_metadata(MigrationContext.configure(conn), schema.metadata) == []
 
 
+def test_on_postgresql_the_summaries_key_holds_the_value_whichever_way_the_schema_was_made(pg_cluster):
+    """summary_periods' key index INCLUDEs the value on PostgreSQL (an index-only read of the summaries, migration
+    0017), in a warehouse made by create_all and in one upgraded through every revision; in both the upgrade can
+    go down to 0016 and back without touching the rows."""
+    from warehouse.engine import get_engine
+
+    def key_index(engine) -> str:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'summary_periods_pkey'")).scalar()
+
+    made = get_engine(pg_cluster.create_database("key_made"))
+    migrated = create_engine(pg_cluster.create_database("key_migrated"))
+    upgrade(migrated)
+    for engine in (made, migrated):
+        assert key_index(engine).endswith("(measure, period_code, township_code) INCLUDE (value)")
+    with migrated.begin() as conn:
+        conn.execute(insert(schema.summary_periods).values(measure="clue_count", period_code="2024-07",
+                                                           township_code="990101001", value=3))
+    from alembic import command
+
+    from warehouse.migrate import _config
+
+    with migrated.begin() as conn:
+        command.downgrade(_config(conn), "0016_list_covering_indexes")
+    assert key_index(migrated).endswith("(measure, period_code, township_code)")
+    upgrade(migrated)
+    assert key_index(migrated).endswith("INCLUDE (value)")
+    with migrated.connect() as conn:
+        assert conn.execute(select(schema.summary_periods.c.value)).scalar() == 3
+    migrated.dispose()
+
+
 def test_a_warehouse_at_the_previous_revision_with_data_upgrades_losing_nothing(empty_url, sample_engine, tmp_path):
     from data_pipeline.batches import Actor, undo_batch
     from data_pipeline.load import load_paths
@@ -150,14 +182,14 @@ def test_a_process_refuses_a_warehouse_behind_this_release_and_the_cli_upgrades_
     engine.dispose()
     with pytest.raises(SchemaOutOfDate) as refused:
         get_engine(empty_url)
-    assert str(refused.value) == ("数据库结构版本（0001_baseline）与本程序（0016_list_covering_indexes）不一致，"
+    assert str(refused.value) == ("数据库结构版本（0001_baseline）与本程序（0017_summary_periods_covering）不一致，"
                                   "请先运行 python -m warehouse upgrade")
     from config.settings import PROJECT_ROOT
 
     done = subprocess.run([sys.executable, "-m", "warehouse", "upgrade"], capture_output=True, text=True,
                           env={"DASHBOARD_DB_URL": empty_url, "PATH": "/usr/bin:/bin"}, cwd=PROJECT_ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"仓库结构已从 0001_baseline 升级到 0016_list_covering_indexes：{redacted_url(empty_url)}"
+    assert done.stdout.strip() == f"仓库结构已从 0001_baseline 升级到 0017_summary_periods_covering：{redacted_url(empty_url)}"
     assert current_revision(get_engine(empty_url)) == HEAD
 
 

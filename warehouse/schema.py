@@ -20,6 +20,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     Numeric,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -363,10 +364,14 @@ RECTIFICATION_AS_OF_MEASURES = ("rectification_items", "completed_items", "due_i
 summary_periods = Table(
     "summary_periods",
     metadata,
-    Column("measure", String(40), primary_key=True, comment="metrics.measures.MEASURES name (a dated source's)"),
-    Column("period_code", String(7), primary_key=True, comment="Period.code of a month, a quarter or a year: 2024-07, 2024Q3, 2024"),
-    Column("township_code", String(9), primary_key=True),
+    Column("measure", String(40), nullable=False, comment="metrics.measures.MEASURES name (a dated source's)"),
+    Column("period_code", String(7), nullable=False, comment="Period.code of a month, a quarter or a year: 2024-07, 2024Q3, 2024"),
+    Column("township_code", String(9), nullable=False),
     Column("value", Numeric(16, 2), nullable=False),
+    # on PostgreSQL the key's index holds the value too, so a read of measures × periods is an index-only scan,
+    # not a heap fetch per township (a prefecture's three months of three measures: 11.5 → 3.4 ms, migration 0017)
+    PrimaryKeyConstraint("measure", "period_code", "township_code", name="summary_periods_pkey",
+                         postgresql_include=["value"]),
     comment="each dated measure per township and month, quarter and year; rebuilt in the load's transaction "
             "for the counties it touched",
 )

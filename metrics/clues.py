@@ -17,6 +17,7 @@ from metrics.tables import (
     NO_VILLAGE,
     as_date,
     categorised,
+    first_listed_by_id,
     in_township,
     masked,
     period_frame,
@@ -82,10 +83,8 @@ def _clue_rows(conn: Connection, where: list, order_by, first: int | None = None
     county's are a range of its townships' rows, read once (ids first: 3.7 → 4.2 ms)."""
     c, t = clues.c, townships.c
     places = clues.outerjoin(townships, t.township_code == c.township_code)
-    if first is not None and ids_first:
-        listed = select(c.clue_id).where(*where).order_by(*order_by).limit(first).subquery("listed")
-        places = places.join(listed, listed.c.clue_id == c.clue_id)
-        where, first = [], None  # the subquery has limited them
+    if ids_first:
+        places, where, first = first_listed_by_id(places, c.clue_id, where, order_by, first)
     statement = (
         select(c.clue_id, c.received_date, township_label(across_counties), village_name_of(c.village_code),
                c.clue_source, c.problem_domain, c.management_level, c.is_supervised, c.handling_status, c.closed_date,

@@ -133,13 +133,13 @@ def _ranked(table: pd.DataFrame, *, per_county: bool = False) -> pd.DataFrame:
         return table
     county = table.groupby("county_code", sort=False)
     table["rank"] = county.cumcount() + 1
-    has_data = table[list(RANKING_METRICS)].notna().any(axis=1).groupby(table["county_code"]).transform("any")
+    has_data = pd.Series(_has_data(table), index=table.index).groupby(table["county_code"]).transform("any")
     table["is_last"] = (table["rank"] == county["rank"].transform("max")) & has_data
     return table
 
 
 def _has_ranking_data(table: pd.DataFrame) -> bool:
-    return bool(table[list(RANKING_METRICS)].notna().any().any())
+    return bool(_has_data(table).any())
 
 
 def _ranking_of(table: pd.DataFrame, scope: Scope) -> pd.DataFrame | None:

@@ -23,6 +23,7 @@ from metrics.tables import (
     as_date,
     categorised,
     every_county_of,
+    first_listed_by_id,
     in_township,
     masked,
     rows_of,
@@ -147,10 +148,8 @@ def _item_rows(conn: Connection, as_of: date, where: list, order_by, first: int 
     done = done_as_of(as_of)
     places = rectification_items.outerjoin(townships, t.township_code == r.township_code)
     where = [r.feedback_date <= as_of, *where]
-    if first is not None and ids_first:
-        listed = select(r.item_id).where(*where).order_by(*order_by).limit(first).subquery("listed")
-        places = places.join(listed, listed.c.item_id == r.item_id)
-        where, first = [], None  # the subquery has limited them
+    if ids_first:
+        places, where, first = first_listed_by_id(places, r.item_id, where, order_by, first)
     statement = (
         select(r.item_id, r.feedback_date, township_label(across_counties), village_name_of(r.village_code),
                r.issue_source, r.problem_category,

@@ -76,6 +76,18 @@ def with_county(joined, across_counties: bool):
     return joined.outerjoin(counties, counties.c.county_code == townships.c.county_code) if across_counties else joined
 
 
+def first_listed_by_id(joined, id_column, where: list, order_by, first: int | None):
+    """A list's FROM, WHERE and LIMIT with its first ``first`` rows chosen by their ids alone: a subquery picks the
+    ids (``where``, ``order_by``, the LIMIT) and ``joined`` is joined to it, so only the listed rows and their names
+    are read. For a list an index answers alone (the index holds the order and the id: a prefecture's priority
+    clues and overdue items, migration 0016); returns (joined, [], None) to build the statement from, or the
+    arguments as they were when ``first`` is None."""
+    if first is None:
+        return joined, where, first
+    listed = select(id_column).where(*where).order_by(*order_by).limit(first).subquery("listed")
+    return joined.join(listed, listed.c[id_column.name] == id_column), [], None
+
+
 def in_township(column, place: str | tuple[str, ...] | None) -> list:
     """The WHERE condition narrowing a township-code ``column`` to ``place`` (``Scope.narrowed_to``): one
     township (9 digits), one county (6: the codes it prefixes), or [] for every county; a tuple of places

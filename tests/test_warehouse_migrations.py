@@ -92,8 +92,8 @@ def test_an_empty_database_gets_todays_schema_stamped_at_the_head_and_it_equals_
 
 def test_on_postgresql_the_summaries_key_holds_the_value_whichever_way_the_schema_was_made(pg_cluster):
     """summary_periods' key index INCLUDEs the value on PostgreSQL (an index-only read of the summaries, migration
-    0017), in a warehouse made by create_all and in one upgraded through every revision; in both the upgrade can
-    go down to 0016 and back without touching the rows."""
+    0017), in a warehouse made by create_all and in one upgraded through every revision; the migrated one goes
+    down to 0016 (the plain key) and up again keeping its rows."""
     from warehouse.engine import get_engine
 
     def key_index(engine) -> str:

@@ -65,12 +65,27 @@ show_table(frame, recurring, "反复出现的问题", "rect_recurring", height=3
            empty_text="没有标记为反复出现的整改事项。", listed_first="最新反馈的")
 
 st.subheader("单个乡镇整改台账")
-townships = frame.query(places.township_options)
-names = dict(zip(townships["township_code"], townships["township_name"]))
-if names:
-    codes = list(names)
-    default = codes.index(township) if township in codes else 0
-    chosen = st.selectbox("选择乡镇", options=codes, index=default, format_func=names.get, key="rect_township")
-    items = frame.query(rectification.rectification_items_of, township_code=chosen, as_of=as_of)
-    show_table(frame, items, f"{names[chosen]}整改台账", "rect_items_of", warning_column="warning",
-               bool_columns=("is_recurring",), height=420, empty_text="该乡镇截至当日没有整改事项。")
+if frame.scope.every_county:  # 全市: a county first, then one of its townships (not 1,200 in one list)
+    county_names = frame.county_names
+    county_codes = list(county_names)
+    asked = (township or "")[:6]
+    county = st.selectbox("选择县（市、区）", options=county_codes, format_func=county_names.get,
+                          index=county_codes.index(asked) if asked in county_codes else None,
+                          placeholder="请选择县（市、区）", key="rect_ledger_county")
+    townships = None if county is None else frame.query_in_county(county, places.township_options)
+    ledger_of = f"{county_names[county]}·" if county else ""
+    township_key = f"rect_township_{county}"  # each county's choice its own: another county's code is no option
+else:
+    townships = frame.query(places.township_options)
+    ledger_of, township_key = "", "rect_township"
+if townships is None:
+    st.info("选择县（市、区）后，可查看该县各乡镇的整改台账。")
+else:
+    names = dict(zip(townships["township_code"], townships["township_name"]))
+    if names:
+        codes = list(names)
+        default = codes.index(township) if township in codes else 0
+        chosen = st.selectbox("选择乡镇", options=codes, index=default, format_func=names.get, key=township_key)
+        items = frame.query(rectification.rectification_items_of, township_code=chosen, as_of=as_of)
+        show_table(frame, items, f"{ledger_of}{names[chosen]}整改台账", "rect_items_of", warning_column="warning",
+                   bool_columns=("is_recurring",), height=420, empty_text="该乡镇截至当日没有整改事项。")

@@ -306,3 +306,43 @@ def drill_to_county_in(app, callback) -> None:
         callback("overview_overdue_by_county")
     finally:
         st.session_state = original
+
+
+def test_a_prefecture_users_single_township_ledger_asks_for_the_county_first(on_writable_sample, monkeypatch):
+    """全市 holds 1,200 townships at a province: the ledger's list is one county's, after the county is chosen."""
+    import datetime as dt
+
+    from metrics import rectification
+    from metrics.scope import Scope
+    from tests.metrics_fixture import add_second_county
+    from warehouse.engine import get_engine
+
+    import ui.downloads
+
+    downloads_named = []  # the export's title is its file name: the download button's proto does not carry it
+    monkeypatch.setattr(ui.downloads, "file_name", lambda title, ext: downloads_named.append(title) or f"{title}.{ext}")
+    engine = add_second_county(get_engine(on_writable_sample))
+    app = open_app("rectification", role="市级", granularity="季", period="2024年第三季度")
+    assert not app.exception, [e.value for e in app.exception]
+    county = app.selectbox(key="rect_ledger_county")
+    assert county.options == ["示范县", "邻县"] and county.value is None
+    assert "选择县（市、区）后，可查看该县各乡镇的整改台账。" in [i.value for i in app.info]
+    assert not [s for s in app.selectbox if s.key and s.key.startswith("rect_township")]
+
+    county.set_value("990102").run()
+    township = app.selectbox(key="rect_township_990102")
+    neighbours = rectification.rectification_by_township(engine, Scope.county(county_code="990102"),
+                                                         as_of=dt.date(2024, 9, 30))
+    assert township.options and all(name.startswith("邻县") for name in township.options)  # that county's own
+    assert sorted(township.options) == sorted(neighbours["township_name"])
+    first = township.value
+    assert first[:6] == "990102"
+    items = rectification.rectification_items_of(engine, Scope(role="市级"), township_code=first,
+                                                 as_of=dt.date(2024, 9, 30))
+    table = next(d.value for d in app.dataframe if "整改编号" in d.value.columns and len(d.value) == len(items))
+    assert len(items) > 0 and sorted(table["整改编号"]) == sorted(items["item_id"])
+    assert f"邻县·{township.format_func(first)}整改台账" in downloads_named
+
+    county_user = open_app("rectification", role="纪委", granularity="季", period="2024年第三季度")
+    assert county_user.selectbox(key="rect_township").value[:6] == "990101"
+    assert not [s for s in county_user.selectbox if s.key == "rect_ledger_county"]

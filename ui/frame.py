@@ -177,6 +177,12 @@ class Frame:
         with this run's engine, the user's scope and the data version."""
         return cached_call(function, self.engine, self.scope, version=self.version, **arguments)
 
+    def query_in_county(self, county_code: str, function: Callable, /, **arguments) -> Any:
+        """As ``query``, for one county of a 市级 user's 全市 (``Scope.in_county``: a county user's scope stays
+        its own), as if the user had chosen that county in the sidebar: a choice within one county on a 全市 page."""
+        return cached_call(function, self.engine, self.scope.in_county(county_code), version=self.version,
+                           **arguments)
+
 
 def navigation():
     """Register the pages, grouped, with st.navigation and return the page to run (dashboard.py runs it).

@@ -312,12 +312,11 @@ def test_a_prefecture_users_single_township_ledger_asks_for_the_county_first(on_
     """全市 holds 1,200 townships at a province: the ledger's list is one county's, after the county is chosen."""
     import datetime as dt
 
+    import ui.downloads
     from metrics import rectification
     from metrics.scope import Scope
     from tests.metrics_fixture import add_second_county
     from warehouse.engine import get_engine
-
-    import ui.downloads
 
     downloads_named = []  # the export's title is its file name: the download button's proto does not carry it
     monkeypatch.setattr(ui.downloads, "file_name", lambda title, ext: downloads_named.append(title) or f"{title}.{ext}")

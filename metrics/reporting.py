@@ -14,6 +14,7 @@ count: their rows are gone.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import Engine, String, cast, func, insert, literal, or_, select, type_coerce, union_all
@@ -51,7 +52,91 @@ def reporting_status(engine: Engine, scope: Scope, *, period: Period, township_c
     """Return DataFrame[township_code, township_name, ledger_kind, ledger_label, period_code, due_date,
     arrived_at, reporting_status]: one row per township in scope, ledger and month of ``period`` (the survey: per
     quarter), judged on ``as_of`` (default today); ``township_code`` narrows a county scope to one township."""
-    as_of = as_of or dt.date.today()
+    judged = _judged(engine, scope, period, township_code, as_of or dt.date.today())
+    width, count = len(judged.slots), len(judged.township_names)
+    return pd.DataFrame({
+        "township_code": judged.township_column(),
+        "township_name": [name for name in judged.township_names for _ in range(width)],
+        "ledger_kind": [kind for kind, _code, _deadline in judged.slots] * count,
+        "ledger_label": [LEDGER_LABELS[kind] for kind, _code, _deadline in judged.slots] * count,
+        "period_code": [code for _kind, code, _deadline in judged.slots] * count,
+        "due_date": [deadline for _kind, _code, deadline in judged.slots] * count,
+        "arrived_at": judged.arrived_at,
+        "reporting_status": judged.statuses,
+    }, columns=["township_code", "township_name", "ledger_kind", "ledger_label", "period_code", "due_date",
+                "arrived_at", "reporting_status"])
+
+
+def reporting_by_county(engine: Engine, scope: Scope, *, period: Period, as_of: dt.date | None = None) -> pd.DataFrame:
+    """Return DataFrame[county_code, period_code, worst_status, townships, missing_townships]: 报送情况 a county at a
+    time (a 市级 user's 全市: 1,200 townships as 100 rows), one row per county in scope and month of ``period``,
+    judged as ``reporting_status`` judges each township (the test compares the two): the worst status of the
+    county's townships' monthly ledgers that month (未报送, then 迟报, then 未到期; None: every ledger arrived or
+    was reported zero), how many of its townships have it, and how many of its townships have any ledger of the
+    period (the quarter's survey too) 未报送, the same on each of the county's rows. Read without the township
+    rows' frame: a prefecture's quarter is 15,600 of them, which cost 总览 more than its reads."""
+    judged = _judged(engine, scope, period, None, as_of or dt.date.today())
+    count = len(judged.township_names)
+    return county_tally(judged.township_column(), [kind for kind, _code, _deadline in judged.slots] * count,
+                        [code for _kind, code, _deadline in judged.slots] * count, judged.statuses)
+
+
+WORST_FIRST = (MISSING, LATE, NOT_DUE)  # a month's cell shows the worst of these; arrived and zero are none
+_WORST_RANK = {status: rank for rank, status in enumerate(WORST_FIRST)}
+
+
+def county_tally(township_codes: list[str], ledger_kinds: list[str], period_codes: list[str],
+                 statuses: list[str]) -> pd.DataFrame:
+    """``reporting_by_county``'s frame from township rows given as columns (each township's statuses, as
+    ``reporting_status``'s): per township and month the worst of its monthly ledgers, then per county the worst
+    of its townships' and how many have it; the counties in code order, their months in order. One pass in plain
+    Python (pandas' steps over a prefecture's 15,600 rows took 23 ms)."""
+    worst: dict[tuple[str, str], int | None] = {}  # (township, month) → the rank of its worst ledger (None: none)
+    missing: dict[str, set[str]] = {}  # county → its townships with any ledger 未报送
+    for code, kind, period, state in zip(township_codes, ledger_kinds, period_codes, statuses):
+        if state == MISSING:
+            missing.setdefault(code[:6], set()).add(code)
+        if kind == QUARTERLY_LEDGER:
+            continue
+        rank = _WORST_RANK.get(state)
+        if (code, period) not in worst:
+            worst[(code, period)] = rank
+        elif rank is not None and (worst[(code, period)] is None or rank < worst[(code, period)]):
+            worst[(code, period)] = rank
+    counted: dict[tuple[str, str], list] = {}  # (county, month) → [the worst rank of its townships, how many]
+    for (code, period), rank in worst.items():
+        cell = counted.setdefault((code[:6], period), [None, 0])
+        if rank is None:
+            continue
+        if cell[0] is None or rank < cell[0]:
+            cell[0], cell[1] = rank, 1
+        elif rank == cell[0]:
+            cell[1] += 1
+    keys = sorted(counted)
+    return pd.DataFrame({
+        "county_code": [county for county, _period in keys],
+        "period_code": [period for _county, period in keys],
+        "worst_status": [None if counted[key][0] is None else WORST_FIRST[counted[key][0]] for key in keys],
+        "townships": pd.array([counted[key][1] for key in keys], dtype="int64"),
+        "missing_townships": pd.array([len(missing.get(county, ())) for county, _period in keys], dtype="int64"),
+    }, columns=["county_code", "period_code", "worst_status", "townships", "missing_townships"])
+
+
+@dataclass(frozen=True)
+class _Judgement:
+    """Every township's status in every slot (ledger × month, the survey × quarter) of a period, as columns:
+    ``statuses[i * len(slots) + j]`` is township i's in slot j."""
+    township_codes: list[str]
+    township_names: list[str]
+    slots: list[tuple[str, str, dt.date]]  # (ledger kind, period code, deadline)
+    arrived_at: list[dt.datetime | None]
+    statuses: list[str]
+
+    def township_column(self) -> list[str]:
+        return [code for code in self.township_codes for _ in range(len(self.slots))]
+
+
+def _judged(engine: Engine, scope: Scope, period: Period, township_code: str | None, as_of: dt.date) -> _Judgement:
     township = scope.narrowed_to(township_code)
     months = _months_of(period)
     quarters = sorted({Period.containing("quarter", m.start) for m in months}, key=lambda p: p.start)
@@ -66,12 +151,12 @@ def reporting_status(engine: Engine, scope: Scope, *, period: Period, township_c
     # (ledger, code, deadline) of each ledger's periods: a setting read once per period, not per township (1,200)
     slots = [(kind, due.code, deadline_of(due)) for kind in (*MONTHLY_LEDGERS, QUARTERLY_LEDGER)
              for due in (quarters if kind == QUARTERLY_LEDGER else months)]
-    codes_of_towns, names = towns["township_code"].tolist(), towns["township_name"].tolist()
+    codes_of_towns = towns["township_code"].tolist()
     # built a column at a time: a prefecture's quarter is 15,600 rows, which as tuples cost pandas 10 ms more
     arrived_at, statuses = [], []
-    for township_code in codes_of_towns:
-        for kind, code, deadline in slots:
-            key = (township_code, kind, code)
+    for code in codes_of_towns:
+        for kind, slot_code, deadline in slots:
+            key = (code, kind, slot_code)
             arrived = arrivals.get(key)
             arrived_at.append(arrived)
             if arrived is not None:
@@ -80,18 +165,7 @@ def reporting_status(engine: Engine, scope: Scope, *, period: Period, township_c
                 statuses.append(ZERO)
             else:
                 statuses.append(MISSING if as_of > deadline else NOT_DUE)
-    width = len(slots)
-    return pd.DataFrame({
-        "township_code": [code for code in codes_of_towns for _ in range(width)],
-        "township_name": [name for name in names for _ in range(width)],
-        "ledger_kind": [kind for kind, _code, _deadline in slots] * len(names),
-        "ledger_label": [LEDGER_LABELS[kind] for kind, _code, _deadline in slots] * len(names),
-        "period_code": [code for _kind, code, _deadline in slots] * len(names),
-        "due_date": [deadline for _kind, _code, deadline in slots] * len(names),
-        "arrived_at": arrived_at,
-        "reporting_status": statuses,
-    }, columns=["township_code", "township_name", "ledger_kind", "ledger_label", "period_code", "due_date",
-                "arrived_at", "reporting_status"])
+    return _Judgement(codes_of_towns, towns["township_name"].tolist(), slots, arrived_at, statuses)
 
 
 def load_history(engine: Engine, scope: Scope, *, limit: int = 200) -> pd.DataFrame:

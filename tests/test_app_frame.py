@@ -235,6 +235,7 @@ def test_a_prefecture_users_全市_charts_compare_the_counties_and_a_click_choos
     from metrics import kpis, rectification, satisfaction
     from metrics.periods import Period
     from metrics.ranking import quarterly_ranking
+    from metrics.reporting import reporting_status
     from metrics.scope import Scope
     from reports.labels import COLUMN_LABELS
     from tests.app_helpers import figure_titled, figures, numbers
@@ -258,6 +259,10 @@ def test_a_prefecture_users_全市_charts_compare_the_counties_and_a_click_choos
     assert reporting["县（市、区）"].tolist() == ["示范县", "邻县"]
     assert reporting.columns[1:].tolist() == ["2024-07", "2024-08", "2024-09"]
     assert reporting.iloc[0, 1:].tolist() == reporting.iloc[1, 1:].tolist()  # a copy reports as its original
+    status = reporting_status(engine, Scope(role="市级"), period=Period.quarter(2024, 3))
+    not_reported = status.loc[status["reporting_status"] == "未报送", "township_code"].nunique()
+    assert not_reported > 0 and (f"有乡镇未按期报送的县（2个，共{not_reported}个乡镇）：示范县、邻县；选择县可查看是哪些乡镇。"
+                                 in [e.value for e in app.error])
     app.switch_page(PAGES["rectification"][1]).run()
     rates = figure_titled(app, "各县整改完成率与按期完成率")
     assert sorted(rates.data[0].y) == ["示范县", "邻县"]

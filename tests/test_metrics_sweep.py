@@ -254,6 +254,45 @@ def test_a_prefecture_user_reads_every_county_and_one_when_it_chooses(two_counti
     assert not prefecture.shows_names
 
 
+def _tallied_with_pandas(status: pd.DataFrame) -> list[dict]:
+    """``reporting_by_county``'s rows as a reader would count them from the townships' rows."""
+    from metrics.reporting import LATE, MISSING, NOT_DUE, QUARTERLY_LEDGER
+
+    status = status.assign(county_code=status["township_code"].str[:6])
+    missing = status[status["reporting_status"] == MISSING].groupby("county_code")["township_code"].nunique()
+    monthly = status[status["ledger_kind"] != QUARTERLY_LEDGER]
+    monthly = monthly.assign(rank=monthly["reporting_status"].map({MISSING: 0, LATE: 1, NOT_DUE: 2}))
+    towns = monthly.groupby(["county_code", "period_code", "township_code"])["rank"].min().reset_index()
+    rows = []
+    for (county, period), group in towns.groupby(["county_code", "period_code"]):
+        worst = group["rank"].min()
+        rows.append({"county_code": county, "period_code": period,
+                     "worst_status": None if pd.isna(worst) else (MISSING, LATE, NOT_DUE)[int(worst)],
+                     "townships": int((group["rank"] == worst).sum()) if not pd.isna(worst) else 0,
+                     "missing_townships": int(missing.get(county, 0))})
+    return rows
+
+
+def test_reporting_by_county_counts_what_the_townships_statuses_say(two_counties):
+    """全市's 报送情况 is tallied without the township rows' frame: the same figures as counting those rows."""
+    from metrics.reporting import reporting_by_county, reporting_status
+
+    scopes = [Scope(user_name="市纪委", role="市级"), Scope(user_name="市纪委", role="市级").in_county("990102"),
+              Scope.county(county_code="990101"), Scope(user_name="青石镇用户", role="乡镇", township_code=B)]
+    compared = set()
+    for scope, period, as_of in itertools.product(
+            scopes, [Period.quarter(2024, 3), Period.month(2024, 11), Period.whole_year(2024), Period.month(2022, 1)],
+            [date(2024, 10, 5), date(2024, 12, 31), date(2026, 1, 1)]):
+        by_county = reporting_by_county(two_counties, scope, period=period, as_of=as_of)
+        expected = _tallied_with_pandas(reporting_status(two_counties, scope, period=period, as_of=as_of))
+        assert by_county.to_dict("records") == expected, (scope, period.code, as_of)
+        compared |= {(row["worst_status"], row["missing_townships"] > 0) for row in expected}
+    assert {("未报送", True), ("迟报", True), ("未到期", True), ("未到期", False)} <= compared  # every kind of cell
+    whole = reporting_by_county(two_counties, scopes[0], period=Period.quarter(2024, 3), as_of=date(2024, 12, 31))
+    assert whole["county_code"].unique().tolist() == ["990101", "990102"]
+    assert whole.groupby("county_code")["missing_townships"].first().tolist() == [3, 3]  # a copy reports as its own
+
+
 def test_the_county_comparison_sums_each_countys_measures(two_counties):
     from metrics.ranking import county_comparison, quarterly_ranking, ranking_weights
 

@@ -1,10 +1,11 @@
-"""The 报送情况 matrix builder (``ui.reporting.status_matrix``): a frame of status rows in, the table a meeting reads out."""
+"""The 报送情况 matrix builders (``ui.reporting.status_matrix``, ``county_matrix``) and a prefecture's tally
+(``metrics.reporting.county_tally``): status rows in, the table a meeting reads out."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from metrics.reporting import ARRIVED, LATE, MISSING, NOT_DUE, ZERO
+from metrics.reporting import ARRIVED, LATE, MISSING, NOT_DUE, ZERO, county_tally
 from ui.reporting import county_matrix, status_matrix
 
 KINDS = ("clues", "cases", "rectification", "platform_usage")
@@ -42,6 +43,11 @@ def test_each_cell_names_the_worst_status_and_its_ledgers_in_order():
         {"乡镇": "乙镇2", "2026-08": "齐全", "2026-09": "齐全"}, {"乡镇": "甲镇1", "2026-08": "齐全", "2026-09": "齐全"}]
 
 
+def _tally(status: pd.DataFrame) -> pd.DataFrame:
+    return county_tally(*(status[c].tolist() for c in ("township_code", "ledger_kind", "period_code",
+                                                       "reporting_status")))
+
+
 def test_a_prefectures_matrix_counts_each_countys_townships_by_their_worst_cell():
     status = _status({
         ("乙镇2", "2026-08"): (MISSING, ARRIVED, MISSING, LATE),
@@ -51,11 +57,31 @@ def test_a_prefectures_matrix_counts_each_countys_townships_by_their_worst_cell(
     })
     other = status.assign(township_code=status["township_code"].str.replace("990101", "990102", regex=False))
     other.loc[other["period_code"] == "2026-09", "reporting_status"] = MISSING  # every ledger of September
-    matrix = county_matrix(pd.concat([other, status], ignore_index=True), {"990101": "示范县", "990102": "邻县"})
-    assert matrix.to_dict("records") == [  # counties in code order; the worst cell of any of its townships
+    by_county = _tally(pd.concat([other, status], ignore_index=True))
+    assert by_county.to_dict("records") == [  # counties in code order, whatever the rows' order
+        {"county_code": "990101", "period_code": "2026-08", "worst_status": MISSING, "townships": 1,
+         "missing_townships": 1},
+        {"county_code": "990101", "period_code": "2026-09", "worst_status": LATE, "townships": 1,
+         "missing_townships": 1},
+        {"county_code": "990102", "period_code": "2026-08", "worst_status": MISSING, "townships": 1,
+         "missing_townships": 2},
+        {"county_code": "990102", "period_code": "2026-09", "worst_status": MISSING, "townships": 2,
+         "missing_townships": 2},
+    ]
+    matrix = county_matrix(by_county, {"990101": "示范县", "990102": "邻县"})
+    assert matrix.to_dict("records") == [  # the worst cell of any of its townships
         {"县（市、区）": "示范县", "2026-08": "未报送：1个乡镇", "2026-09": "迟报：1个乡镇"},
         {"县（市、区）": "邻县", "2026-08": "未报送：1个乡镇", "2026-09": "未报送：2个乡镇"},
     ]
     arrived = status.assign(reporting_status=ARRIVED)
-    assert county_matrix(arrived, {"990101": "示范县"}).to_dict("records") == [
+    assert county_matrix(_tally(arrived), {"990101": "示范县"}).to_dict("records") == [
         {"县（市、区）": "示范县", "2026-08": "齐全", "2026-09": "齐全"}]
+    assert county_matrix(_tally(arrived.iloc[:0]), {}).columns.tolist() == ["县（市、区）"]
+
+
+def test_a_township_missing_only_the_quarters_survey_counts_as_not_reported():
+    """The months' cells leave the survey out (its own quarter); the count of townships not reported does not."""
+    status = _status({("甲镇1", "2026-08"): (ARRIVED, ARRIVED, ZERO, ARRIVED)})
+    status.loc[status["ledger_kind"] == "satisfaction", "reporting_status"] = MISSING
+    assert _tally(status).to_dict("records") == [{"county_code": "990101", "period_code": "2026-08",
+                                                  "worst_status": None, "townships": 0, "missing_townships": 1}]

@@ -57,10 +57,10 @@ def reporting_status(engine: Engine, scope: Scope, *, period: Period, township_c
     return pd.DataFrame({
         "township_code": judged.township_column(),
         "township_name": [name for name in judged.township_names for _ in range(width)],
-        "ledger_kind": [kind for kind, _code, _deadline in judged.slots] * count,
+        "ledger_kind": judged.slot_column(0),
         "ledger_label": [LEDGER_LABELS[kind] for kind, _code, _deadline in judged.slots] * count,
-        "period_code": [code for _kind, code, _deadline in judged.slots] * count,
-        "due_date": [deadline for _kind, _code, deadline in judged.slots] * count,
+        "period_code": judged.slot_column(1),
+        "due_date": judged.slot_column(2),
         "arrived_at": judged.arrived_at,
         "reporting_status": judged.statuses,
     }, columns=["township_code", "township_name", "ledger_kind", "ledger_label", "period_code", "due_date",
@@ -76,13 +76,11 @@ def reporting_by_county(engine: Engine, scope: Scope, *, period: Period, as_of: 
     period (the quarter's survey too) 未报送, the same on each of the county's rows. Read without the township
     rows' frame: a prefecture's quarter is 15,600 of them, which cost 总览 more than its reads."""
     judged = _judged(engine, scope, period, None, as_of or dt.date.today())
-    count = len(judged.township_names)
-    return county_tally(judged.township_column(), [kind for kind, _code, _deadline in judged.slots] * count,
-                        [code for _kind, code, _deadline in judged.slots] * count, judged.statuses)
+    return county_tally(judged.township_column(), judged.slot_column(0), judged.slot_column(1), judged.statuses)
 
 
 WORST_FIRST = (MISSING, LATE, NOT_DUE)  # a month's cell shows the worst of these; arrived and zero are none
-_WORST_RANK = {status: rank for rank, status in enumerate(WORST_FIRST)}
+WORST_RANK = {status: rank for rank, status in enumerate(WORST_FIRST)}  # 0 the worst; arrived, zero: none
 
 
 def county_tally(township_codes: list[str], ledger_kinds: list[str], period_codes: list[str],
@@ -98,7 +96,7 @@ def county_tally(township_codes: list[str], ledger_kinds: list[str], period_code
             missing.setdefault(code[:6], set()).add(code)
         if kind == QUARTERLY_LEDGER:
             continue
-        rank = _WORST_RANK.get(state)
+        rank = WORST_RANK.get(state)
         if (code, period) not in worst:
             worst[(code, period)] = rank
         elif rank is not None and (worst[(code, period)] is None or rank < worst[(code, period)]):
@@ -133,7 +131,12 @@ class _Judgement:
     statuses: list[str]
 
     def township_column(self) -> list[str]:
+        """Each status's township code (``statuses``' length)."""
         return [code for code in self.township_codes for _ in range(len(self.slots))]
+
+    def slot_column(self, part: int) -> list:
+        """Each status's slot part (0: ledger kind, 1: period code, 2: deadline), ``statuses``' length."""
+        return [slot[part] for slot in self.slots] * len(self.township_codes)
 
 
 def _judged(engine: Engine, scope: Scope, period: Period, township_code: str | None, as_of: dt.date) -> _Judgement:

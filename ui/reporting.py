@@ -67,7 +67,7 @@ def _township_cells(status: pd.DataFrame, ledger_kind: str | None) -> tuple[dict
             continue
         townships.setdefault(code, name)
         found = worst.setdefault((code, period), [None, []])
-        rank = _WORST_RANK.get(state)
+        rank = reporting.WORST_RANK.get(state)
         if rank is None or (found[0] is not None and rank > found[0]):
             continue
         if found[0] is None or rank < found[0]:
@@ -76,9 +76,6 @@ def _township_cells(status: pd.DataFrame, ledger_kind: str | None) -> tuple[dict
     cells = {key: "齐全" if rank is None else f"{reporting.WORST_FIRST[rank]}：{'、'.join(ledgers)}"
              for key, (rank, ledgers) in worst.items()}
     return cells, list(townships.items())
-
-
-_WORST_RANK = {status: rank for rank, status in enumerate(reporting.WORST_FIRST)}  # 0 the worst; arrived, zero: none
 
 
 def _colour(value) -> str:
